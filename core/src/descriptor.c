@@ -1,0 +1,543 @@
+/* Descriptors: short strings naming a view, parsed back in any process.
+ *
+ *   ash://SEG[/ARRAY][[INDEX]][?QUERY]
+ *   ash+file://ABSOLUTE-PATH[[INDEX]][?QUERY]      (path %-encoded)
+ *   SEG[/ARRAY][[INDEX]]                           (shorthand)
+ *
+ * QUERY: '&'-separated key=value: array=NAME, dtype=<f8, shape=2,3,
+ * strides=-24,8 (bytes), offset=48 (bytes from the array start), ro=1.
+ * INDEX: NumPy-style integers and slices, applied after QUERY, strictly.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- a small growable string ------------------------------------------ */
+
+struct ash__sb {
+  char *s;
+  size_t n, cap;
+  bool oom;
+};
+
+static void ash__sb_add(struct ash__sb *b, const char *s, size_t n) {
+  if (b->oom)
+    return;
+  if (b->n + n + 1 > b->cap) {
+    size_t cap = (b->cap ? b->cap * 2 : 128);
+    while (cap < b->n + n + 1)
+      cap *= 2;
+    char *t = realloc(b->s, cap);
+    if (t == NULL) {
+      b->oom = true;
+      return;
+    }
+    b->s = t;
+    b->cap = cap;
+  }
+  memcpy(b->s + b->n, s, n);
+  b->n += n;
+  b->s[b->n] = '\0';
+}
+
+static void ash__sb_str(struct ash__sb *b, const char *s) {
+  ash__sb_add(b, s, strlen(s));
+}
+
+static void ash__sb_i64(struct ash__sb *b, int64_t v) {
+  char t[32];
+  int n = snprintf(t, sizeof t, "%lld", (long long)v);
+  ash__sb_add(b, t, (size_t)n);
+}
+
+static void ash__sb_list(struct ash__sb *b, const int64_t *v, int n) {
+  for (int i = 0; i < n; i++) {
+    if (i)
+      ash__sb_add(b, ",", 1);
+    ash__sb_i64(b, v[i]);
+  }
+}
+
+static bool ash__path_safe(unsigned char c) {
+  return isalnum(c) || c == '/' || c == '.' || c == '_' || c == '-' || c == '~';
+}
+
+/* ---- formatting ---------------------------------------------------------- */
+
+static bool ash__is_whole(const ash_view *v) {
+  const struct ash__array *a = v->arr;
+  if (v->dtype != a->dtype || v->ndim != a->ndim || v->offset != 0)
+    return false;
+  int64_t stride = (int64_t)v->itemsize;
+  for (int i = v->ndim - 1; i >= 0; i--) {
+    if (v->shape[i] != a->shape[i])
+      return false;
+    if (v->shape[i] > 1 && v->strides[i] != stride)
+      return false;
+    stride *= a->shape[i] ? a->shape[i] : 1;
+  }
+  return true;
+}
+
+static char *ash__format(const ash_view *v) {
+  struct ash__sb b = {0};
+  bool file = v->map->backend == ASH__BACKEND_FILE;
+  char sep = '?';
+  if (file) {
+    ash__sb_str(&b, "ash+file://");
+    for (const unsigned char *p = (const unsigned char *)v->map->name; *p; p++) {
+      if (ash__path_safe(*p)) {
+        ash__sb_add(&b, (const char *)p, 1);
+      } else {
+        char t[4];
+        snprintf(t, sizeof t, "%%%02X", *p);
+        ash__sb_add(&b, t, 3);
+      }
+    }
+    ash__sb_str(&b, "?array=");
+    ash__sb_str(&b, v->arr->name);
+    sep = '&';
+  } else {
+    ash__sb_str(&b, "ash://");
+    ash__sb_str(&b, v->map->name);
+    ash__sb_str(&b, "/");
+    ash__sb_str(&b, v->arr->name);
+  }
+  if (!ash__is_whole(v)) {
+    ash__sb_add(&b, &sep, 1);
+    sep = '&';
+    ash__sb_str(&b, "dtype=");
+    ash__sb_str(&b, ash_dtype_str(v->dtype));
+    ash__sb_str(&b, "&shape=");
+    ash__sb_list(&b, v->shape, v->ndim);
+    ash__sb_str(&b, "&strides=");
+    ash__sb_list(&b, v->strides, v->ndim);
+    ash__sb_str(&b, "&offset=");
+    ash__sb_i64(&b, v->offset);
+  }
+  if (v->flags & ASH_VIEW_READONLY) {
+    ash__sb_add(&b, &sep, 1);
+    ash__sb_str(&b, "ro=1");
+  }
+  if (b.oom) {
+    free(b.s);
+    return NULL;
+  }
+  return b.s;
+}
+
+const char *ash_view_descriptor(const ash_view *v) {
+  if (v == NULL)
+    return NULL;
+  char *d = atomic_load(&((ash_view *)(uintptr_t)v)->desc);
+  if (d)
+    return d;
+  char *mine = ash__format(v);
+  if (mine == NULL) {
+    ash__err(ASH_E_NOMEM, "out of memory");
+    return NULL;
+  }
+  char *expected = NULL;
+  if (!atomic_compare_exchange_strong(&((ash_view *)(uintptr_t)v)->desc,
+                                      &expected, mine)) {
+    free(mine);
+    return expected;
+  }
+  return mine;
+}
+
+/* ---- parsing ------------------------------------------------------------- */
+
+static int ash__desc_err(const char *desc, const char *at, const char *why) {
+  return ash__err(ASH_E_DESC, "descriptor \"%.300s\": %s at position %d", desc,
+                  why, (int)(at - desc));
+}
+
+static bool ash__parse_i64(const char *s, const char *end, int64_t *out) {
+  while (s < end && isspace((unsigned char)*s))
+    s++;
+  while (end > s && isspace((unsigned char)end[-1]))
+    end--;
+  if (s == end || end - s > 24)
+    return false;
+  char t[32];
+  memcpy(t, s, (size_t)(end - s));
+  t[end - s] = '\0';
+  char *e;
+  errno = 0;
+  long long v = strtoll(t, &e, 10);
+  if (*e != '\0' || errno == ERANGE || e == t)
+    return false;
+  *out = v;
+  return true;
+}
+
+static bool ash__blank(const char *s, const char *end) {
+  while (s < end && isspace((unsigned char)*s))
+    s++;
+  return s == end;
+}
+
+/* Applies "1:3, ::-1, 0" to *vp, strictly. @spec is the text inside []. */
+int ash__view_apply_index(const char *spec, ash_view **vp) {
+  int axis = 0;
+  const char *p = spec;
+  if (ash__blank(spec, spec + strlen(spec)))
+    return ASH_OK;
+  for (;;) {
+    const char *end = strchr(p, ',');
+    if (end == NULL)
+      end = p + strlen(p);
+    ash_view *v = *vp, *nv = NULL;
+    if (axis >= v->ndim)
+      return ash__err(ASH_E_INDEX, "index \"%s\": too many indices for a %d-d "
+                                   "view",
+                      spec, (*vp)->ndim + 0);
+    const char *c1 = memchr(p, ':', (size_t)(end - p));
+    int r;
+    if (c1 == NULL) {
+      int64_t i;
+      if (!ash__parse_i64(p, end, &i))
+        return ash__err(ASH_E_DESC, "index \"%s\": \"%.*s\" is not an integer",
+                        spec, (int)(end - p), p);
+      r = ash_view_index(v, axis, i, &nv);
+    } else {
+      const char *c2 = memchr(c1 + 1, ':', (size_t)(end - c1 - 1));
+      const char *stop_end = c2 ? c2 : end;
+      int64_t start = ASH_NONE, stop = ASH_NONE, step = 1;
+      if (!ash__blank(p, c1) && !ash__parse_i64(p, c1, &start))
+        return ash__err(ASH_E_DESC, "index \"%s\": bad slice start", spec);
+      if (!ash__blank(c1 + 1, stop_end) &&
+          !ash__parse_i64(c1 + 1, stop_end, &stop))
+        return ash__err(ASH_E_DESC, "index \"%s\": bad slice stop", spec);
+      if (c2 && !ash__blank(c2 + 1, end) && !ash__parse_i64(c2 + 1, end, &step))
+        return ash__err(ASH_E_DESC, "index \"%s\": bad slice step", spec);
+      r = ash_view_slice(v, axis, start, stop, step, ASH_SLICE_STRICT, &nv);
+      axis++;
+    }
+    if (r)
+      return r;
+    ash_view_release(v);
+    *vp = nv;
+    if (*end == '\0')
+      return ASH_OK;
+    p = end + 1;
+  }
+}
+
+static bool ash__parse_list(const char *s, int64_t *out, int *n) {
+  *n = 0;
+  if (*s == '\0')
+    return true;
+  for (;;) {
+    const char *end = strchr(s, ',');
+    if (end == NULL)
+      end = s + strlen(s);
+    if (*n >= ASH_MAX_NDIM || !ash__parse_i64(s, end, &out[*n]))
+      return false;
+    (*n)++;
+    if (*end == '\0')
+      return true;
+    s = end + 1;
+  }
+}
+
+static int ash__hexval(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+struct ash__parsed {
+  char *seg;   /* segment name or decoded path */
+  bool file;
+  char *array; /* may be NULL */
+  char *index; /* text inside [], may be NULL */
+  char *query; /* after '?', may be NULL */
+};
+
+static void ash__parsed_free(struct ash__parsed *p) {
+  free(p->seg);
+  free(p->array);
+  free(p->index);
+  free(p->query);
+}
+
+static char *ash__dup(const char *s, const char *e) {
+  char *t = malloc((size_t)(e - s) + 1);
+  if (t) {
+    memcpy(t, s, (size_t)(e - s));
+    t[e - s] = '\0';
+  }
+  return t;
+}
+
+static int ash__split(const char *desc, struct ash__parsed *p) {
+  memset(p, 0, sizeof *p);
+  const char *s = desc;
+  if (strncmp(s, "ash+file://", 11) == 0) {
+    p->file = true;
+    s += 11;
+    if (*s != '/')
+      return ash__desc_err(desc, s, "a file path must be absolute");
+  } else if (strncmp(s, "ash://", 6) == 0) {
+    s += 6;
+  } else if (strstr(s, "://") != NULL) {
+    return ash__desc_err(desc, s, "unknown scheme (expected ash:// or ash+file://)");
+  }
+  const char *q = strchr(s, '?');
+  const char *qend = q ? q : s + strlen(s);
+  const char *br = memchr(s, '[', (size_t)(qend - s));
+  const char *loc_end = br ? br : qend;
+  if (br) {
+    const char *close = memchr(br, ']', (size_t)(qend - br));
+    if (close == NULL || close + 1 != qend)
+      return ash__desc_err(desc, br, "unbalanced '[' (the index ends with ']')");
+    p->index = ash__dup(br + 1, close);
+  }
+  if (q)
+    p->query = strdup(q + 1);
+  if (p->file) {
+    char *path = malloc((size_t)(loc_end - s) + 1);
+    if (path == NULL)
+      return ash__err(ASH_E_NOMEM, "out of memory");
+    size_t n = 0;
+    for (const char *c = s; c < loc_end; c++) {
+      if (*c == '%') {
+        if (c + 2 >= loc_end || ash__hexval(c[1]) < 0 ||
+            ash__hexval(c[2]) < 0) {
+          free(path);
+          return ash__desc_err(desc, c, "bad %-escape in the path");
+        }
+        path[n++] = (char)(ash__hexval(c[1]) * 16 + ash__hexval(c[2]));
+        c += 2;
+      } else {
+        path[n++] = *c;
+      }
+    }
+    path[n] = '\0';
+    p->seg = path;
+  } else {
+    const char *slash = memchr(s, '/', (size_t)(loc_end - s));
+    p->seg = ash__dup(s, slash ? slash : loc_end);
+    if (slash)
+      p->array = ash__dup(slash + 1, loc_end);
+    if (p->seg && p->seg[0] == '\0')
+      return ash__desc_err(desc, s, "the segment name is empty");
+  }
+  if (p->seg == NULL || (br && !p->index) || (q && !p->query))
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  return ASH_OK;
+}
+
+/* Applies the query's explicit layout to a whole-array view. */
+static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p,
+                            ash_view **vp, bool *ro) {
+  int64_t shape[ASH_MAX_NDIM], strides[ASH_MAX_NDIM], offset = 0;
+  int nshape = -1, nstrides = -1, dtype = (*vp)->dtype;
+  bool has_offset = false, has_dtype = false;
+  for (char *tok = query; tok && *tok;) {
+    char *amp = strchr(tok, '&');
+    if (amp)
+      *amp = '\0';
+    char *eq = strchr(tok, '=');
+    if (eq == NULL)
+      return ash__err(ASH_E_DESC, "descriptor \"%.300s\": \"%s\" has no '='",
+                      desc, tok);
+    *eq = '\0';
+    const char *key = tok, *val = eq + 1;
+    if (strcmp(key, "array") == 0) {
+      /* handled before the view was made */
+    } else if (strcmp(key, "dtype") == 0) {
+      if (ash_dtype_parse(val, &dtype) != ASH_OK)
+        return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad dtype \"%s\"",
+                        desc, val);
+      has_dtype = true;
+    } else if (strcmp(key, "shape") == 0) {
+      if (!ash__parse_list(val, shape, &nshape))
+        return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad shape \"%s\"",
+                        desc, val);
+    } else if (strcmp(key, "strides") == 0) {
+      if (!ash__parse_list(val, strides, &nstrides))
+        return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad strides \"%s\"",
+                        desc, val);
+    } else if (strcmp(key, "offset") == 0) {
+      if (!ash__parse_i64(val, val + strlen(val), &offset))
+        return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad offset \"%s\"",
+                        desc, val);
+      has_offset = true;
+    } else if (strcmp(key, "ro") == 0) {
+      if (strcmp(val, "1") != 0 && strcmp(val, "0") != 0)
+        return ash__err(ASH_E_DESC, "descriptor \"%.300s\": ro must be 0 or 1",
+                        desc);
+      *ro = *ro || val[0] == '1';
+    } else {
+      return ash__err(ASH_E_DESC, "descriptor \"%.300s\": unknown key \"%s\"",
+                      desc, key);
+    }
+    tok = amp ? amp + 1 : NULL;
+  }
+  (void)p;
+  if (nstrides >= 0 && nshape < 0)
+    return ash__err(ASH_E_DESC, "descriptor \"%.300s\": strides without shape",
+                    desc);
+  if (nshape < 0 && !has_dtype && !has_offset)
+    return ASH_OK;
+  ash_view *v = *vp;
+  ash_view *c = ash__view_clone(v);
+  if (c == NULL)
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  c->dtype = dtype;
+  c->itemsize = ash_dtype_itemsize(dtype);
+  if (nshape >= 0) {
+    c->ndim = nshape;
+    memcpy(c->shape, shape, sizeof(int64_t) * (size_t)nshape);
+  }
+  for (int i = 0; i < c->ndim; i++) {
+    if (c->shape[i] < 0) {
+      ash_view_release(c);
+      return ash__err(ASH_E_DESC, "descriptor \"%.300s\": negative dimension",
+                      desc);
+    }
+  }
+  if (nstrides >= 0) {
+    if (nstrides != nshape) {
+      ash_view_release(c);
+      return ash__err(ASH_E_DESC,
+                      "descriptor \"%.300s\": %d strides for %d dimensions",
+                      desc, nstrides, nshape);
+    }
+    memcpy(c->strides, strides, sizeof(int64_t) * (size_t)nstrides);
+  } else {
+    int64_t st = (int64_t)c->itemsize;
+    for (int i = c->ndim - 1; i >= 0; i--) {
+      c->strides[i] = st;
+      if (c->shape[i] && __builtin_mul_overflow(st, c->shape[i], &st)) {
+        ash_view_release(c);
+        return ash__err(ASH_E_INDEX, "descriptor \"%.300s\": shape too large",
+                        desc);
+      }
+    }
+  }
+  uint64_t nb;
+  int64_t count;
+  int r = ash__shape_nbytes(dtype, c->ndim, c->shape, &nb, &count);
+  if (r) {
+    ash_view_release(c);
+    return r == ASH_E_OVERFLOW ? ash__err(ASH_E_INDEX,
+                                          "descriptor \"%.300s\": view larger "
+                                          "than its array",
+                                          desc)
+                               : r;
+  }
+  c->size = count;
+  for (int i = 0; i < c->ndim; i++) {
+    if (c->strides[i] > (INT64_C(1) << 62) || c->strides[i] < -(INT64_C(1) << 62)) {
+      ash_view_release(c);
+      return ash__err(ASH_E_INDEX, "descriptor \"%.300s\": stride out of range",
+                      desc);
+    }
+  }
+  c->offset = offset;
+  c->data = v->data - v->offset + offset;
+  ash__view_update_flags(c);
+  r = ash__view_check_bounds(c);
+  if (r) {
+    ash_view_release(c);
+    return r;
+  }
+  ash_view_release(v);
+  *vp = c;
+  return ASH_OK;
+}
+
+static const char *ash__query_array(char *query, char **storage) {
+  *storage = NULL;
+  if (query == NULL)
+    return NULL;
+  for (const char *tok = query; tok && *tok;) {
+    const char *amp = strchr(tok, '&');
+    const char *end = amp ? amp : tok + strlen(tok);
+    if (strncmp(tok, "array=", 6) == 0) {
+      *storage = ash__dup(tok + 6, end);
+      return *storage;
+    }
+    tok = amp ? amp + 1 : NULL;
+  }
+  return NULL;
+}
+
+ash_status ash_view_from_descriptor(const char *desc, unsigned flags,
+                                    ash_view **out) {
+  if (out == NULL)
+    return ash__err(ASH_E_INVAL, "output view pointer is NULL");
+  *out = NULL;
+  if (desc == NULL)
+    return ash__err(ASH_E_INVAL, "descriptor is NULL");
+  if (strlen(desc) > 8192)
+    return ash__err(ASH_E_DESC, "descriptor is longer than 8192 bytes");
+  struct ash__parsed p;
+  int r = ash__split(desc, &p);
+  if (r) {
+    ash__parsed_free(&p);
+    return r;
+  }
+  char *qarray;
+  const char *array = ash__query_array(p.query, &qarray);
+  if (array && p.array) {
+    free(qarray);
+    ash__parsed_free(&p);
+    return ash__err(ASH_E_DESC,
+                    "descriptor \"%.300s\": the array is named twice", desc);
+  }
+  if (array == NULL)
+    array = p.array;
+  unsigned oflags = (flags & (ASH_RDONLY | ASH_NOATTACH)) |
+                    (p.file ? (unsigned)ASH_FILE : 0u);
+  ash_segment *seg = NULL;
+  ash_view *v = NULL;
+  r = ash_segment_open(p.seg, oflags, &seg);
+  if (r == ASH_OK)
+    r = ash_segment_view(seg, array, &v);
+  ash_segment_close(seg);
+  bool ro = false;
+  if (r == ASH_OK && p.query)
+    r = ash__apply_query(desc, p.query, &p, &v, &ro);
+  if (r == ASH_OK && p.index)
+    r = ash__view_apply_index(p.index, &v);
+  if (r == ASH_OK && ro)
+    v->flags |= ASH_VIEW_READONLY; /* v is ours alone until returned */
+  free(qarray);
+  ash__parsed_free(&p);
+  if (r) {
+    ash_view_release(v);
+    return r;
+  }
+  *out = v;
+  return ASH_OK;
+}
+
+ash_status ash_attach(const char *name_or_descriptor, unsigned flags,
+                      ash_view **out) {
+  if (out == NULL)
+    return ash__err(ASH_E_INVAL, "output view pointer is NULL");
+  *out = NULL;
+  if (flags & ASH_FILE) {
+    ash_segment *seg;
+    int r = ash_segment_open(name_or_descriptor, flags, &seg);
+    if (r)
+      return r;
+    r = ash_segment_view(seg, NULL, out);
+    ash_segment_close(seg);
+    return r;
+  }
+  return ash_view_from_descriptor(name_or_descriptor, flags, out);
+}

@@ -1,0 +1,168 @@
+/* Names, process identity, time and checked arithmetic. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+unsigned ash_version(void) { return ASH_VERSION_HEX; }
+
+const char *ash_version_string(void) { return ASH_VERSION_STRING; }
+
+static bool ash__name_char(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+         (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+}
+
+int ash__name_check(const char *name, int is_array) {
+  const char *what = is_array ? "array name" : "name";
+  size_t max = is_array ? ASH_ARRAY_NAME_MAX : ASH_NAME_MAX;
+  if (name == NULL)
+    return ash__err(ASH_E_INVAL, "%s is NULL", what);
+  size_t n = strlen(name);
+  if (n == 0)
+    return ash__err(ASH_E_NAME, "%s is empty", what);
+  if (n > max)
+    return ash__err(ASH_E_NAME, "%s \"%.40s...\": %zu characters, at most %zu",
+                    what, name, n, max);
+  for (size_t i = 0; i < n; i++) {
+    char c = name[i];
+    if (!ash__name_char(c)) {
+      if (c >= 0x20 && c < 0x7f)
+        return ash__err(ASH_E_NAME,
+                        "%s \"%s\": '%c' is not allowed (use A-Z a-z 0-9 _ . -)",
+                        what, name, c);
+      return ash__err(ASH_E_NAME,
+                      "%s: byte 0x%02x at position %zu is not allowed "
+                      "(use A-Z a-z 0-9 _ . -)",
+                      what, (unsigned char)c, i);
+    }
+  }
+  if (name[0] == '.' || name[0] == '-')
+    return ash__err(ASH_E_NAME, "%s \"%s\": must not start with '%c'", what,
+                    name, name[0]);
+  return ASH_OK;
+}
+
+ash_status ash_name_check(const char *name, int is_array) {
+  return ash__name_check(name, is_array);
+}
+
+/* Field 22 of /proc/PID/stat: start time in clock ticks since boot. */
+uint64_t ash__proc_start(pid_t pid, int *exists) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    if (exists)
+      *exists = (errno == ENOENT || errno == ESRCH) ? 0 : -1;
+    return 0;
+  }
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0) {
+    if (exists)
+      *exists = 0; /* a zombie being reaped, or gone */
+    return 0;
+  }
+  buf[n] = '\0';
+  if (exists)
+    *exists = 1;
+  char *p = strrchr(buf, ')');
+  if (p == NULL)
+    return 0;
+  p++;
+  /* after ") " come fields 3.. ; starttime is field 22 */
+  for (int field = 2; field < 22 && *p; field++) {
+    p = strchr(p + 1, ' ');
+    if (p == NULL)
+      return 0;
+  }
+  /* Field 3 is the state: a zombie has exited and counts as dead. */
+  char *q = strrchr(buf, ')');
+  if (q && q[1] == ' ' && q[2] == 'Z' && exists)
+    *exists = 0;
+  return strtoull(p + 1, NULL, 10);
+}
+
+static _Thread_local pid_t ash__self_pid;
+static _Thread_local uint64_t ash__self_start_v;
+
+uint64_t ash__self_start(void) {
+  pid_t me = getpid();
+  if (ash__self_pid != me) {
+    ash__self_start_v = ash__proc_start(me, NULL);
+    ash__self_pid = me;
+  }
+  return ash__self_start_v;
+}
+
+int64_t ash__now_ns(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+bool ash__mul_u64(uint64_t a, uint64_t b, uint64_t *out) {
+  return !__builtin_mul_overflow(a, b, out);
+}
+
+bool ash__add_u64(uint64_t a, uint64_t b, uint64_t *out) {
+  return !__builtin_add_overflow(a, b, out);
+}
+
+uint64_t ash__round_up(uint64_t v, uint64_t align) {
+  return (v + align - 1) / align * align;
+}
+
+/* Largest byte size accepted for one array or segment: keeps every offset and
+ * every stride product far from int64 overflow. */
+#define ASH__MAX_BYTES (UINT64_C(1) << 62)
+
+int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
+                      uint64_t *nbytes, int64_t *count) {
+  if (!ash__dtype_valid(dtype))
+    return ash__err(ASH_E_DTYPE, "dtype %d is not a valid ash_dtype", dtype);
+  if (ndim < 0 || ndim > ASH_MAX_NDIM)
+    return ash__err(ASH_E_SHAPE, "ndim %d: must be 0 to %d", ndim,
+                    ASH_MAX_NDIM);
+  if (ndim > 0 && shape == NULL)
+    return ash__err(ASH_E_INVAL, "shape is NULL with ndim %d", ndim);
+  uint64_t n = 1;
+  bool overflow = false;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] < 0)
+      return ash__err(ASH_E_SHAPE, "shape[%d] = %lld: dimensions must be >= 0",
+                      i, (long long)shape[i]);
+    if (!ash__mul_u64(n, (uint64_t)shape[i], &n))
+      overflow = true;
+  }
+  /* A zero dimension makes the product 0 even after an overflowed partial. */
+  for (int i = 0; i < ndim; i++)
+    if (shape[i] == 0) {
+      n = 0;
+      overflow = false;
+    }
+  uint64_t bytes;
+  if (overflow || !ash__mul_u64(n, ash_dtype_itemsize(dtype), &bytes) ||
+      bytes > ASH__MAX_BYTES) {
+    char buf[256];
+    size_t off = 0;
+    for (int i = 0; i < ndim && off < sizeof buf - 32; i++)
+      off += (size_t)snprintf(buf + off, sizeof buf - off, "%s%lld",
+                              i ? "," : "", (long long)shape[i]);
+    buf[off] = '\0';
+    return ash__err(ASH_E_OVERFLOW,
+                    "shape (%s) of %s: byte size overflows (limit 2^62 bytes)",
+                    buf, ash_dtype_name(dtype));
+  }
+  if (nbytes)
+    *nbytes = bytes;
+  if (count)
+    *count = (int64_t)n;
+  return ASH_OK;
+}

@@ -1,0 +1,794 @@
+/* Views: typed strided windows on arrays. Immutable once made. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+/* ---- making and freeing ------------------------------------------------ */
+
+void ash__view_update_flags(ash_view *v) {
+  unsigned f = v->flags & ASH_VIEW_READONLY;
+  int64_t expect = (int64_t)v->itemsize;
+  bool c = true, fo = true;
+  for (int i = v->ndim - 1; i >= 0; i--) {
+    if (v->shape[i] != 1 && v->strides[i] != expect)
+      c = false;
+    expect *= v->shape[i];
+  }
+  expect = (int64_t)v->itemsize;
+  for (int i = 0; i < v->ndim; i++) {
+    if (v->shape[i] != 1 && v->strides[i] != expect)
+      fo = false;
+    expect *= v->shape[i];
+  }
+  if (v->size == 0)
+    c = fo = true;
+  if (c)
+    f |= ASH_VIEW_C_CONTIGUOUS;
+  if (fo)
+    f |= ASH_VIEW_F_CONTIGUOUS;
+  v->flags = f;
+}
+
+static void ash__view_resize(ash_view *v) {
+  int64_t n = 1;
+  for (int i = 0; i < v->ndim; i++)
+    n *= v->shape[i];
+  v->size = n;
+}
+
+int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
+                  ash_view **out) {
+  ash_view *v = calloc(1, sizeof *v);
+  if (v == NULL)
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  atomic_init(&v->refs, 1);
+  ash__map_retain(m);
+  v->map = m;
+  v->arr = a;
+  v->dtype = a->dtype;
+  v->ndim = a->ndim;
+  v->itemsize = ash_dtype_itemsize(a->dtype);
+  v->offset = 0;
+  v->data = m->base + a->offset;
+  int64_t stride = (int64_t)v->itemsize;
+  for (int i = a->ndim - 1; i >= 0; i--) {
+    v->shape[i] = a->shape[i];
+    v->strides[i] = stride;
+    stride *= a->shape[i] ? a->shape[i] : 1;
+  }
+  v->flags = (readonly || !m->writable) ? ASH_VIEW_READONLY : 0;
+  ash__view_resize(v);
+  ash__view_update_flags(v);
+  atomic_init(&v->desc, NULL);
+  *out = v;
+  return ASH_OK;
+}
+
+ash_view *ash__view_clone(const ash_view *v) {
+  ash_view *c = malloc(sizeof *c);
+  if (c == NULL)
+    return NULL;
+  memcpy(c, v, sizeof *c);
+  atomic_init(&c->refs, 1);
+  atomic_init(&c->desc, NULL);
+  ash__map_retain(c->map);
+  return c;
+}
+
+ash_view *ash_view_retain(ash_view *v) {
+  if (v)
+    atomic_fetch_add(&v->refs, 1);
+  return v;
+}
+
+void ash_view_release(ash_view *v) {
+  if (v == NULL || atomic_fetch_sub(&v->refs, 1) != 1)
+    return;
+  free(atomic_load(&v->desc));
+  ash__map_release(v->map);
+  free(v);
+}
+
+/* Every element of @v must lie inside its array. */
+int ash__view_check_bounds(const ash_view *v) {
+  if (v->size == 0)
+    return ASH_OK;
+  __int128 lo = v->offset, hi = v->offset;
+  for (int i = 0; i < v->ndim; i++) {
+    __int128 span = (__int128)v->strides[i] * (v->shape[i] - 1);
+    if (span < 0)
+      lo += span;
+    else
+      hi += span;
+  }
+  hi += (__int128)v->itemsize;
+  if (lo < 0 || hi > (__int128)v->arr->nbytes)
+    return ash__err(ASH_E_INDEX,
+                    "view reaches bytes [%lld, %lld) outside array \"%s\" of "
+                    "%llu bytes",
+                    (long long)lo, (long long)hi, v->arr->name,
+                    (unsigned long long)v->arr->nbytes);
+  return ASH_OK;
+}
+
+/* ---- accessors ----------------------------------------------------------- */
+
+int ash_view_dtype(const ash_view *v) { return v->dtype; }
+int ash_view_ndim(const ash_view *v) { return v->ndim; }
+const int64_t *ash_view_shape(const ash_view *v) { return v->shape; }
+const int64_t *ash_view_strides(const ash_view *v) { return v->strides; }
+int64_t ash_view_dim(const ash_view *v, int axis) {
+  if (axis < 0)
+    axis += v->ndim;
+  return axis >= 0 && axis < v->ndim ? v->shape[axis] : 0;
+}
+int64_t ash_view_stride(const ash_view *v, int axis) {
+  if (axis < 0)
+    axis += v->ndim;
+  return axis >= 0 && axis < v->ndim ? v->strides[axis] : 0;
+}
+int64_t ash_view_size(const ash_view *v) { return v->size; }
+size_t ash_view_itemsize(const ash_view *v) { return v->itemsize; }
+uint64_t ash_view_nbytes(const ash_view *v) {
+  return (uint64_t)v->size * v->itemsize;
+}
+void *ash_view_data(const ash_view *v) { return v->data; }
+int64_t ash_view_offset(const ash_view *v) { return v->offset; }
+unsigned ash_view_flags(const ash_view *v) { return v->flags; }
+const char *ash_view_array_name(const ash_view *v) { return v->arr->name; }
+const char *ash_view_segment_name(const ash_view *v) { return v->map->name; }
+
+/* ---- shape operations ---------------------------------------------------- */
+
+static int ash__axis(const ash_view *v, int axis, int *out) {
+  int a = axis < 0 ? axis + v->ndim : axis;
+  if (a < 0 || a >= v->ndim)
+    return ash__err(ASH_E_AXIS, "axis %d is out of range for a %d-d view", axis,
+                    v->ndim);
+  *out = a;
+  return ASH_OK;
+}
+
+#define ASH__NEED(v, out)                                                \
+  do {                                                                   \
+    if ((out) == NULL)                                                   \
+      return ash__err(ASH_E_INVAL, "output view pointer is NULL");       \
+    *(out) = NULL;                                                       \
+    if ((v) == NULL)                                                     \
+      return ash__err(ASH_E_INVAL, "view is NULL");                      \
+  } while (0)
+
+static int ash__finish(ash_view *c, ash_view **out) {
+  ash__view_resize(c);
+  ash__view_update_flags(c);
+  *out = c;
+  return ASH_OK;
+}
+
+static int ash__clone_or_fail(const ash_view *v, ash_view **c) {
+  *c = ash__view_clone(v);
+  return *c ? ASH_OK : ash__err(ASH_E_NOMEM, "out of memory");
+}
+
+ash_status ash_view_slice(const ash_view *v, int axis, int64_t start,
+                          int64_t stop, int64_t step, unsigned flags,
+                          ash_view **out) {
+  ASH__NEED(v, out);
+  int ax = 0, r = ash__axis(v, axis, &ax);
+  if (r)
+    return r;
+  if (step == 0)
+    return ash__err(ASH_E_INVAL, "slice step cannot be zero");
+  if (step == INT64_MIN)
+    return ash__err(ASH_E_INVAL, "slice step %lld is out of range",
+                    (long long)step);
+  int64_t n = v->shape[ax];
+  if (flags & ASH_SLICE_STRICT) {
+    if (start != ASH_NONE && (start < -n || start > n))
+      return ash__err(ASH_E_INDEX,
+                      "slice start %lld is out of range for axis %d of size "
+                      "%lld",
+                      (long long)start, ax, (long long)n);
+    if (stop != ASH_NONE && (stop < -n || stop > n))
+      return ash__err(ASH_E_INDEX,
+                      "slice stop %lld is out of range for axis %d of size %lld",
+                      (long long)stop, ax, (long long)n);
+  }
+  /* Python's PySlice_AdjustIndices. */
+  int64_t lo = step < 0 ? -1 : 0, hi = step < 0 ? n - 1 : n;
+  if (start == ASH_NONE)
+    start = step < 0 ? hi : lo;
+  else if (start < 0) {
+    start += n;
+    if (start < lo)
+      start = lo;
+  } else if (start > hi)
+    start = hi;
+  if (stop == ASH_NONE)
+    stop = step < 0 ? lo : hi;
+  else if (stop < 0) {
+    stop += n;
+    if (stop < lo)
+      stop = lo;
+  } else if (stop > hi)
+    stop = hi;
+  int64_t len = 0;
+  if (step > 0 && start < stop)
+    len = (stop - start - 1) / step + 1;
+  else if (step < 0 && stop < start)
+    len = (start - stop - 1) / (-step) + 1;
+  ash_view *c;
+  if ((r = ash__clone_or_fail(v, &c)))
+    return r;
+  if (len > 0) {
+    c->offset += start * v->strides[ax];
+    c->data += start * v->strides[ax];
+  }
+  c->shape[ax] = len;
+  c->strides[ax] = len > 1 ? v->strides[ax] * step : v->strides[ax];
+  return ash__finish(c, out);
+}
+
+ash_status ash_view_index(const ash_view *v, int axis, int64_t index,
+                          ash_view **out) {
+  ASH__NEED(v, out);
+  int ax = 0, r = ash__axis(v, axis, &ax);
+  if (r)
+    return r;
+  int64_t n = v->shape[ax];
+  if (index < -n || index >= n)
+    return ash__err(ASH_E_INDEX,
+                    "index %lld is out of range for axis %d of size %lld",
+                    (long long)index, ax, (long long)n);
+  if (index < 0)
+    index += n;
+  ash_view *c;
+  if ((r = ash__clone_or_fail(v, &c)))
+    return r;
+  c->offset += index * v->strides[ax];
+  c->data += index * v->strides[ax];
+  for (int i = ax; i + 1 < v->ndim; i++) {
+    c->shape[i] = v->shape[i + 1];
+    c->strides[i] = v->strides[i + 1];
+  }
+  c->ndim--;
+  return ash__finish(c, out);
+}
+
+ash_status ash_view_permute(const ash_view *v, int naxes, const int64_t *axes,
+                            ash_view **out) {
+  ASH__NEED(v, out);
+  if (naxes != v->ndim)
+    return ash__err(ASH_E_AXIS, "permute: %d axes given for a %d-d view", naxes,
+                    v->ndim);
+  if (naxes > 0 && axes == NULL)
+    return ash__err(ASH_E_INVAL, "permute: axes is NULL");
+  bool seen[ASH_MAX_NDIM] = {false};
+  int map[ASH_MAX_NDIM];
+  for (int i = 0; i < naxes; i++) {
+    int64_t a = axes[i] < 0 ? axes[i] + naxes : axes[i];
+    if (a < 0 || a >= naxes || seen[a])
+      return ash__err(ASH_E_AXIS,
+                      "permute: axes are not a permutation of 0..%d (axis %lld "
+                      "at position %d)",
+                      naxes - 1, (long long)axes[i], i);
+    seen[a] = true;
+    map[i] = (int)a;
+  }
+  ash_view *c;
+  int r;
+  if ((r = ash__clone_or_fail(v, &c)))
+    return r;
+  for (int i = 0; i < naxes; i++) {
+    c->shape[i] = v->shape[map[i]];
+    c->strides[i] = v->strides[map[i]];
+  }
+  return ash__finish(c, out);
+}
+
+ash_status ash_view_transpose(const ash_view *v, ash_view **out) {
+  ASH__NEED(v, out);
+  int64_t axes[ASH_MAX_NDIM];
+  for (int i = 0; i < v->ndim; i++)
+    axes[i] = v->ndim - 1 - i;
+  return ash_view_permute(v, v->ndim, axes, out);
+}
+
+ash_status ash_view_reshape(const ash_view *v, int ndim, const int64_t *shape,
+                            ash_view **out) {
+  ASH__NEED(v, out);
+  if (ndim < 0 || ndim > ASH_MAX_NDIM)
+    return ash__err(ASH_E_SHAPE, "reshape: ndim %d must be 0 to %d", ndim,
+                    ASH_MAX_NDIM);
+  if (ndim > 0 && shape == NULL)
+    return ash__err(ASH_E_INVAL, "reshape: shape is NULL");
+  if (!(v->flags & ASH_VIEW_C_CONTIGUOUS))
+    return ash__err(ASH_E_CONTIG,
+                    "reshape needs a C-contiguous view; copy it first");
+  int64_t dims[ASH_MAX_NDIM];
+  int infer = -1;
+  uint64_t known = 1;
+  for (int i = 0; i < ndim; i++) {
+    dims[i] = shape[i];
+    if (shape[i] == -1) {
+      if (infer >= 0)
+        return ash__err(ASH_E_SHAPE, "reshape: only one dimension can be -1");
+      infer = i;
+      continue;
+    }
+    if (shape[i] < 0)
+      return ash__err(ASH_E_SHAPE, "reshape: dimension %d is %lld", i,
+                      (long long)shape[i]);
+    if (!ash__mul_u64(known, (uint64_t)shape[i], &known))
+      return ash__err(ASH_E_OVERFLOW, "reshape: element count overflows");
+  }
+  if (infer >= 0) {
+    if (known == 0 || (uint64_t)v->size % known != 0)
+      return ash__err(ASH_E_SHAPE,
+                      "reshape: cannot infer -1 for %lld elements",
+                      (long long)v->size);
+    dims[infer] = (int64_t)((uint64_t)v->size / known);
+    known = (uint64_t)v->size;
+  }
+  if (known != (uint64_t)v->size)
+    return ash__err(ASH_E_SHAPE,
+                    "reshape: %llu elements cannot become %lld elements",
+                    (unsigned long long)known, (long long)v->size);
+  ash_view *c;
+  int r;
+  if ((r = ash__clone_or_fail(v, &c)))
+    return r;
+  c->ndim = ndim;
+  int64_t stride = (int64_t)v->itemsize;
+  for (int i = ndim - 1; i >= 0; i--) {
+    c->shape[i] = dims[i];
+    c->strides[i] = stride;
+    stride *= dims[i] ? dims[i] : 1;
+  }
+  return ash__finish(c, out);
+}
+
+ash_status ash_view_reinterpret(const ash_view *v, int dtype, ash_view **out) {
+  ASH__NEED(v, out);
+  if (!ash__dtype_valid(dtype))
+    return ash__err(ASH_E_DTYPE, "reinterpret: dtype %d is not valid", dtype);
+  size_t newsize = ash_dtype_itemsize(dtype);
+  ash_view *c;
+  int r;
+  if (newsize != v->itemsize) {
+    if (v->ndim == 0)
+      return ash__err(ASH_E_SHAPE,
+                      "reinterpret a 0-d %s view as %s: itemsizes differ",
+                      ash_dtype_name(v->dtype), ash_dtype_name(dtype));
+    int last = v->ndim - 1;
+    if (v->shape[last] != 1 && v->strides[last] != (int64_t)v->itemsize)
+      return ash__err(ASH_E_CONTIG,
+                      "reinterpret as %s: the last axis must be contiguous",
+                      ash_dtype_name(dtype));
+    uint64_t bytes = (uint64_t)v->shape[last] * v->itemsize;
+    if (bytes % newsize != 0)
+      return ash__err(ASH_E_SHAPE,
+                      "reinterpret as %s: last axis of %llu bytes is not a "
+                      "multiple of %zu",
+                      ash_dtype_name(dtype), (unsigned long long)bytes, newsize);
+    if ((r = ash__clone_or_fail(v, &c)))
+      return r;
+    c->shape[last] = (int64_t)(bytes / newsize);
+    c->strides[last] = (int64_t)newsize;
+  } else if ((r = ash__clone_or_fail(v, &c))) {
+    return r;
+  }
+  c->dtype = dtype;
+  c->itemsize = newsize;
+  return ash__finish(c, out);
+}
+
+ash_status ash_view_readonly(const ash_view *v, ash_view **out) {
+  ASH__NEED(v, out);
+  ash_view *c;
+  int r;
+  if ((r = ash__clone_or_fail(v, &c)))
+    return r;
+  c->flags |= ASH_VIEW_READONLY;
+  *out = c;
+  return ASH_OK;
+}
+
+/* ---- element access -------------------------------------------------- */
+
+static int ash__locate(const ash_view *v, int nidx, const int64_t *idx,
+                       uint8_t **p) {
+  if (v == NULL)
+    return ash__err(ASH_E_INVAL, "view is NULL");
+  if (nidx > 0 && idx == NULL)
+    return ash__err(ASH_E_INVAL, "index array is NULL");
+  if (nidx == v->ndim) {
+    uint8_t *q = v->data;
+    for (int i = 0; i < nidx; i++) {
+      int64_t k = idx[i], n = v->shape[i];
+      if (k < -n || k >= n)
+        return ash__err(ASH_E_INDEX,
+                        "index %lld is out of range for axis %d of size %lld",
+                        (long long)k, i, (long long)n);
+      if (k < 0)
+        k += n;
+      q += k * v->strides[i];
+    }
+    *p = q;
+    return ASH_OK;
+  }
+  if (nidx == 1) {
+    int64_t k = idx[0], n = v->size;
+    if (k < -n || k >= n)
+      return ash__err(ASH_E_INDEX,
+                      "flat index %lld is out of range for %lld elements",
+                      (long long)k, (long long)n);
+    if (k < 0)
+      k += n;
+    uint8_t *q = v->data;
+    for (int i = v->ndim - 1; i >= 0; i--) {
+      q += (k % v->shape[i]) * v->strides[i];
+      k /= v->shape[i];
+    }
+    *p = q;
+    return ASH_OK;
+  }
+  return ash__err(ASH_E_INDEX,
+                  "%d indices for a %d-d view (give %d, or 1 flat index)", nidx,
+                  v->ndim, v->ndim);
+}
+
+static int ash__writable(const ash_view *v) {
+  if (v->flags & ASH_VIEW_READONLY)
+    return ash__err(ASH_E_RDONLY, "view of \"%s/%s\" is read-only",
+                    v->map->name, v->arr->name);
+  return ASH_OK;
+}
+
+#define ASH__GET(fn, type, loader)                                           \
+  ash_status fn(const ash_view *v, int nidx, const int64_t *idx, type *out) { \
+    uint8_t *p;                                                              \
+    int r = ash__locate(v, nidx, idx, &p);                                   \
+    if (r)                                                                   \
+      return r;                                                              \
+    if (out == NULL)                                                         \
+      return ash__err(ASH_E_INVAL, "output pointer is NULL");                \
+    return loader(v->dtype, p, out);                                         \
+  }
+
+#define ASH__SET(fn, type, packer)                                           \
+  ash_status fn(const ash_view *v, int nidx, const int64_t *idx, type value) { \
+    uint8_t *p;                                                              \
+    int r = ash__locate(v, nidx, idx, &p);                                   \
+    if (r)                                                                   \
+      return r;                                                              \
+    if ((r = ash__writable(v)))                                              \
+      return r;                                                              \
+    uint8_t item[16];                                                        \
+    if ((r = packer(v->dtype, value, item)))                                 \
+      return r;                                                              \
+    memcpy(p, item, v->itemsize);                                            \
+    return ASH_OK;                                                           \
+  }
+
+ASH__GET(ash_view_get_f64, double, ash__load_f64)
+ASH__GET(ash_view_get_i64, int64_t, ash__load_i64)
+ASH__GET(ash_view_get_u64, uint64_t, ash__load_u64)
+ASH__SET(ash_view_set_f64, double, ash__pack_f64)
+ASH__SET(ash_view_set_i64, int64_t, ash__pack_i64)
+ASH__SET(ash_view_set_u64, uint64_t, ash__pack_u64)
+
+ash_status ash_view_get_c128(const ash_view *v, int nidx, const int64_t *idx,
+                             double *re, double *im) {
+  uint8_t *p;
+  int r = ash__locate(v, nidx, idx, &p);
+  if (r)
+    return r;
+  if (re == NULL || im == NULL)
+    return ash__err(ASH_E_INVAL, "output pointer is NULL");
+  return ash__load_c128(v->dtype, p, re, im);
+}
+
+ash_status ash_view_set_c128(const ash_view *v, int nidx, const int64_t *idx,
+                             double re, double im) {
+  uint8_t *p;
+  int r = ash__locate(v, nidx, idx, &p);
+  if (r)
+    return r;
+  if ((r = ash__writable(v)))
+    return r;
+  uint8_t item[16];
+  if ((r = ash__pack_c128(v->dtype, re, im, item)))
+    return r;
+  memcpy(p, item, v->itemsize);
+  return ASH_OK;
+}
+
+/* ---- bulk ---------------------------------------------------------------- */
+
+/* A view's layout with axes of extent 1 dropped and adjacent axes merged
+ * where memory allows; the last axis is the innermost. */
+struct ash__iter {
+  int ndim;
+  int64_t shape[ASH_MAX_NDIM];
+  int64_t strides[ASH_MAX_NDIM];
+};
+
+static void ash__iter_make(const ash_view *v, struct ash__iter *it) {
+  it->ndim = 0;
+  for (int i = 0; i < v->ndim; i++) {
+    if (v->shape[i] == 1)
+      continue;
+    int k = it->ndim;
+    if (k > 0 && it->strides[k - 1] == v->strides[i] * v->shape[i]) {
+      it->shape[k - 1] *= v->shape[i];
+      it->strides[k - 1] = v->strides[i];
+      continue;
+    }
+    it->shape[k] = v->shape[i];
+    it->strides[k] = v->strides[i];
+    it->ndim++;
+  }
+}
+
+/* Calls run(base_of_row, row_len, row_stride) for every innermost row. */
+typedef void (*ash__row_fn)(uint8_t *row, int64_t n, int64_t stride,
+                            size_t itemsize, void *ctx);
+
+static void ash__for_rows(const ash_view *v, ash__row_fn fn, void *ctx) {
+  if (v->size == 0)
+    return;
+  struct ash__iter it;
+  ash__iter_make(v, &it);
+  if (it.ndim == 0) {
+    fn(v->data, 1, (int64_t)v->itemsize, v->itemsize, ctx);
+    return;
+  }
+  int outer = it.ndim - 1;
+  int64_t n = it.shape[outer], stride = it.strides[outer];
+  int64_t pos[ASH_MAX_NDIM] = {0};
+  uint8_t *p = v->data;
+  for (;;) {
+    fn(p, n, stride, v->itemsize, ctx);
+    int k = outer - 1;
+    while (k >= 0) {
+      pos[k]++;
+      p += it.strides[k];
+      if (pos[k] < it.shape[k])
+        break;
+      p -= it.strides[k] * it.shape[k];
+      pos[k] = 0;
+      k--;
+    }
+    if (k < 0)
+      return;
+  }
+}
+
+struct ash__cursor {
+  uint8_t *buf;
+};
+
+static void ash__row_read(uint8_t *row, int64_t n, int64_t stride,
+                          size_t itemsize, void *ctx) {
+  struct ash__cursor *c = ctx;
+  if (stride == (int64_t)itemsize) {
+    memcpy(c->buf, row, (size_t)n * itemsize);
+    c->buf += (size_t)n * itemsize;
+    return;
+  }
+  for (int64_t i = 0; i < n; i++, row += stride, c->buf += itemsize)
+    memcpy(c->buf, row, itemsize);
+}
+
+static void ash__row_write(uint8_t *row, int64_t n, int64_t stride,
+                           size_t itemsize, void *ctx) {
+  struct ash__cursor *c = ctx;
+  if (stride == (int64_t)itemsize) {
+    memcpy(row, c->buf, (size_t)n * itemsize);
+    c->buf += (size_t)n * itemsize;
+    return;
+  }
+  for (int64_t i = 0; i < n; i++, row += stride, c->buf += itemsize)
+    memcpy(row, c->buf, itemsize);
+}
+
+static int ash__check_nbytes(const ash_view *v, const void *buf, uint64_t nbytes,
+                             const char *what) {
+  if (v == NULL || (buf == NULL && nbytes > 0))
+    return ash__err(ASH_E_INVAL, "%s: view or buffer is NULL", what);
+  if (nbytes != ash_view_nbytes(v))
+    return ash__err(ASH_E_INVAL,
+                    "%s: buffer has %llu bytes, the view needs exactly %llu "
+                    "(%lld elements of %zu bytes)",
+                    what, (unsigned long long)nbytes,
+                    (unsigned long long)ash_view_nbytes(v), (long long)v->size,
+                    v->itemsize);
+  return ASH_OK;
+}
+
+ash_status ash_view_read(const ash_view *v, void *dst, uint64_t nbytes) {
+  int r = ash__check_nbytes(v, dst, nbytes, "read");
+  if (r)
+    return r;
+  struct ash__cursor c = {dst};
+  ash__for_rows(v, ash__row_read, &c);
+  return ASH_OK;
+}
+
+ash_status ash_view_write(const ash_view *v, const void *src, uint64_t nbytes) {
+  int r = ash__check_nbytes(v, src, nbytes, "write");
+  if (r)
+    return r;
+  if ((r = ash__writable(v)))
+    return r;
+  struct ash__cursor c = {(uint8_t *)(uintptr_t)src};
+  ash__for_rows(v, ash__row_write, &c);
+  return ASH_OK;
+}
+
+static void ash__span(const ash_view *v, uintptr_t *lo, uintptr_t *hi) {
+  intptr_t l = 0, h = 0;
+  for (int i = 0; i < v->ndim; i++) {
+    intptr_t s = (intptr_t)(v->strides[i] * (v->shape[i] - 1));
+    if (s < 0)
+      l += s;
+    else
+      h += s;
+  }
+  *lo = (uintptr_t)v->data + (uintptr_t)l;
+  *hi = (uintptr_t)v->data + (uintptr_t)h + v->itemsize;
+}
+
+/* Disjoint strided copy: read a chunk of src, write it into dst. */
+static int ash__copy_disjoint(const ash_view *dst, const ash_view *src) {
+  uint64_t total = ash_view_nbytes(src);
+  uint64_t chunk = total < (UINT64_C(1) << 20) ? total : (UINT64_C(1) << 20);
+  if (total <= chunk) {
+    uint8_t *tmp = malloc(total);
+    if (tmp == NULL)
+      return ash__err(ASH_E_NOMEM, "copy: out of memory");
+    (void)ash_view_read(src, tmp, total);
+    struct ash__cursor c = {tmp};
+    ash__for_rows(dst, ash__row_write, &c);
+    free(tmp);
+    return ASH_OK;
+  }
+  /* Large: walk both views element by element with flat indices. */
+  for (int64_t i = 0; i < src->size; i++) {
+    uint8_t *ps, *pd;
+    (void)ash__locate(src, 1, &i, &ps);
+    (void)ash__locate(dst, 1, &i, &pd);
+    memcpy(pd, ps, src->itemsize);
+  }
+  return ASH_OK;
+}
+
+ash_status ash_view_copy(const ash_view *dst, const ash_view *src) {
+  if (dst == NULL || src == NULL)
+    return ash__err(ASH_E_INVAL, "copy: view is NULL");
+  if (dst->dtype != src->dtype)
+    return ash__err(ASH_E_DTYPE, "copy: dtypes differ (%s into %s)",
+                    ash_dtype_name(src->dtype), ash_dtype_name(dst->dtype));
+  if (dst->ndim != src->ndim ||
+      memcmp(dst->shape, src->shape, sizeof(int64_t) * (size_t)dst->ndim) != 0)
+    return ash__err(ASH_E_SHAPE, "copy: shapes differ");
+  int r = ash__writable(dst);
+  if (r)
+    return r;
+  uint64_t n = ash_view_nbytes(src);
+  if (n == 0)
+    return ASH_OK;
+  if (dst->flags & src->flags & ASH_VIEW_C_CONTIGUOUS) {
+    memmove(dst->data, src->data, n);
+    return ASH_OK;
+  }
+  uintptr_t dlo, dhi, slo, shi;
+  ash__span(dst, &dlo, &dhi);
+  ash__span(src, &slo, &shi);
+  if (dhi <= slo || shi <= dlo) {
+    /* Disjoint: copy row by row through a small bounce buffer. */
+    return ash__copy_disjoint(dst, src);
+  }
+  void *tmp = malloc(n);
+  if (tmp == NULL)
+    return ash__err(ASH_E_NOMEM, "copy: out of memory for %llu bytes",
+                    (unsigned long long)n);
+  (void)ash_view_read(src, tmp, n);
+  struct ash__cursor c = {tmp};
+  ash__for_rows(dst, ash__row_write, &c);
+  free(tmp);
+  return ASH_OK;
+}
+
+struct ash__fill {
+  uint8_t item[16];
+  uint64_t w8;
+  uint32_t w4;
+  uint16_t w2;
+};
+
+static void ash__row_fill(uint8_t *row, int64_t n, int64_t stride,
+                          size_t itemsize, void *ctx) {
+  const struct ash__fill *f = ctx;
+  if (stride == (int64_t)itemsize) {
+    switch (itemsize) {
+    case 1:
+      memset(row, f->item[0], (size_t)n);
+      return;
+    case 2: {
+      uint16_t *q = (uint16_t *)(void *)row;
+      if (((uintptr_t)q & 1) == 0) {
+        for (int64_t i = 0; i < n; i++)
+          q[i] = f->w2;
+        return;
+      }
+      break;
+    }
+    case 4: {
+      uint32_t *q = (uint32_t *)(void *)row;
+      if (((uintptr_t)q & 3) == 0) {
+        for (int64_t i = 0; i < n; i++)
+          q[i] = f->w4;
+        return;
+      }
+      break;
+    }
+    case 8: {
+      uint64_t *q = (uint64_t *)(void *)row;
+      if (((uintptr_t)q & 7) == 0) {
+        for (int64_t i = 0; i < n; i++)
+          q[i] = f->w8;
+        return;
+      }
+      break;
+    }
+    default:
+      break;
+    }
+  }
+  for (int64_t i = 0; i < n; i++, row += stride)
+    memcpy(row, f->item, itemsize);
+}
+
+static int ash__fill_item(const ash_view *v, struct ash__fill *f) {
+  if (v->flags & ASH_VIEW_C_CONTIGUOUS) {
+    bool zero = true;
+    for (size_t i = 0; i < v->itemsize; i++)
+      zero = zero && f->item[i] == 0;
+    if (zero) {
+      memset(v->data, 0, ash_view_nbytes(v));
+      return ASH_OK;
+    }
+  }
+  memcpy(&f->w8, f->item, 8);
+  memcpy(&f->w4, f->item, 4);
+  memcpy(&f->w2, f->item, 2);
+  ash__for_rows(v, ash__row_fill, f);
+  return ASH_OK;
+}
+
+ash_status ash_view_fill_f64(const ash_view *v, double value) {
+  if (v == NULL)
+    return ash__err(ASH_E_INVAL, "view is NULL");
+  int r = ash__writable(v);
+  if (r)
+    return r;
+  struct ash__fill f = {{0}, 0, 0, 0};
+  if ((r = ash__pack_f64(v->dtype, value, f.item)))
+    return r;
+  return ash__fill_item(v, &f);
+}
+
+ash_status ash_view_fill_i64(const ash_view *v, int64_t value) {
+  if (v == NULL)
+    return ash__err(ASH_E_INVAL, "view is NULL");
+  int r = ash__writable(v);
+  if (r)
+    return r;
+  struct ash__fill f = {{0}, 0, 0, 0};
+  if ((r = ash__pack_i64(v->dtype, value, f.item)))
+    return r;
+  return ash__fill_item(v, &f);
+}
