@@ -408,7 +408,7 @@ ASH_EXTERN ash_status ash_attach(const char *name_or_descriptor,
 /* ---------------------------------------------------------------------- */
 
 /* View flag bits, as returned by ash_view_flags(). */
-enum ash_view_flags {
+enum ash_view_flag {
   ASH_VIEW_READONLY = 1u << 0,
   ASH_VIEW_C_CONTIGUOUS = 1u << 1,
   ASH_VIEW_F_CONTIGUOUS = 1u << 2
