@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs, from Debian's archive, every package arrayshare needs to build,
+# test, benchmark and run its demo. Only what is missing is installed.
+set -euo pipefail
+PKGS=(build-essential cmake pkgconf swig libffi-dev libcriterion-dev
+      python3-dev python3-numpy python3-pytest python3-matplotlib
+      ruby-dev ruby-minitest lua5.4 liblua5.4-dev lua-busted lua-cjson
+      libcjson-dev abigail-tools)
+missing=()
+for p in "${PKGS[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "deps: installing ${missing[*]}"
+SUDO=()
+[ "$(id -u)" -ne 0 ] && SUDO=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${SUDO[@]}" apt-get update -qq
+"${SUDO[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}"

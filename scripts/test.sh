@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite: installs what is missing, builds with -Werror, runs
+# every test (C, command line, Python, Ruby, Lua, conformance), then builds
+# the C library again with AddressSanitizer + UndefinedBehaviorSanitizer and
+# runs the C and command-line tests under it. Fails if a test leaves a
+# segment behind in /dev/shm.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+./scripts/deps.sh
+
+JOBS=$(nproc 2>/dev/null || echo 2)
+before=$(mktemp)
+ls /dev/shm | grep '^ash\.' | sort > "$before" || true
+
+echo "== build (-Wall -Wextra -Werror) =="
+cmake -S . -B build -DASH_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
+cmake --build build -j"$JOBS"
+echo "== tests =="
+ctest --test-dir build --output-on-failure -j"$JOBS"
+
+echo "== build (ASan + UBSan) =="
+cmake -S . -B build-asan -DASH_WERROR=ON -DASH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
+      -DASH_PYTHON=OFF -DASH_RUBY=OFF -DASH_LUA=OFF -DASH_BUILD_BENCH=OFF
+cmake --build build-asan -j"$JOBS"
+echo "== tests under ASan + UBSan =="
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+
+after=$(mktemp)
+ls /dev/shm | grep '^ash\.' | sort > "$after" || true
+leaked=$(comm -13 "$before" "$after")
+rm -f "$before" "$after"
+if [ -n "$leaked" ]; then
+  echo "FAIL: the tests left segments in /dev/shm:"; echo "$leaked"; exit 1
+fi
+echo "== all tests passed; /dev/shm left as found =="
