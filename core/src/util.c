@@ -76,8 +76,8 @@ uint64_t ash__proc_start(pid_t pid, int *exists) {
   if (p == NULL)
     return 0;
   p++;
-  /* after ") " come fields 3.. ; starttime is field 22 */
-  for (int field = 2; field < 22 && *p; field++) {
+  /* p is at the space before field 3; starttime is field 22, 19 fields on */
+  for (int field = 3; field < 22 && *p; field++) {
     p = strchr(p + 1, ' ');
     if (p == NULL)
       return 0;
