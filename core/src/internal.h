@@ -22,16 +22,19 @@ int ash__syserr(int err, const char *op, const char *what);
 /* ---- on-memory format, version 1.0 (segment.c) ------------------------
  *
  * offset 0     struct ash__hdr (256 bytes)
- * offset 256   header lock: pthread_mutex_t, robust, process-shared (64)
+ * offset 256   lock byte: an OFD byte-range lock (fcntl F_OFD_SETLKW) on this
+ *              byte guards every header update; the kernel drops it when its
+ *              holder dies, so a crash never leaves it held
  * offset 320   reserved up to 512
  * offset 512   attach table: attach_cap slots of struct ash__slot (16 bytes)
  * dir_offset   directory: dir_cap entries of struct ash__entry (512 bytes)
  * arena_offset (page aligned) arena, up to total_size
  *
  * All fields little-endian (the only byte order supported). The header is
- * written by the creator before the magic is published; later only state,
- * arena_used, dir_count (and the entries below dir_count being appended),
- * and attach slots change, always under the header lock.
+ * only ever read and written with pread/pwrite on the segment's descriptor,
+ * never through the mapping: a process maps the arena alone, so opening and
+ * closing touch no page, and no stray write through a view can reach the
+ * header. The creator writes everything, then publishes the magic last.
  */
 #define ASH__MAGIC UINT64_C(0x3145524148535241) /* "ARSHARE1" little-endian */
 #define ASH__HDR_SIZE 256
@@ -42,7 +45,7 @@ int ash__syserr(int err, const char *op, const char *what);
 #define ASH__ATTACH_CAP 128
 #define ASH__MAX_ARRAYS 4096
 #define ASH__BYTE_ORDER_LE 1
-#define ASH__LOCK_KIND_GLIBC_X86_64 1
+#define ASH__LOCK_KIND_OFD 2 /* fcntl OFD lock on byte lock_offset */
 #define ASH__PAGE 4096u
 #define ASH__ALIGN 64u
 #define ASH__LARGE (64u * 1024u)
@@ -102,7 +105,6 @@ struct ash__entry {
 _Static_assert(sizeof(struct ash__hdr) == ASH__HDR_SIZE, "header size");
 _Static_assert(sizeof(struct ash__entry) == ASH__ENTRY_SIZE, "entry size");
 _Static_assert(sizeof(struct ash__slot) == ASH__SLOT_SIZE, "slot size");
-_Static_assert(sizeof(pthread_mutex_t) <= 64, "mutex fits");
 
 /* A validated private copy of a directory entry. */
 struct ash__array {
@@ -123,12 +125,13 @@ typedef struct ash__map {
   int backend;
   char *name;     /* user name, or absolute path for files */
   char *path;     /* "/ash.NAME" for shm_open, or the absolute path */
+  int fd;         /* kept open: header I/O and the OFD lock go through it */
+  bool fd_rw;     /* fd opened O_RDWR (can lock, attach, add arrays) */
   dev_t dev;
   ino_t ino;
-  uint8_t *base;
-  uint64_t size;
+  uint8_t *base;  /* the arena, mapped at offset hdr.arena_offset */
+  uint64_t size;  /* bytes mapped (hdr.arena_size) */
   bool writable;  /* arena mapped PROT_WRITE */
-  bool hdr_rw;    /* header mapped PROT_WRITE (can lock, attach) */
   bool attached;  /* holds an attach slot */
   int slot;
   pid_t owner;    /* process that mapped it (fork children do not detach) */
@@ -189,6 +192,7 @@ int ash__pack_c128(int dtype, double re, double im, void *item);
 int ash__name_check(const char *name, int is_array);
 uint64_t ash__proc_start(pid_t pid, int *exists); /* 0 when unknown */
 uint64_t ash__self_start(void);
+pid_t ash__getpid(void);
 int64_t ash__now_ns(void);
 bool ash__mul_u64(uint64_t a, uint64_t b, uint64_t *out);
 bool ash__add_u64(uint64_t a, uint64_t b, uint64_t *out);

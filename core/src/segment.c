@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,7 +20,29 @@ const char *ash__shm_dir(void) { return "/dev/shm"; }
 static pthread_mutex_t ash__cache_lock = PTHREAD_MUTEX_INITIALIZER;
 static ash__map *ash__cache;
 
+/* fork(): the child shares its parent's open file descriptions, and with
+ * them the parent's slot locks. The child closes its copies, so that a
+ * parent that dies is seen dead even while children it forked live on.
+ * Views inherited by the child keep working (the mapping is inherited);
+ * header operations on inherited handles report ASH_E_INVAL. */
+static void ash__fork_prepare(void) { pthread_mutex_lock(&ash__cache_lock); }
+static void ash__fork_parent(void) { pthread_mutex_unlock(&ash__cache_lock); }
+static void ash__fork_child(void) {
+  for (ash__map *m = ash__cache; m; m = m->next) {
+    if (m->fd >= 0)
+      close(m->fd);
+    m->fd = -1;
+    m->attached = false;
+  }
+  pthread_mutex_unlock(&ash__cache_lock);
+}
+static pthread_once_t ash__fork_once = PTHREAD_ONCE_INIT;
+static void ash__fork_register(void) {
+  pthread_atfork(ash__fork_prepare, ash__fork_parent, ash__fork_child);
+}
+
 static void ash__cache_add(ash__map *m) {
+  pthread_once(&ash__fork_once, ash__fork_register);
   pthread_mutex_lock(&ash__cache_lock);
   m->next = ash__cache;
   ash__cache = m;
@@ -42,7 +65,7 @@ static void ash__cache_remove(ash__map *m) {
 static ash__map *ash__cache_find(int backend, dev_t dev, ino_t ino,
                                  bool want_write) {
   ash__map *found = NULL;
-  pid_t me = getpid();
+  pid_t me = ash__getpid();
   pthread_mutex_lock(&ash__cache_lock);
   for (ash__map *m = ash__cache; m; m = m->next) {
     if (m->backend != backend || m->dev != dev || m->ino != ino ||
@@ -129,80 +152,187 @@ static int ash__loc_unlink(const struct ash__loc *l) {
   return l->backend == ASH__BACKEND_SHM ? shm_unlink(l->path) : unlink(l->path);
 }
 
-/* ---- header lock and attach table ------------------------------------ */
+/* ---- header I/O: pread/pwrite under an OFD lock --------------------------- */
 
-static pthread_mutex_t *ash__hdr_mutex(ash__map *m) {
-  return (pthread_mutex_t *)(void *)(m->base + ASH__LOCK_OFFSET);
+static int ash__need_fd(ash__map *m);
+
+static int ash__pread(ash__map *m, void *buf, size_t n, uint64_t off) {
+  if (m->fd < 0)
+    return ash__need_fd(m);
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r = pread(m->fd, (uint8_t *)buf + done, n - done, (off_t)(off + done));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return ash__err(r == 0 ? ASH_E_TRUNC : ASH_E_SYS,
+                      "read header of \"%s\": %s", m->name,
+                      r == 0 ? "segment truncated" : strerror(errno));
+    done += (size_t)r;
+  }
+  return ASH_OK;
+}
+
+static int ash__pwrite(ash__map *m, const void *buf, size_t n, uint64_t off) {
+  if (m->fd < 0)
+    return ash__need_fd(m);
+  size_t done = 0;
+  while (done < n) {
+    ssize_t r =
+        pwrite(m->fd, (const uint8_t *)buf + done, n - done, (off_t)(off + done));
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return ash__syserr(r == 0 ? EIO : errno, "write header of", m->name);
+    done += (size_t)r;
+  }
+  return ASH_OK;
+}
+
+/* OFD byte-range locks (fcntl F_OFD_*): owned by the open file description,
+ * dropped by the kernel when the last descriptor to it closes, including
+ * when the process dies. Byte lock_offset guards header updates; the first
+ * byte of each attach slot is held by that slot's attacher for as long as it
+ * is attached, so "locked" means "alive" (no /proc scan, no pid reuse). */
+static int ash__lockop(int fd, short type, uint64_t start, uint64_t len,
+                       bool wait) {
+  struct flock fl;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = (off_t)start;
+  fl.l_len = (off_t)len;
+  int r;
+  do
+    r = fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl);
+  while (r != 0 && errno == EINTR);
+  return r;
+}
+
+/* 1 when another open file description holds a lock in [start, start+len). */
+static int ash__probe(int fd, uint64_t start, uint64_t len) {
+  struct flock fl;
+  memset(&fl, 0, sizeof fl); /* l_pid must be 0 for F_OFD_GETLK */
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = (off_t)start;
+  fl.l_len = (off_t)len;
+  if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+    return 1; /* cannot tell: assume alive, never reap on doubt */
+  return fl.l_type != F_UNLCK;
+}
+
+static int ash__need_fd(ash__map *m) {
+  if (m->fd < 0)
+    return ash__err(ASH_E_INVAL,
+                    "segment \"%s\": this handle was inherited across fork(); "
+                    "open the segment again in this process",
+                    m->name);
+  return ASH_OK;
 }
 
 static int ash__hdr_lock(ash__map *m) {
-  int r = pthread_mutex_lock(ash__hdr_mutex(m));
-  if (r == EOWNERDEAD) {
-    /* The previous holder died inside a critical section. Every update made
-     * under this lock is published last by one aligned store, so the state is
-     * consistent; mark the mutex usable again. */
-    pthread_mutex_consistent(ash__hdr_mutex(m));
-    return ASH_OK;
-  }
-  if (r != 0)
-    return ash__err(ASH_E_SYS, "lock segment \"%s\": %s", m->name, strerror(r));
+  int r = ash__need_fd(m);
+  if (r)
+    return r;
+  if (ash__lockop(m->fd, F_WRLCK, ASH__LOCK_OFFSET, 1, true) != 0)
+    return ash__syserr(errno, "lock", m->name);
   return ASH_OK;
 }
 
 static void ash__hdr_unlock(ash__map *m) {
-  pthread_mutex_unlock(ash__hdr_mutex(m));
+  (void)ash__lockop(m->fd, F_UNLCK, ASH__LOCK_OFFSET, 1, false);
 }
 
-static struct ash__slot *ash__slots(ash__map *m) {
-  return (struct ash__slot *)(void *)(m->base + m->hdr.attach_offset);
+static uint64_t ash__slot_off(const ash__map *m, uint32_t i) {
+  return m->hdr.attach_offset + (uint64_t)i * ASH__SLOT_SIZE;
 }
 
-/* 1 alive, 0 dead. A pid whose start time differs was reused: dead. */
-static int ash__slot_alive(const struct ash__slot *s) {
-  struct ash__slot c;
-  memcpy(&c, s, sizeof c);
-  if (c.pid <= 0)
-    return 0;
-  int exists;
-  uint64_t start = ash__proc_start(c.pid, &exists);
-  if (exists < 0) /* /proc hidden from us: ask the kernel */
-    return kill(c.pid, 0) == 0 || errno == EPERM;
-  if (exists == 0)
-    return 0;
-  return c.start == 0 || start == 0 || start == c.start;
+/* 1 alive, 0 dead: the slot's lock byte is held (by someone else, or it is
+ * this map's own slot). */
+static int ash__slot_alive(ash__map *m, uint32_t i) {
+  if (m->attached && (int)i == m->slot)
+    return 1;
+  return ash__probe(m->fd, ash__slot_off(m, i), 1);
 }
 
-/* Under the header lock: does any slot other than @skip belong to a live
- * process? Dead slots met on the way are freed. */
-static bool ash__any_alive_locked(ash__map *m, int skip) {
-  struct ash__slot *slots = ash__slots(m);
-  for (uint32_t i = 0; i < m->hdr.attach_cap; i++) {
-    if ((int)i == skip || slots[i].pid == 0)
-      continue;
-    if (ash__slot_alive(&slots[i]))
-      return true;
-    memset(&slots[i], 0, sizeof slots[i]);
+static uint64_t ash__slots_bytes(const ash__map *m) {
+  return (uint64_t)m->hdr.attach_cap * ASH__SLOT_SIZE;
+}
+
+/* Reads the attach table into a malloc'd array. */
+static int ash__read_slots(ash__map *m, struct ash__slot **out) {
+  int r = ash__need_fd(m);
+  if (r)
+    return r;
+  struct ash__slot *s = malloc(ash__slots_bytes(m));
+  if (s == NULL)
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  r = ash__pread(m, s, ash__slots_bytes(m), m->hdr.attach_offset);
+  if (r) {
+    free(s);
+    return r;
   }
-  return false;
+  *out = s;
+  return ASH_OK;
 }
 
-/* Under the header lock: takes a free slot, reaping a dead one if needed. */
-static int ash__slot_take_locked(ash__map *m) {
-  struct ash__slot *slots = ash__slots(m);
+static int ash__write_slot(ash__map *m, int i, const struct ash__slot *s) {
+  return ash__pwrite(m, s, sizeof *s, ash__slot_off(m, (uint32_t)i));
+}
+
+/* Under the header lock: clears the records of dead attachers; returns how
+ * many recorded attachers live. */
+static int ash__reap_locked(ash__map *m) {
+  struct ash__slot *slots;
+  if (ash__read_slots(m, &slots) != ASH_OK)
+    return 1; /* cannot tell: assume somebody lives */
+  int alive = 0;
+  static const struct ash__slot zero;
+  for (uint32_t i = 0; i < m->hdr.attach_cap; i++) {
+    if (slots[i].pid == 0)
+      continue;
+    if (ash__slot_alive(m, i))
+      alive++;
+    else
+      (void)ash__write_slot(m, (int)i, &zero);
+  }
+  free(slots);
+  return alive;
+}
+
+/* Does any open file description other than ours hold a slot lock? This
+ * also sees uncounted readers (read permission only) and, with @include_own,
+ * nothing of ours. One system call. */
+static bool ash__anyone_attached(ash__map *m) {
+  return ash__probe(m->fd, m->hdr.attach_offset, ash__slots_bytes(m));
+}
+
+/* Claims a slot: locks its byte without waiting (the lock is the claim),
+ * preferring @first, then free-looking slots of @table. Returns the index
+ * or a negative error. */
+static int ash__slot_claim(ash__map *m, const struct ash__slot *table,
+                           int first) {
+  short type = m->fd_rw ? F_WRLCK : F_RDLCK;
   uint32_t cap = m->hdr.attach_cap;
+  if (first >= 0 && (uint32_t)first < cap &&
+      ash__lockop(m->fd, type, ash__slot_off(m, (uint32_t)first), 1, false) == 0)
+    return first;
   for (int pass = 0; pass < 2; pass++) {
     for (uint32_t i = 0; i < cap; i++) {
-      if (slots[i].pid == 0 || (pass == 1 && !ash__slot_alive(&slots[i]))) {
-        slots[i].start = ash__self_start();
-        slots[i].gen = 0;
-        __atomic_store_n(&slots[i].pid, (int32_t)getpid(), __ATOMIC_RELEASE);
+      if ((int)i == first || (pass == 0 && table && table[i].pid != 0))
+        continue;
+      if (ash__lockop(m->fd, type, ash__slot_off(m, i), 1, false) == 0)
         return (int)i;
-      }
     }
   }
   return ash__err(ASH_E_FULL,
                   "segment \"%s\": attach table full (%u live attachers)",
                   m->name, cap);
+}
+
+static int ash__set_state_locked(ash__map *m, uint32_t state) {
+  return ash__pwrite(m, &state, sizeof state, offsetof(struct ash__hdr, state));
 }
 
 /* Unlinks the name only if it still refers to this mapping's object. */
@@ -284,9 +414,8 @@ static int ash__validate_header(const struct ash__hdr *h, uint64_t real_size,
   if (h->byte_order != ASH__BYTE_ORDER_LE)
     return ash__err(ASH_E_CORRUPT, "segment \"%s\": unsupported byte order %u",
                     name, h->byte_order);
-  if (h->lock_kind != ASH__LOCK_KIND_GLIBC_X86_64)
-    return ash__err(ASH_E_VERSION,
-                    "segment \"%s\": lock kind %u is not this platform's", name,
+  if (h->lock_kind != ASH__LOCK_KIND_OFD)
+    return ash__err(ASH_E_VERSION, "segment \"%s\": unknown lock kind %u", name,
                     h->lock_kind);
   if (h->total_size > real_size)
     return ash__err(ASH_E_TRUNC,
@@ -319,27 +448,32 @@ static int ash__validate_header(const struct ash__hdr *h, uint64_t real_size,
   return ASH_OK;
 }
 
-/* Copies newly published directory entries into private memory. */
-int ash__map_refresh(ash__map *m) {
-  uint32_t n = __atomic_load_n(
-      &((struct ash__hdr *)(void *)m->base)->dir_count, __ATOMIC_ACQUIRE);
+/* Copies newly published directory entries into private memory. @buf, when
+ * not NULL, holds the first @buflen bytes of the segment (read under the
+ * lock at open) and saves a read per entry. */
+static int ash__map_ingest(ash__map *m, uint32_t n, const uint8_t *buf,
+                           uint64_t buflen) {
+  int r = ASH_OK;
   if (n > m->hdr.dir_cap)
     return ash__err(ASH_E_CORRUPT,
                     "segment \"%s\": directory count %u exceeds capacity %u",
                     m->name, n, m->hdr.dir_cap);
-  int r = ASH_OK;
   pthread_mutex_lock(&m->lock);
   while (m->narrays < n) {
     uint32_t i = m->narrays;
     struct ash__array *a = malloc(sizeof *a);
+    struct ash__entry e;
     if (a == NULL) {
       r = ash__err(ASH_E_NOMEM, "out of memory");
       break;
     }
-    const struct ash__entry *e =
-        (const struct ash__entry *)(const void *)(m->base + m->hdr.dir_offset +
-                                                  (uint64_t)i * ASH__ENTRY_SIZE);
-    r = ash__validate_entry(m, e, i, a);
+    uint64_t off = m->hdr.dir_offset + (uint64_t)i * ASH__ENTRY_SIZE;
+    if (buf && off + sizeof e <= buflen)
+      memcpy(&e, buf + off, sizeof e);
+    else
+      r = ash__pread(m, &e, sizeof e, off);
+    if (r == ASH_OK)
+      r = ash__validate_entry(m, &e, i, a);
     if (r) {
       free(a);
       break;
@@ -349,6 +483,12 @@ int ash__map_refresh(ash__map *m) {
   }
   pthread_mutex_unlock(&m->lock);
   return r;
+}
+
+int ash__map_refresh(ash__map *m) {
+  uint32_t n;
+  int r = ash__pread(m, &n, sizeof n, offsetof(struct ash__hdr, dir_count));
+  return r ? r : ash__map_ingest(m, n, NULL, 0);
 }
 
 const struct ash__array *ash__find_array(ash__map *m, const char *name) {
@@ -361,7 +501,7 @@ const struct ash__array *ash__find_array(ash__map *m, const char *name) {
 
 /* ---- map objects ------------------------------------------------------ */
 
-static ash__map *ash__map_alloc(const struct ash__loc *l) {
+static ash__map *ash__map_alloc(const struct ash__loc *l, int fd) {
   ash__map *m = calloc(1, sizeof *m);
   if (m == NULL)
     return NULL;
@@ -370,8 +510,9 @@ static ash__map *ash__map_alloc(const struct ash__loc *l) {
   m->backend = l->backend;
   m->name = strdup(l->name);
   m->path = strdup(l->path);
+  m->fd = fd;
   m->slot = -1;
-  m->owner = getpid();
+  m->owner = ash__getpid();
   if (!m->name || !m->path) {
     free(m->name);
     free(m->path);
@@ -381,6 +522,7 @@ static ash__map *ash__map_alloc(const struct ash__loc *l) {
   return m;
 }
 
+/* Frees the map; closes its descriptor. */
 static void ash__map_free(ash__map *m) {
   if (m->arrays) {
     for (uint32_t i = 0; i < m->narrays; i++)
@@ -389,6 +531,8 @@ static void ash__map_free(ash__map *m) {
   }
   if (m->base)
     munmap(m->base, m->size);
+  if (m->fd >= 0)
+    close(m->fd);
   pthread_mutex_destroy(&m->lock);
   free(m->name);
   free(m->path);
@@ -398,21 +542,33 @@ static void ash__map_free(ash__map *m) {
 void ash__map_retain(ash__map *m) { atomic_fetch_add(&m->refs, 1); }
 
 static void ash__detach(ash__map *m) {
-  if (!m->attached || m->owner != getpid() || !m->hdr_rw)
+  if (!m->attached || m->owner != ash__getpid() || m->fd < 0)
     return;
+  static const struct ash__slot zero;
+  if (m->hdr.policy == ASH_POLICY_PERSIST || !m->fd_rw) {
+    /* Clear our record; closing the descriptor drops the slot lock. */
+    if (m->fd_rw)
+      (void)ash__write_slot(m, m->slot, &zero);
+    return;
+  }
+  /* auto: the last attacher to leave unlinks. Doomed first, then look for
+   * anyone else: an attacher that locked its slot before our look is seen
+   * (we undo); one that locks after it reads "doomed" and goes away. */
   if (ash__hdr_lock(m) != ASH_OK)
     return;
-  struct ash__slot *s = &ash__slots(m)[m->slot];
-  if (s->pid == (int32_t)getpid())
-    memset(s, 0, sizeof *s);
-  struct ash__hdr *h = (struct ash__hdr *)(void *)m->base;
-  if (m->hdr.policy == ASH_POLICY_AUTO &&
-      __atomic_load_n(&h->state, __ATOMIC_ACQUIRE) == ASH__STATE_READY &&
-      !ash__any_alive_locked(m, -1)) {
-    __atomic_store_n(&h->state, ASH__STATE_DOOMED, __ATOMIC_RELEASE);
-    int saved = ash_last_error_code();
-    (void)ash__unlink_if_same(m); /* someone may have unlinked it already */
-    (void)saved;
+  (void)ash__write_slot(m, m->slot, &zero);
+  (void)ash__lockop(m->fd, F_UNLCK, ash__slot_off(m, (uint32_t)m->slot), 1,
+                    false);
+  m->attached = false;
+  uint32_t state = 0;
+  if (ash__pread(m, &state, sizeof state, offsetof(struct ash__hdr, state)) ==
+          ASH_OK &&
+      state == ASH__STATE_READY) {
+    (void)ash__set_state_locked(m, ASH__STATE_DOOMED);
+    if (ash__anyone_attached(m))
+      (void)ash__set_state_locked(m, ASH__STATE_READY);
+    else
+      (void)ash__unlink_if_same(m); /* someone may have unlinked it already */
   }
   ash__hdr_unlock(m);
 }
@@ -426,11 +582,24 @@ void ash__map_release(ash__map *m) {
   ash__map_free(m);
 }
 
-static int ash__map_finish(ash__map *m) {
+static int ash__map_finish(ash__map *m, const uint8_t *buf, uint64_t buflen) {
   m->arrays = calloc(m->hdr.dir_cap, sizeof *m->arrays);
   if (m->arrays == NULL)
     return ash__err(ASH_E_NOMEM, "out of memory");
-  return ash__map_refresh(m);
+  if (buf == NULL)
+    return ash__map_refresh(m);
+  return ash__map_ingest(m, m->hdr.dir_count, buf, buflen);
+}
+
+static int ash__map_arena(ash__map *m) {
+  int prot = PROT_READ | (m->writable ? PROT_WRITE : 0);
+  void *base = mmap(NULL, m->hdr.arena_size, prot, MAP_SHARED, m->fd,
+                    (off_t)m->hdr.arena_offset);
+  if (base == MAP_FAILED)
+    return ash__syserr(errno, "mmap", m->name);
+  m->base = base;
+  m->size = m->hdr.arena_size;
+  return ASH_OK;
 }
 
 /* ---- open ------------------------------------------------------------- */
@@ -442,33 +611,35 @@ static void ash__backoff(int attempt) {
   nanosleep(&ts, NULL);
 }
 
+static int ash__open_error(const struct ash__loc *l, int e) {
+  if (e == ENOENT)
+    return ash__err(ASH_E_NOENT, "open \"%s\": no such segment", l->name);
+  if (e == EACCES || e == EPERM) {
+    struct stat st;
+    if (stat(l->stat_path, &st) == 0)
+      return ash__err(ASH_E_PERM,
+                      "open \"%s\": permission denied (owner uid %u, mode "
+                      "%04o; you are uid %u)",
+                      l->name, (unsigned)st.st_uid,
+                      (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
+  }
+  return ash__syserr(e, "open", l->name);
+}
+
 /* One attempt; returns ASH_OK, an error, or ASH__RETRY. */
 static int ash__open_once(const struct ash__loc *l, unsigned flags,
                           ash__map **out) {
   bool noattach = flags & ASH_NOATTACH;
   bool want_write = !(flags & (ASH_RDONLY | ASH_NOATTACH));
-  bool hdr_rw = !noattach;
-  int fd = ash__loc_open(l, hdr_rw ? O_RDWR : O_RDONLY, 0);
-  if (fd < 0 && hdr_rw && (errno == EACCES) && (flags & ASH_RDONLY)) {
+  bool rw = !noattach;
+  int fd = ash__loc_open(l, rw ? O_RDWR : O_RDONLY, 0);
+  if (fd < 0 && rw && errno == EACCES && (flags & ASH_RDONLY)) {
     /* Read permission only: a reader that cannot be counted as attacher. */
-    hdr_rw = false;
+    rw = false;
     fd = ash__loc_open(l, O_RDONLY, 0);
   }
-  if (fd < 0) {
-    int e = errno;
-    if (e == ENOENT)
-      return ash__err(ASH_E_NOENT, "open \"%s\": no such segment", l->name);
-    if (e == EACCES || e == EPERM) {
-      struct stat st;
-      if (stat(l->stat_path, &st) == 0)
-        return ash__err(ASH_E_PERM,
-                        "open \"%s\": permission denied (owner uid %u, mode "
-                        "%04o; you are uid %u)",
-                        l->name, (unsigned)st.st_uid,
-                        (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
-    }
-    return ash__syserr(e, "open", l->name);
-  }
+  if (fd < 0)
+    return ash__open_error(l, errno);
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
@@ -479,7 +650,7 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags,
     close(fd);
     return ash__err(ASH_E_CORRUPT, "\"%s\" is not a regular file", l->name);
   }
-  bool attach = hdr_rw && !noattach;
+  bool attach = rw;
   if (attach) {
     ash__map *c = ash__cache_find(l->backend, st.st_dev, st.st_ino, want_write);
     if (c) {
@@ -488,11 +659,21 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags,
       return ASH_OK;
     }
   }
+  ash__map *m = ash__map_alloc(l, fd);
+  if (m == NULL) {
+    close(fd);
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  }
+  m->dev = st.st_dev;
+  m->ino = st.st_ino;
+  m->fd_rw = rw;
+  m->writable = want_write;
   uint64_t size = (uint64_t)st.st_size;
+  int r;
   if (size < ASH__ATTACH_OFFSET) {
     uint64_t magic = 0;
     ssize_t got = pread(fd, &magic, sizeof magic, 0);
-    close(fd);
+    ash__map_free(m);
     if (size == 0 || (got == (ssize_t)sizeof magic && magic == 0))
       return ASH__RETRY; /* being created */
     if (got == (ssize_t)sizeof magic && magic == ASH__MAGIC)
@@ -505,69 +686,67 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags,
                     "header)",
                     l->name, (unsigned long long)size);
   }
-  int prot = PROT_READ | (hdr_rw ? PROT_WRITE : 0);
-  void *base = mmap(NULL, size, prot, MAP_SHARED, fd, 0);
-  int merr = errno;
-  close(fd);
-  if (base == MAP_FAILED)
-    return ash__syserr(merr, "mmap", l->name);
-  struct ash__hdr h;
-  memcpy(&h, base, sizeof h);
-  if (h.magic == 0) {
-    munmap(base, size);
-    return ASH__RETRY; /* being created: the magic is published last */
-  }
-  int r = ash__validate_header(&h, size, l->name);
-  if (r) {
-    munmap(base, size);
-    return r;
-  }
-  ash__map *m = ash__map_alloc(l);
-  if (m == NULL) {
-    munmap(base, size);
-    return ash__err(ASH_E_NOMEM, "out of memory");
-  }
-  m->base = base;
-  m->size = size;
-  m->dev = st.st_dev;
-  m->ino = st.st_ino;
-  m->hdr = h;
-  m->hdr_rw = hdr_rw;
-  m->writable = want_write;
-  if (h.state == ASH__STATE_DOOMED) {
-    ash__map_free(m);
-    return ASH__RETRY; /* being removed; the name may come back */
-  }
+  /* Claim a slot before reading the header, so that the state we read is
+   * not older than our claim (see ash__detach). First guess: pid % 128. */
+  int slot = -1;
+  m->hdr.attach_offset = ASH__ATTACH_OFFSET; /* fixed by the format */
+  m->hdr.attach_cap = ASH__ATTACH_CAP;        /* checked once read */
   if (attach) {
-    r = ash__hdr_lock(m);
-    if (r) {
+    slot = ash__slot_claim(m, NULL, (int)(ash__getpid() % ASH__ATTACH_CAP));
+    if (slot < 0) {
       ash__map_free(m);
-      return r;
+      return slot;
     }
-    struct ash__hdr *sh = (struct ash__hdr *)base;
-    if (__atomic_load_n(&sh->state, __ATOMIC_ACQUIRE) == ASH__STATE_DOOMED) {
-      ash__hdr_unlock(m);
-      ash__map_free(m);
-      return ASH__RETRY;
+  }
+  /* One read for the header, the attach table and (most of) the
+   * directory: every system call counts on this path. */
+  uint8_t stackbuf[4096];
+  uint64_t buflen = size < sizeof stackbuf ? size : sizeof stackbuf;
+  struct ash__hdr h;
+  r = ash__pread(m, stackbuf, (size_t)buflen, 0);
+  memcpy(&h, stackbuf, sizeof h);
+  if (r == ASH_OK && h.magic == 0)
+    r = ASH__RETRY; /* being created: the magic is published last */
+  if (r == ASH_OK)
+    r = ash__validate_header(&h, size, l->name);
+  if (r == ASH_OK && h.state == ASH__STATE_DOOMED)
+    r = ASH__RETRY; /* being removed; the name may come back */
+  if (r == ASH_OK) {
+    m->hdr = h;
+    if (attach && (uint32_t)slot >= h.attach_cap) {
+      /* The guess lies beyond this segment's table: claim a real slot. */
+      bool have = h.attach_offset + ash__slots_bytes(m) <= buflen;
+      int again = ash__slot_claim(
+          m, have ? (const struct ash__slot *)(const void *)(stackbuf +
+                                                              h.attach_offset)
+                  : NULL,
+          -1);
+      (void)ash__lockop(m->fd, F_UNLCK, ASH__ATTACH_OFFSET +
+                                            (uint64_t)slot * ASH__SLOT_SIZE,
+                        1, false);
+      slot = again;
+      if (slot < 0)
+        r = slot;
     }
-    r = ash__slot_take_locked(m);
-    ash__hdr_unlock(m);
-    if (r < 0) {
-      ash__map_free(m);
-      return r;
-    }
-    m->slot = r;
+  }
+  if (r == ASH_OK && attach) {
+    m->slot = slot;
     m->attached = true;
+    if (m->fd_rw) {
+      struct ash__slot mine = {(int32_t)ash__getpid(), 0, ash__self_start()};
+      r = ash__write_slot(m, slot, &mine);
+    }
   }
-  if (hdr_rw && !want_write &&
-      mprotect(base + h.arena_offset, size - h.arena_offset, PROT_READ) != 0) {
-    r = ash__syserr(errno, "mprotect", l->name);
-    ash__map_release(m);
-    return r;
-  }
-  r = ash__map_finish(m);
+  if (r == ASH_OK)
+    r = ash__map_arena(m);
+  if (r == ASH_OK)
+    r = ash__map_finish(m, stackbuf, buflen);
   if (r) {
-    ash__map_release(m);
+    if (m->attached && m->fd_rw) {
+      static const struct ash__slot zero;
+      (void)ash__write_slot(m, m->slot, &zero);
+    }
+    ash__map_free(m); /* closing the descriptor drops the slot lock */
     return r;
   }
   if (m->attached)
@@ -656,9 +835,10 @@ ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
   uint64_t dir_offset = ASH__ATTACH_OFFSET + ASH__ATTACH_CAP * ASH__SLOT_SIZE;
   uint64_t arena_offset = ash__round_up(
       dir_offset + (uint64_t)max_arrays * ASH__ENTRY_SIZE, ASH__PAGE);
+  uint64_t arena = ash__round_up(arena_bytes ? arena_bytes : 1, ASH__PAGE);
   uint64_t total;
   if (arena_bytes > (UINT64_C(1) << 62) ||
-      !ash__add_u64(arena_offset, ash__round_up(arena_bytes, ASH__PAGE), &total) ||
+      !ash__add_u64(arena_offset, arena, &total) ||
       total > (uint64_t)INT64_MAX / 2) {
     ash__loc_free(&l);
     return ash__err(ASH_E_OVERFLOW, "create \"%s\": arena of %llu bytes is too large",
@@ -687,9 +867,16 @@ ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
       ash__loc_free(&l);
       return r;
     }
+    ash__map *m = ash__map_alloc(&l, fd);
+    uint8_t *hdrbuf = calloc(1, arena_offset);
+    struct stat st;
+    if (m == NULL || hdrbuf == NULL) {
+      r = ash__err(ASH_E_NOMEM, "out of memory");
+      goto fail;
+    }
     if (fchmod(fd, mode) != 0) {
       r = ash__syserr(errno, "chmod", l.name);
-      goto fail_fd;
+      goto fail;
     }
     int fe = posix_fallocate(fd, 0, (off_t)total);
     if (fe != 0) {
@@ -700,92 +887,76 @@ ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
                      l.name, (unsigned long long)total, strerror(fe));
       else
         r = ash__syserr(fe, "reserve space for", l.name);
-      goto fail_fd;
+      goto fail;
     }
-    struct stat st;
     if (fstat(fd, &st) != 0) {
       r = ash__syserr(errno, "fstat", l.name);
-      goto fail_fd;
+      goto fail;
     }
-    void *base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (base == MAP_FAILED) {
-      r = ash__syserr(errno, "mmap", l.name);
-      goto fail_fd;
-    }
-    close(fd);
-
-    struct ash__hdr *h = base;
-    memset(h, 0, ASH__ATTACH_OFFSET);
+    struct ash__hdr *h = (struct ash__hdr *)(void *)hdrbuf;
     h->fmt_major = ASH_FORMAT_MAJOR;
     h->fmt_minor = ASH_FORMAT_MINOR;
     h->byte_order = ASH__BYTE_ORDER_LE;
-    h->lock_kind = ASH__LOCK_KIND_GLIBC_X86_64;
+    h->lock_kind = ASH__LOCK_KIND_OFD;
     h->header_size = (uint32_t)arena_offset;
     h->state = ASH__STATE_READY;
     h->total_size = total;
     h->arena_offset = arena_offset;
     h->arena_size = total - arena_offset;
-    h->arena_used = 0;
     h->ctime_ns = ash__now_ns();
-    h->creator_pid = getpid();
+    h->creator_pid = ash__getpid();
     h->creator_start = ash__self_start();
     h->creator_uid = (uint32_t)geteuid();
     h->policy = (flags & ASH_PERSIST) ? ASH_POLICY_PERSIST : ASH_POLICY_AUTO;
     h->attach_cap = ASH__ATTACH_CAP;
     h->attach_offset = ASH__ATTACH_OFFSET;
     h->dir_cap = max_arrays;
-    h->dir_count = 0;
     h->dir_offset = dir_offset;
     h->entry_size = ASH__ENTRY_SIZE;
     h->lock_offset = ASH__LOCK_OFFSET;
     h->slot_size = ASH__SLOT_SIZE;
     snprintf(h->name, sizeof h->name, "%s",
              l.backend == ASH__BACKEND_SHM ? l.name : "");
-
-    pthread_mutexattr_t ma;
-    pthread_mutexattr_init(&ma);
-    pthread_mutexattr_setpshared(&ma, PTHREAD_PROCESS_SHARED);
-    pthread_mutexattr_setrobust(&ma, PTHREAD_MUTEX_ROBUST);
-    pthread_mutex_init((pthread_mutex_t *)(void *)((uint8_t *)base +
-                                                   ASH__LOCK_OFFSET),
-                       &ma);
-    pthread_mutexattr_destroy(&ma);
-
-    struct ash__slot *slot0 =
-        (struct ash__slot *)(void *)((uint8_t *)base + ASH__ATTACH_OFFSET);
-    slot0->pid = (int32_t)getpid();
+    struct ash__slot *slot0 = (struct ash__slot *)(void *)(hdrbuf + ASH__ATTACH_OFFSET);
+    slot0->pid = (int32_t)ash__getpid();
     slot0->start = ash__self_start();
-    /* Publish: openers treat a zero magic as "being created". */
-    __atomic_store_n(&h->magic, ASH__MAGIC, __ATOMIC_RELEASE);
-
-    ash__map *m = ash__map_alloc(&l);
-    if (m == NULL) {
-      munmap(base, total);
-      ash__loc_unlink(&l);
-      ash__loc_free(&l);
-      return ash__err(ASH_E_NOMEM, "out of memory");
-    }
-    m->base = base;
-    m->size = total;
     m->dev = st.st_dev;
     m->ino = st.st_ino;
-    memcpy(&m->hdr, h, sizeof m->hdr);
-    m->writable = m->hdr_rw = m->attached = true;
+    m->hdr = *h;
+    m->fd_rw = m->writable = m->attached = true;
     m->slot = 0;
-    r = ash__map_finish(m);
-    if (r) {
-      ash__loc_unlink(&l);
-      ash__map_release(m);
-      ash__loc_free(&l);
-      return r;
+    /* Our claim on slot 0: a fresh file, nobody else can hold it. */
+    if (ash__lockop(fd, F_WRLCK, ASH__ATTACH_OFFSET, 1, false) != 0) {
+      r = ash__syserr(errno, "lock", l.name);
+      goto fail;
     }
+    /* Everything but the magic, then the magic: openers treat a zero magic
+     * as "being created" and wait. */
+    r = ash__pwrite(m, hdrbuf + 8, arena_offset - 8, 8);
+    uint64_t magic = ASH__MAGIC;
+    if (r == ASH_OK)
+      r = ash__pwrite(m, &magic, sizeof magic, 0);
+    m->hdr.magic = ASH__MAGIC;
+    if (r == ASH_OK)
+      r = ash__map_arena(m);
+    if (r == ASH_OK)
+      r = ash__map_finish(m, NULL, 0);
+    if (r)
+      goto fail;
+    free(hdrbuf);
     ash__cache_add(m);
     ash__loc_free(&l);
     return ash__segment_wrap(m, false, out);
 
-  fail_fd:
+  fail:
     ash__loc_unlink(&l);
-    close(fd);
+    free(hdrbuf);
+    if (m) {
+      m->attached = false;
+      ash__map_free(m);
+    } else {
+      close(fd);
+    }
     ash__loc_free(&l);
     return r;
   }
@@ -846,8 +1017,10 @@ uint64_t ash_segment_size(const ash_segment *seg) {
 uint64_t ash_segment_arena_free(const ash_segment *seg) {
   if (seg == NULL)
     return 0;
-  const struct ash__hdr *h = (const struct ash__hdr *)(const void *)seg->map->base;
-  uint64_t used = __atomic_load_n(&h->arena_used, __ATOMIC_ACQUIRE);
+  uint64_t used = 0;
+  if (ash__pread(seg->map, &used, sizeof used,
+                 offsetof(struct ash__hdr, arena_used)) != ASH_OK)
+    return 0;
   uint64_t size = seg->map->hdr.arena_size;
   return used > size ? 0 : size - used;
 }
@@ -870,16 +1043,20 @@ int ash_segment_format_minor(const ash_segment *seg) {
 ash_status ash_segment_attachers(ash_segment *seg, int *alive, int *dead) {
   if (seg == NULL)
     return ash__err(ASH_E_INVAL, "segment handle is NULL");
+  struct ash__slot *slots;
+  int r = ash__read_slots(seg->map, &slots);
+  if (r)
+    return r;
   int a = 0, d = 0;
-  struct ash__slot *slots = ash__slots(seg->map);
   for (uint32_t i = 0; i < seg->map->hdr.attach_cap; i++) {
-    if (__atomic_load_n(&slots[i].pid, __ATOMIC_ACQUIRE) == 0)
+    if (slots[i].pid == 0)
       continue;
-    if (ash__slot_alive(&slots[i]))
+    if (ash__slot_alive(seg->map, i))
       a++;
     else
       d++;
   }
+  free(slots);
   if (alive)
     *alive = a;
   if (dead)
@@ -891,20 +1068,24 @@ ash_status ash_segment_attacher(ash_segment *seg, int index, int64_t *pid,
                                 int *alive) {
   if (seg == NULL)
     return ash__err(ASH_E_INVAL, "segment handle is NULL");
-  struct ash__slot *slots = ash__slots(seg->map);
+  struct ash__slot *slots;
+  int r = ash__read_slots(seg->map, &slots);
+  if (r)
+    return r;
   int k = 0;
   for (uint32_t i = 0; i < seg->map->hdr.attach_cap; i++) {
-    int32_t p = __atomic_load_n(&slots[i].pid, __ATOMIC_ACQUIRE);
-    if (p == 0)
+    if (slots[i].pid == 0)
       continue;
     if (k++ == index) {
       if (pid)
-        *pid = p;
+        *pid = slots[i].pid;
       if (alive)
-        *alive = ash__slot_alive(&slots[i]);
+        *alive = ash__slot_alive(seg->map, i);
+      free(slots);
       return ASH_OK;
     }
   }
+  free(slots);
   return ash__err(ASH_E_INDEX, "attacher index %d: the table has %d entries",
                   index, k);
 }
@@ -919,7 +1100,8 @@ int ash_segment_array_count(ash_segment *seg) {
 const char *ash_segment_array_name(ash_segment *seg, int index) {
   if (seg == NULL || index < 0)
     return NULL;
-  (void)ash__map_refresh(seg->map);
+  if ((uint32_t)index >= __atomic_load_n(&seg->map->narrays, __ATOMIC_ACQUIRE))
+    (void)ash__map_refresh(seg->map);
   if ((uint32_t)index >= __atomic_load_n(&seg->map->narrays, __ATOMIC_ACQUIRE))
     return NULL;
   return seg->map->arrays[index]->name;
@@ -952,6 +1134,65 @@ ash_status ash_arena_bytes_for(int dtype, int ndim, const int64_t *shape,
   return ASH_OK;
 }
 
+static int ash__add_locked(ash__map *m, const char *name, int dtype, int ndim,
+                           const int64_t *shape, uint64_t nbytes) {
+  struct ash__hdr h;
+  int r = ash__pread(m, &h, sizeof h, 0);
+  if (r)
+    return r;
+  uint32_t count = h.dir_count;
+  if (count > m->hdr.dir_cap)
+    return ash__err(ASH_E_CORRUPT, "segment \"%s\": directory count corrupted",
+                    m->name);
+  for (uint32_t i = 0; i < count; i++) {
+    char other[64];
+    r = ash__pread(m, other, sizeof other,
+                   m->hdr.dir_offset + (uint64_t)i * ASH__ENTRY_SIZE);
+    if (r)
+      return r;
+    if (strncmp(other, name, sizeof other) == 0)
+      return ash__err(ASH_E_EXIST, "segment \"%s\" already has an array \"%s\"",
+                      m->name, name);
+  }
+  if (count == m->hdr.dir_cap)
+    return ash__err(ASH_E_FULL, "segment \"%s\": directory full (%u arrays)",
+                    m->name, m->hdr.dir_cap);
+  uint64_t used = h.arena_used;
+  uint64_t start = m->hdr.arena_offset + used;
+  uint64_t off = ash__round_up(start, ash__array_align(nbytes));
+  uint64_t alloc = ash__array_alloc(nbytes), end;
+  if (used > m->hdr.arena_size || !ash__add_u64(off, alloc, &end) ||
+      end > m->hdr.total_size)
+    return ash__err(ASH_E_FULL,
+                    "segment \"%s\": array \"%s\" needs %llu bytes, %llu left in "
+                    "the arena",
+                    m->name, name, (unsigned long long)(alloc + (off - start)),
+                    (unsigned long long)(used > m->hdr.arena_size
+                                             ? 0
+                                             : m->hdr.arena_size - used));
+  struct ash__entry e;
+  memset(&e, 0, sizeof e);
+  snprintf(e.name, sizeof e.name, "%s", name);
+  e.dtype = (uint32_t)dtype;
+  e.ndim = (uint32_t)ndim;
+  e.offset = off;
+  e.nbytes = nbytes;
+  if (ndim > 0)
+    memcpy(e.shape, shape, sizeof(int64_t) * (size_t)ndim);
+  /* The entry first, then the counters that publish it. */
+  r = ash__pwrite(m, &e, sizeof e,
+                  m->hdr.dir_offset + (uint64_t)count * ASH__ENTRY_SIZE);
+  if (r)
+    return r;
+  uint64_t new_used = end - m->hdr.arena_offset;
+  r = ash__pwrite(m, &new_used, sizeof new_used,
+                  offsetof(struct ash__hdr, arena_used));
+  count++;
+  if (r == ASH_OK)
+    r = ash__pwrite(m, &count, sizeof count, offsetof(struct ash__hdr, dir_count));
+  return r;
+}
+
 ash_status ash_segment_add_array(ash_segment *seg, const char *name, int dtype,
                                  int ndim, const int64_t *shape, ash_view **out) {
   if (out)
@@ -959,7 +1200,7 @@ ash_status ash_segment_add_array(ash_segment *seg, const char *name, int dtype,
   if (seg == NULL)
     return ash__err(ASH_E_INVAL, "segment handle is NULL");
   ash__map *m = seg->map;
-  if (seg->readonly || !m->writable)
+  if (seg->readonly || !m->writable || !m->fd_rw)
     return ash__err(ASH_E_RDONLY, "add array to \"%s\": segment opened read-only",
                     m->name);
   int r = ash__name_check(name, 1);
@@ -969,63 +1210,14 @@ ash_status ash_segment_add_array(ash_segment *seg, const char *name, int dtype,
   r = ash__shape_nbytes(dtype, ndim, shape, &nbytes, NULL);
   if (r)
     return r;
-  r = ash__hdr_lock(m);
-  if (r)
+  if ((r = ash__hdr_lock(m)))
     return r;
-  struct ash__hdr *h = (struct ash__hdr *)(void *)m->base;
-  uint32_t count = h->dir_count;
-  struct ash__entry *dir =
-      (struct ash__entry *)(void *)(m->base + m->hdr.dir_offset);
-  if (count > m->hdr.dir_cap) {
-    r = ash__err(ASH_E_CORRUPT, "segment \"%s\": directory count corrupted",
-                 m->name);
-    goto out;
-  }
-  for (uint32_t i = 0; i < count; i++) {
-    if (strncmp(dir[i].name, name, sizeof dir[i].name) == 0) {
-      r = ash__err(ASH_E_EXIST, "segment \"%s\" already has an array \"%s\"",
-                   m->name, name);
-      goto out;
-    }
-  }
-  if (count == m->hdr.dir_cap) {
-    r = ash__err(ASH_E_FULL, "segment \"%s\": directory full (%u arrays)",
-                 m->name, m->hdr.dir_cap);
-    goto out;
-  }
-  uint64_t used = h->arena_used;
-  uint64_t start = m->hdr.arena_offset + used;
-  uint64_t off = ash__round_up(start, ash__array_align(nbytes));
-  uint64_t alloc = ash__array_alloc(nbytes), end;
-  if (used > m->hdr.arena_size || !ash__add_u64(off, alloc, &end) ||
-      end > m->hdr.total_size) {
-    r = ash__err(ASH_E_FULL,
-                 "segment \"%s\": array \"%s\" needs %llu bytes, %llu left in "
-                 "the arena",
-                 m->name, name, (unsigned long long)(alloc + (off - start)),
-                 (unsigned long long)(used > m->hdr.arena_size
-                                          ? 0
-                                          : m->hdr.arena_size - used));
-    goto out;
-  }
-  struct ash__entry *e = &dir[count];
-  memset(e, 0, sizeof *e);
-  snprintf(e->name, sizeof e->name, "%s", name);
-  e->dtype = (uint32_t)dtype;
-  e->ndim = (uint32_t)ndim;
-  e->offset = off;
-  e->nbytes = nbytes;
-  if (ndim > 0)
-    memcpy(e->shape, shape, sizeof(int64_t) * (size_t)ndim);
-  __atomic_store_n(&h->arena_used, end - m->hdr.arena_offset, __ATOMIC_RELEASE);
-  __atomic_store_n(&h->dir_count, count + 1, __ATOMIC_RELEASE);
-out:
+  r = ash__add_locked(m, name, dtype, ndim, shape, nbytes);
   ash__hdr_unlock(m);
-  if (r == ASH_OK && out) {
+  if (r == ASH_OK)
     r = ash__map_refresh(m);
-    if (r == ASH_OK)
-      r = ash_segment_view(seg, name, out);
-  }
+  if (r == ASH_OK && out)
+    r = ash_segment_view(seg, name, out);
   return r;
 }
 
@@ -1035,22 +1227,26 @@ ash_status ash_segment_view(ash_segment *seg, const char *name, ash_view **out) 
   *out = NULL;
   if (seg == NULL)
     return ash__err(ASH_E_INVAL, "segment handle is NULL");
-  int r = ash__map_refresh(seg->map);
-  if (r)
-    return r;
-  const struct ash__array *a;
-  if (name == NULL || name[0] == '\0') {
-    if (__atomic_load_n(&seg->map->narrays, __ATOMIC_ACQUIRE) == 0)
-      return ash__err(ASH_E_NOENT, "segment \"%s\" has no arrays",
-                      seg->map->name);
-    a = seg->map->arrays[0];
-  } else {
-    a = ash__find_array(seg->map, name);
-    if (a == NULL)
-      return ash__err(ASH_E_NOENT, "segment \"%s\" has no array \"%s\"",
-                      seg->map->name, name);
+  ash__map *m = seg->map;
+  bool first = name == NULL || name[0] == '\0';
+  const struct ash__array *a = NULL;
+  for (int pass = 0; pass < 2 && a == NULL; pass++) {
+    if (pass == 1) { /* not known yet: another process may have added it */
+      int r = ash__map_refresh(m);
+      if (r)
+        return r;
+    }
+    if (first)
+      a = __atomic_load_n(&m->narrays, __ATOMIC_ACQUIRE) ? m->arrays[0] : NULL;
+    else
+      a = ash__find_array(m, name);
   }
-  return ash__view_new(seg->map, a, seg->readonly, out);
+  if (a == NULL && first)
+    return ash__err(ASH_E_NOENT, "segment \"%s\" has no arrays", m->name);
+  if (a == NULL)
+    return ash__err(ASH_E_NOENT, "segment \"%s\" has no array \"%s\"", m->name,
+                    name);
+  return ash__view_new(m, a, seg->readonly, out);
 }
 
 /* ---- one-call API -------------------------------------------------------- */
@@ -1060,13 +1256,16 @@ ash_status ash_create(const char *name, int dtype, int ndim, const int64_t *shap
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output view pointer is NULL");
   *out = NULL;
+  if (flags & ASH_OR_OPEN)
+    return ash__err(ASH_E_INVAL,
+                    "ash_create is exclusive: use ash_attach to open an existing "
+                    "array");
   uint64_t arena = 0;
   int r = ash_arena_bytes_for(dtype, ndim, shape, &arena);
   if (r)
     return r;
   ash_segment *seg;
-  r = ash_segment_create(name, arena, 1, flags & ~(unsigned)ASH_OR_OPEN, mode,
-                         &seg);
+  r = ash_segment_create(name, arena, 1, flags, mode, &seg);
   if (r)
     return r;
   r = ash_segment_add_array(seg, "data", dtype, ndim, shape, out);
@@ -1084,21 +1283,6 @@ ash_status ash_view_segment(const ash_view *v, ash_segment **out) {
 }
 
 /* ---- garbage collection (called by ash_gc for each listed name) -------- */
-
-/* Under the header lock: frees every dead slot; returns the live count. */
-static int ash__reap_locked(ash__map *m) {
-  struct ash__slot *slots = ash__slots(m);
-  int alive = 0;
-  for (uint32_t i = 0; i < m->hdr.attach_cap; i++) {
-    if (slots[i].pid == 0)
-      continue;
-    if (ash__slot_alive(&slots[i]))
-      alive++;
-    else
-      memset(&slots[i], 0, sizeof slots[i]);
-  }
-  return alive;
-}
 
 int ash__gc_one(const char *name, int *reaped);
 int ash__gc_one(const char *name, int *reaped) {
@@ -1129,41 +1313,30 @@ int ash__gc_one(const char *name, int *reaped) {
     ash__loc_free(&l);
     return ASH_OK;
   }
-  uint64_t size = (uint64_t)st.st_size;
-  void *base = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-  close(fd);
-  if (base == MAP_FAILED) {
-    ash__loc_free(&l);
-    return ASH_OK;
-  }
-  struct ash__hdr h;
-  memcpy(&h, base, sizeof h);
-  if (ash__validate_header(&h, size, l.name) != ASH_OK) {
-    munmap(base, size);
-    ash__loc_free(&l);
-    return ASH_OK; /* corrupted or foreign: never removed by gc */
-  }
-  ash__map *m = ash__map_alloc(&l);
+  ash__map *m = ash__map_alloc(&l, fd);
   if (m == NULL) {
-    munmap(base, size);
+    close(fd);
     ash__loc_free(&l);
     return ASH_E_NOMEM;
   }
-  m->base = base;
-  m->size = size;
   m->dev = st.st_dev;
   m->ino = st.st_ino;
-  m->hdr = h;
-  m->hdr_rw = true;
+  m->fd_rw = true;
   if (ash__hdr_lock(m) == ASH_OK) {
-    struct ash__hdr *sh = (struct ash__hdr *)base;
-    int alive = ash__reap_locked(m);
-    uint32_t state = __atomic_load_n(&sh->state, __ATOMIC_ACQUIRE);
-    if ((h.policy == ASH_POLICY_AUTO && alive == 0) ||
-        state == ASH__STATE_DOOMED) {
-      __atomic_store_n(&sh->state, ASH__STATE_DOOMED, __ATOMIC_RELEASE);
-      if (ash__unlink_if_same(m) == ASH_OK)
-        (*reaped)++;
+    struct ash__hdr h;
+    if (ash__pread(m, &h, sizeof h, 0) == ASH_OK &&
+        ash__validate_header(&h, (uint64_t)st.st_size, l.name) == ASH_OK) {
+      m->hdr = h; /* corrupted or foreign segments are never removed */
+      int alive = ash__reap_locked(m);
+      if (h.state == ASH__STATE_DOOMED ||
+          (h.policy == ASH_POLICY_AUTO && alive == 0)) {
+        (void)ash__set_state_locked(m, ASH__STATE_DOOMED);
+        if (h.state != ASH__STATE_DOOMED && ash__anyone_attached(m)) {
+          (void)ash__set_state_locked(m, ASH__STATE_READY);
+        } else if (ash__unlink_if_same(m) == ASH_OK) {
+          (*reaped)++;
+        }
+      }
     }
     ash__hdr_unlock(m);
   }

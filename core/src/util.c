@@ -89,11 +89,30 @@ uint64_t ash__proc_start(pid_t pid, int *exists) {
   return strtoull(p + 1, NULL, 10);
 }
 
+/* getpid() is a system call in current glibc; the open and close paths need
+ * it several times, so it is cached and reset in fork children. */
+static pid_t ash__pid_cache;
+static pthread_once_t ash__pid_once = PTHREAD_ONCE_INIT;
+
+static void ash__pid_reset(void) { __atomic_store_n(&ash__pid_cache, 0, __ATOMIC_RELAXED); }
+
+static void ash__pid_init(void) { pthread_atfork(NULL, NULL, ash__pid_reset); }
+
+pid_t ash__getpid(void) {
+  pid_t p = __atomic_load_n(&ash__pid_cache, __ATOMIC_RELAXED);
+  if (p == 0) {
+    pthread_once(&ash__pid_once, ash__pid_init);
+    p = getpid();
+    __atomic_store_n(&ash__pid_cache, p, __ATOMIC_RELAXED);
+  }
+  return p;
+}
+
 static _Thread_local pid_t ash__self_pid;
 static _Thread_local uint64_t ash__self_start_v;
 
 uint64_t ash__self_start(void) {
-  pid_t me = getpid();
+  pid_t me = ash__getpid();
   if (ash__self_pid != me) {
     ash__self_start_v = ash__proc_start(me, NULL);
     ash__self_pid = me;

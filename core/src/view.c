@@ -50,7 +50,7 @@ int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
   v->ndim = a->ndim;
   v->itemsize = ash_dtype_itemsize(a->dtype);
   v->offset = 0;
-  v->data = m->base + a->offset;
+  v->data = m->base + (a->offset - m->hdr.arena_offset);
   int64_t stride = (int64_t)v->itemsize;
   for (int i = a->ndim - 1; i >= 0; i--) {
     v->shape[i] = a->shape[i];
@@ -702,51 +702,40 @@ ash_status ash_view_copy(const ash_view *dst, const ash_view *src) {
   return ASH_OK;
 }
 
+/* A fill pattern: 16 bytes repeating the item (itemsize 1, 2, 4, 8 or 16). */
 struct ash__fill {
   uint8_t item[16];
-  uint64_t w8;
-  uint32_t w4;
-  uint16_t w2;
+  uint64_t p0, p1;
 };
+
+/* Writes the pattern over @nbytes contiguous bytes, 32 bytes per iteration
+ * (unrolled: a one-store loop runs at half of memset's speed here). */
+static void ash__fill_run(uint8_t *p, size_t nbytes, const struct ash__fill *f) {
+  uint64_t p0 = f->p0, p1 = f->p1;
+  size_t i = 0;
+  for (; i + 32 <= nbytes; i += 32) {
+    memcpy(p + i, &p0, 8);
+    memcpy(p + i + 8, &p1, 8);
+    memcpy(p + i + 16, &p0, 8);
+    memcpy(p + i + 24, &p1, 8);
+  }
+  for (; i + 16 <= nbytes; i += 16) {
+    memcpy(p + i, &p0, 8);
+    memcpy(p + i + 8, &p1, 8);
+  }
+  for (; i < nbytes; i++)
+    p[i] = f->item[i % 16];
+}
 
 static void ash__row_fill(uint8_t *row, int64_t n, int64_t stride,
                           size_t itemsize, void *ctx) {
   const struct ash__fill *f = ctx;
   if (stride == (int64_t)itemsize) {
-    switch (itemsize) {
-    case 1:
+    if (itemsize == 1)
       memset(row, f->item[0], (size_t)n);
-      return;
-    case 2: {
-      uint16_t *q = (uint16_t *)(void *)row;
-      if (((uintptr_t)q & 1) == 0) {
-        for (int64_t i = 0; i < n; i++)
-          q[i] = f->w2;
-        return;
-      }
-      break;
-    }
-    case 4: {
-      uint32_t *q = (uint32_t *)(void *)row;
-      if (((uintptr_t)q & 3) == 0) {
-        for (int64_t i = 0; i < n; i++)
-          q[i] = f->w4;
-        return;
-      }
-      break;
-    }
-    case 8: {
-      uint64_t *q = (uint64_t *)(void *)row;
-      if (((uintptr_t)q & 7) == 0) {
-        for (int64_t i = 0; i < n; i++)
-          q[i] = f->w8;
-        return;
-      }
-      break;
-    }
-    default:
-      break;
-    }
+    else
+      ash__fill_run(row, (size_t)n * itemsize, f);
+    return;
   }
   for (int64_t i = 0; i < n; i++, row += stride)
     memcpy(row, f->item, itemsize);
@@ -762,9 +751,10 @@ static int ash__fill_item(const ash_view *v, struct ash__fill *f) {
       return ASH_OK;
     }
   }
-  memcpy(&f->w8, f->item, 8);
-  memcpy(&f->w4, f->item, 4);
-  memcpy(&f->w2, f->item, 2);
+  for (size_t i = v->itemsize; i < 16; i++) /* repeat the item to 16 bytes */
+    f->item[i] = f->item[i % v->itemsize];
+  memcpy(&f->p0, f->item, 8);
+  memcpy(&f->p1, f->item + 8, 8);
   ash__for_rows(v, ash__row_fill, f);
   return ASH_OK;
 }
@@ -775,7 +765,7 @@ ash_status ash_view_fill_f64(const ash_view *v, double value) {
   int r = ash__writable(v);
   if (r)
     return r;
-  struct ash__fill f = {{0}, 0, 0, 0};
+  struct ash__fill f = {{0}, 0, 0};
   if ((r = ash__pack_f64(v->dtype, value, f.item)))
     return r;
   return ash__fill_item(v, &f);
@@ -787,7 +777,7 @@ ash_status ash_view_fill_i64(const ash_view *v, int64_t value) {
   int r = ash__writable(v);
   if (r)
     return r;
-  struct ash__fill f = {{0}, 0, 0, 0};
+  struct ash__fill f = {{0}, 0, 0};
   if ((r = ash__pack_i64(v->dtype, value, f.item)))
     return r;
   return ash__fill_item(v, &f);
