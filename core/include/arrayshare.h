@@ -12,8 +12,9 @@
  *    range [-1999, -1000]. ash_strerror() names every code; ash_last_error()
  *    gives a thread-local detail message naming the offending value, e.g.
  *    `name "a/b": '/' is not allowed`.
- *  - On failure, out-parameters are left untouched (handles: set to NULL when
- *    documented) and no state is changed: a failed call loses nothing.
+ *  - On failure, a handle out-parameter (ash_segment **, ash_view **,
+ *    ash_list **) is set to NULL, other out-parameters are left untouched,
+ *    and no state is changed: a failed call loses nothing.
  *  - Only plain C types cross the boundary: no struct by value, no varargs,
  *    no callbacks. Enums are append-only; their values never change.
  *  - Indices are 0-based. Negative element indices count from the end, as in

@@ -500,6 +500,13 @@ ash_status ash_view_from_descriptor(const char *desc, unsigned flags,
   }
   if (array == NULL)
     array = p.array;
+  if (array != NULL && array[0] != '\0' && ash__name_check(array, 1) != ASH_OK) {
+    char why[300];
+    snprintf(why, sizeof why, "%s", ash_last_error());
+    free(qarray);
+    ash__parsed_free(&p);
+    return ash__err(ASH_E_DESC, "descriptor \"%.300s\": %s", desc, why);
+  }
   unsigned oflags = (flags & (ASH_RDONLY | ASH_NOATTACH)) |
                     (p.file ? (unsigned)ASH_FILE : 0u);
   ash_segment *seg = NULL;

@@ -1278,6 +1278,7 @@ ash_status ash_create(const char *name, int dtype, int ndim, const int64_t *shap
 ash_status ash_view_segment(const ash_view *v, ash_segment **out) {
   if (out == NULL || v == NULL)
     return ash__err(ASH_E_INVAL, "view or output pointer is NULL");
+  *out = NULL;
   ash__map_retain(v->map);
   return ash__segment_wrap(v->map, (v->flags & ASH_VIEW_READONLY) != 0, out);
 }
