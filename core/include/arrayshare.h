@@ -228,9 +228,11 @@ enum ash_policy { ASH_POLICY_AUTO = 0, ASH_POLICY_PERSIST = 1 };
  *
  *  @name : a segment name (see ash_name_check), stored as /dev/shm/ash.NAME;
  *          with ASH_FILE, a filesystem path instead.
- *  @arena_bytes : bytes available to arrays; each array takes its size
- *          rounded up to 64 bytes (4096 for arrays of 64 KiB or more).
- *          ash_arena_bytes_for() computes it for a list of arrays.
+ *  @arena_bytes : bytes available to arrays, rounded up to a whole page
+ *          (so ash_segment_arena_free() may report more); each array takes
+ *          its size rounded up to 64 bytes and starts on 64 bytes (on 4096
+ *          for arrays of 64 KiB or more). ash_arena_bytes_for() computes a
+ *          sufficient total for a list of arrays.
  *  @max_arrays : directory capacity, 1 to 4096, fixed for the segment's life.
  *  @flags : ASH_PERSIST, ASH_OR_OPEN, ASH_FILE.
  *  @mode : permission bits, e.g. 0600 (applied exactly, not masked by umask);
@@ -260,8 +262,9 @@ ASH_EXTERN ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
 
 /*! ash_arena_bytes_for() :
  *  Adds to *@total the arena bytes one array of @dtype and shape
- *  (@ndim, @shape) takes, alignment padding included, so a segment created
- *  with the sum holds all of them.
+ *  (@ndim, @shape) can take, worst-case alignment padding included (up to
+ *  4032 bytes for arrays of 64 KiB or more), so a segment created with the
+ *  sum holds all of them, in any order.
  *  @return ASH_OK, ASH_E_DTYPE, ASH_E_SHAPE, ASH_E_OVERFLOW, ASH_E_INVAL. */
 ASH_EXTERN ash_status ash_arena_bytes_for(int dtype, int ndim,
                                           const int64_t *shape,
@@ -389,7 +392,11 @@ ASH_EXTERN ash_status ash_segment_view(ash_segment *seg, const char *name,
 /*! ash_create() :
  *  Creates segment @name holding one array named "data" and returns a view
  *  of it; the view holds the segment open (no segment handle to close).
- *  @flags, @mode : as ash_segment_create.
+ *  The array is in the directory before the segment is published: one step,
+ *  no window in which the segment exists without its array.
+ *  @flags : ASH_PERSIST, ASH_FILE. Always exclusive: ASH_OR_OPEN is
+ *           ASH_E_INVAL (attach with ash_attach instead).
+ *  @mode : as ash_segment_create.
  *  @return as ash_segment_create and ash_segment_add_array. */
 ASH_EXTERN ash_status ash_create(const char *name, int dtype, int ndim,
                                  const int64_t *shape, unsigned flags,

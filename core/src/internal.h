@@ -129,8 +129,12 @@ typedef struct ash__map {
   bool fd_rw;     /* fd opened O_RDWR (can lock, attach, add arrays) */
   dev_t dev;
   ino_t ino;
-  uint8_t *base;  /* the arena, mapped at offset hdr.arena_offset */
-  uint64_t size;  /* bytes mapped (hdr.arena_size) */
+  uint8_t *base;  /* the arena (hdr.arena_offset into the segment) */
+  uint8_t *map_addr; /* what mmap returned: the arena, or for the creator
+                        the whole segment */
+  uint64_t map_len;
+  uint64_t size;  /* arena bytes (hdr.arena_size) */
+  bool unlinked;  /* this process unlinked the name: nothing left to do */
   bool writable;  /* arena mapped PROT_WRITE */
   bool attached;  /* holds an attach slot */
   int slot;

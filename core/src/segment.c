@@ -350,6 +350,8 @@ static int ash__unlink_if_same(ash__map *m) {
                  "unlink \"%s\": the name now refers to another segment", m->name);
   } else if (ash__loc_unlink(&l) != 0) {
     r = ash__syserr(errno, "unlink", m->name);
+  } else {
+    m->unlinked = true;
   }
   ash__loc_free(&l);
   return r;
@@ -529,8 +531,8 @@ static void ash__map_free(ash__map *m) {
       free(m->arrays[i]);
     free(m->arrays);
   }
-  if (m->base)
-    munmap(m->base, m->size);
+  if (m->map_addr)
+    munmap(m->map_addr, m->map_len);
   if (m->fd >= 0)
     close(m->fd);
   pthread_mutex_destroy(&m->lock);
@@ -545,8 +547,12 @@ static void ash__detach(ash__map *m) {
   if (!m->attached || m->owner != ash__getpid() || m->fd < 0)
     return;
   static const struct ash__slot zero;
+  /* Drop our slot lock explicitly: a mapping keeps its open file description
+   * alive, and a fork child inherits our mappings, so closing the descriptor
+   * alone would leave the lock held as long as such a child lives. */
+  (void)ash__lockop(m->fd, F_UNLCK, ash__slot_off(m, (uint32_t)m->slot), 1,
+                    false);
   if (m->hdr.policy == ASH_POLICY_PERSIST || !m->fd_rw) {
-    /* Clear our record; closing the descriptor drops the slot lock. */
     if (m->fd_rw)
       (void)ash__write_slot(m, m->slot, &zero);
     return;
@@ -554,21 +560,20 @@ static void ash__detach(ash__map *m) {
   /* auto: the last attacher to leave unlinks. Doomed first, then look for
    * anyone else: an attacher that locked its slot before our look is seen
    * (we undo); one that locks after it reads "doomed" and goes away. */
+  /* Under the header lock the state is "ready": only a last attacher or gc
+   * dooms a segment, both under this lock, and gc never dooms a segment
+   * whose slot we hold. Our record is cleared only if the segment stays. */
+  if (m->unlinked) /* the name is gone: nothing to unlink, nobody to tell */
+    return;
   if (ash__hdr_lock(m) != ASH_OK)
     return;
-  (void)ash__write_slot(m, m->slot, &zero);
-  (void)ash__lockop(m->fd, F_UNLCK, ash__slot_off(m, (uint32_t)m->slot), 1,
-                    false);
   m->attached = false;
-  uint32_t state = 0;
-  if (ash__pread(m, &state, sizeof state, offsetof(struct ash__hdr, state)) ==
-          ASH_OK &&
-      state == ASH__STATE_READY) {
-    (void)ash__set_state_locked(m, ASH__STATE_DOOMED);
-    if (ash__anyone_attached(m))
-      (void)ash__set_state_locked(m, ASH__STATE_READY);
-    else
-      (void)ash__unlink_if_same(m); /* someone may have unlinked it already */
+  (void)ash__set_state_locked(m, ASH__STATE_DOOMED);
+  if (ash__anyone_attached(m)) {
+    (void)ash__set_state_locked(m, ASH__STATE_READY);
+    (void)ash__write_slot(m, m->slot, &zero);
+  } else {
+    (void)ash__unlink_if_same(m); /* someone may have unlinked it already */
   }
   ash__hdr_unlock(m);
 }
@@ -597,8 +602,8 @@ static int ash__map_arena(ash__map *m) {
                     (off_t)m->hdr.arena_offset);
   if (base == MAP_FAILED)
     return ash__syserr(errno, "mmap", m->name);
-  m->base = base;
-  m->size = m->hdr.arena_size;
+  m->base = m->map_addr = base;
+  m->size = m->map_len = m->hdr.arena_size;
   return ASH_OK;
 }
 
@@ -812,9 +817,32 @@ void ash_segment_close(ash_segment *seg) {
 
 /* ---- create ------------------------------------------------------------ */
 
+/* The array ash_create() puts in the directory before the segment is
+ * published, saving the add-array round trip. */
+struct ash__first {
+  const char *name;
+  int dtype, ndim;
+  const int64_t *shape;
+  uint64_t nbytes;
+};
+
+static uint64_t ash__array_alloc(uint64_t nbytes);
+
+static ash_status ash__create(const char *name, uint64_t arena_bytes,
+                              uint32_t max_arrays, unsigned flags,
+                              unsigned mode, const struct ash__first *first,
+                              ash_segment **out);
+
 ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
                               uint32_t max_arrays, unsigned flags,
                               unsigned mode, ash_segment **out) {
+  return ash__create(name, arena_bytes, max_arrays, flags, mode, NULL, out);
+}
+
+static ash_status ash__create(const char *name, uint64_t arena_bytes,
+                              uint32_t max_arrays, unsigned flags,
+                              unsigned mode, const struct ash__first *first,
+                              ash_segment **out) {
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output handle pointer is NULL");
   *out = NULL;
@@ -874,10 +902,6 @@ ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
       r = ash__err(ASH_E_NOMEM, "out of memory");
       goto fail;
     }
-    if (fchmod(fd, mode) != 0) {
-      r = ash__syserr(errno, "chmod", l.name);
-      goto fail;
-    }
     int fe = posix_fallocate(fd, 0, (off_t)total);
     if (fe != 0) {
       if (fe == ENOSPC || fe == EFBIG || fe == EDQUOT)
@@ -891,6 +915,11 @@ ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
     }
     if (fstat(fd, &st) != 0) {
       r = ash__syserr(errno, "fstat", l.name);
+      goto fail;
+    }
+    /* The umask may have removed bits: the mode is applied exactly. */
+    if ((st.st_mode & 07777) != mode && fchmod(fd, mode) != 0) {
+      r = ash__syserr(errno, "chmod", l.name);
       goto fail;
     }
     struct ash__hdr *h = (struct ash__hdr *)(void *)hdrbuf;
@@ -917,6 +946,23 @@ ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
     h->slot_size = ASH__SLOT_SIZE;
     snprintf(h->name, sizeof h->name, "%s",
              l.backend == ASH__BACKEND_SHM ? l.name : "");
+    if (first) { /* the directory entry, published with the header */
+      struct ash__entry *e = (struct ash__entry *)(void *)(hdrbuf + dir_offset);
+      uint64_t alloc = ash__array_alloc(first->nbytes);
+      if (alloc > h->arena_size) {
+        r = ash__err(ASH_E_FULL, "create \"%s\": arena too small", l.name);
+        goto fail;
+      }
+      snprintf(e->name, sizeof e->name, "%s", first->name);
+      e->dtype = (uint32_t)first->dtype;
+      e->ndim = (uint32_t)first->ndim;
+      e->offset = arena_offset;
+      e->nbytes = first->nbytes;
+      if (first->ndim > 0)
+        memcpy(e->shape, first->shape, sizeof(int64_t) * (size_t)first->ndim);
+      h->arena_used = alloc;
+      h->dir_count = 1;
+    }
     struct ash__slot *slot0 = (struct ash__slot *)(void *)(hdrbuf + ASH__ATTACH_OFFSET);
     slot0->pid = (int32_t)ash__getpid();
     slot0->start = ash__self_start();
@@ -930,17 +976,26 @@ ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
       r = ash__syserr(errno, "lock", l.name);
       goto fail;
     }
+    /* The creator maps the whole segment once and writes the header through
+     * it (a page fault on a page posix_fallocate made costs less than two
+     * pwrite calls); everyone else maps the arena alone. */
+    uint8_t *all = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (all == MAP_FAILED) {
+      r = ash__syserr(errno, "mmap", l.name);
+      goto fail;
+    }
+    m->map_addr = all;
+    m->map_len = total;
+    m->base = all + arena_offset;
+    m->size = total - arena_offset;
     /* Everything but the magic, then the magic: openers treat a zero magic
      * as "being created" and wait. */
-    r = ash__pwrite(m, hdrbuf + 8, arena_offset - 8, 8);
-    uint64_t magic = ASH__MAGIC;
-    if (r == ASH_OK)
-      r = ash__pwrite(m, &magic, sizeof magic, 0);
+    memcpy(all + 8, hdrbuf + 8, arena_offset - 8);
+    __atomic_store_n((uint64_t *)(void *)all, ASH__MAGIC, __ATOMIC_RELEASE);
     m->hdr.magic = ASH__MAGIC;
+    r = ASH_OK;
     if (r == ASH_OK)
-      r = ash__map_arena(m);
-    if (r == ASH_OK)
-      r = ash__map_finish(m, NULL, 0);
+      r = ash__map_finish(m, hdrbuf, arena_offset);
     if (r)
       goto fail;
     free(hdrbuf);
@@ -964,11 +1019,31 @@ ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
 
 /* ---- unlink ------------------------------------------------------------ */
 
+/* A mapped segment of this process whose name still refers to it: its
+ * header was validated, so it may be unlinked without opening it again. */
+static ash__map *ash__cache_by_name(const struct ash__loc *l) {
+  struct stat st;
+  if (stat(l->stat_path, &st) != 0)
+    return NULL;
+  ash__map *m = ash__cache_find(l->backend, st.st_dev, st.st_ino, false);
+  return m;
+}
+
 ash_status ash_unlink(const char *name, unsigned flags) {
   struct ash__loc l;
   int r = ash__loc_make(name, flags, &l);
   if (r)
     return r;
+  ash__map *known = ash__cache_by_name(&l);
+  if (known) {
+    if (ash__loc_unlink(&l) != 0)
+      r = ash__syserr(errno, "unlink", l.name);
+    else
+      known->unlinked = true;
+    ash__map_release(known);
+    ash__loc_free(&l);
+    return r;
+  }
   int fd = ash__loc_open(&l, O_RDONLY, 0);
   if (fd < 0 && errno != EACCES) {
     r = errno == ENOENT
@@ -1260,15 +1335,19 @@ ash_status ash_create(const char *name, int dtype, int ndim, const int64_t *shap
     return ash__err(ASH_E_INVAL,
                     "ash_create is exclusive: use ash_attach to open an existing "
                     "array");
-  uint64_t arena = 0;
+  uint64_t arena = 0, nbytes;
   int r = ash_arena_bytes_for(dtype, ndim, shape, &arena);
   if (r)
     return r;
-  ash_segment *seg;
-  r = ash_segment_create(name, arena, 1, flags, mode, &seg);
+  r = ash__shape_nbytes(dtype, ndim, shape, &nbytes, NULL);
   if (r)
     return r;
-  r = ash_segment_add_array(seg, "data", dtype, ndim, shape, out);
+  struct ash__first first = {"data", dtype, ndim, shape, nbytes};
+  ash_segment *seg;
+  r = ash__create(name, arena, 1, flags, mode, &first, &seg);
+  if (r)
+    return r;
+  r = ash_segment_view(seg, "data", out);
   if (r)
     (void)ash_segment_unlink(seg);
   ash_segment_close(seg);
