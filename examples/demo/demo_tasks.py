@@ -1,0 +1,22 @@
+"""Worker functions of demo.py (importable: the spawn start method re-imports
+them in each worker)."""
+import numpy as np
+
+
+def fill_row(args):
+    """Receives a view (pickled as a descriptor, never the data) and writes
+    row i in place: element (i, j) = i * cols + j."""
+    view, i = args
+    row = np.asarray(view)          # zero-copy, in the worker's mapping
+    cols = row.shape[-1]
+    row[...] = i * cols + np.arange(cols, dtype=np.float64)
+    return i
+
+
+def fill_row_pickled(args):
+    """The same work on a row that was pickled to the worker; the result is
+    pickled back, as a Pool does without shared memory."""
+    row, i = args
+    cols = row.shape[-1]
+    row[...] = i * cols + np.arange(cols, dtype=np.float64)
+    return row

@@ -1,0 +1,184 @@
+"""Pickling by descriptor, the per-process attach cache, and every
+multiprocessing start method (Pool and concurrent.futures)."""
+import concurrent.futures
+import gc
+import multiprocessing as mp
+import os
+import pickle
+
+import pytest
+
+import arrayshare
+import ash_workers
+
+METHODS = [m for m in ("fork", "spawn", "forkserver")
+           if m in mp.get_all_start_methods()]
+
+
+def test_pickle_sends_the_descriptor_not_the_data(name):
+    v = arrayshare.create(name, 1_000_000, "float64")
+    v[103] = 4.5
+    data = pickle.dumps(v[100:200:3])
+    assert len(data) < 300
+    w = pickle.loads(data)
+    assert isinstance(w, arrayshare.View)
+    assert w.shape == (34,) and w.strides == (24,)
+    assert w[1] == 4.5
+    w[0] = 1.0
+    assert v[100] == 1.0  # same memory
+    f, args = v.__reduce__()
+    assert args == (v.descriptor,) and f(*args).shape == v.shape
+    ro = pickle.loads(pickle.dumps(v.as_readonly()))
+    assert ro.readonly
+    for proto in range(pickle.HIGHEST_PROTOCOL + 1):
+        assert pickle.loads(pickle.dumps(v[5], proto)) == v[5]
+    v.close()
+    with pytest.raises(arrayshare.ClosedError):
+        pickle.dumps(v)
+
+
+def test_low_level_handles_do_not_pickle(name):
+    v = arrayshare.create(name, 1, "int8")
+    h = arrayshare.core.ash_view_retain(v)
+    with pytest.raises(TypeError):
+        pickle.dumps(h)
+    h.close()
+    v.close()
+
+
+def test_exceptions_pickle(name):
+    e = arrayshare.core.make_error(arrayshare.core.ASH_E_INDEX, "detail")
+    f = pickle.loads(pickle.dumps(e))
+    assert type(f) is arrayshare.IndexOutOfRangeError
+    assert (f.code, f.name, f.detail) == (e.code, e.name, e.detail)
+    g = pickle.loads(pickle.dumps(arrayshare.core.make_error(-1004, "x")))
+    assert isinstance(g, FileNotFoundError) and g.name == "NOENT"
+
+
+def test_cache_one_mapping_per_segment(names):
+    a, b = names(), names()
+    va = arrayshare.create(a, 10, "float64")
+    vb = arrayshare.create(b, 10, "float64")
+    arrayshare.clear_cache()
+    got = [pickle.loads(pickle.dumps(va[i:i + 1])) for i in range(10)]
+    got += [pickle.loads(pickle.dumps(vb[i:])) for i in range(3)]
+    assert list(arrayshare._cache) == [a, b]
+    # All unpickled views share the creator's mapping in this process.
+    assert len({g.address - g.offset for g in got[:10]}) == 1
+    arrayshare.clear_cache()
+    assert len(arrayshare._cache) == 0
+    assert got[3][0] == 0.0  # views keep working after clear_cache()
+    for x in got + [va, vb]:
+        x.close()
+
+
+def test_cache_is_bounded(names):
+    made = [arrayshare.create(names(), 1, "int8", persist=True)
+            for _ in range(arrayshare.CACHE_SIZE + 3)]
+    for v in made:
+        pickle.loads(pickle.dumps(v)).close()
+    assert len(arrayshare._cache) == arrayshare.CACHE_SIZE
+    assert list(arrayshare._cache)[-1] == made[-1].segment_name
+    arrayshare.clear_cache()
+    for v in made:
+        arrayshare.unlink(v.segment_name)
+        v.close()
+
+
+def test_cache_revalidates_recreated_names(name):
+    v = arrayshare.create(name, 3, "int32", persist=True)
+    v[0] = 1
+    w = pickle.loads(pickle.dumps(v))
+    first = arrayshare._cache[name]
+    arrayshare.unlink(name)
+    v.close()
+    w.close()
+    v2 = arrayshare.create(name, 5, "int32", persist=True)
+    v2[0] = 2
+    w2 = pickle.loads(pickle.dumps(v2))
+    assert w2.shape == (5,) and w2[0] == 2
+    assert arrayshare._cache[name] is not first and first.closed
+    w2.close()
+    v2.close()
+    arrayshare.unlink(name)
+
+
+def test_cache_keeps_an_auto_segment_until_cleared(name):
+    v = arrayshare.create(name, 2, "int8")
+    pickle.loads(pickle.dumps(v)).close()
+    v.close()
+    assert name in arrayshare.ls()  # the cache is still an attacher
+    arrayshare.clear_cache()
+    assert name not in arrayshare.ls()  # last attacher gone: unlinked
+
+
+@pytest.mark.skipif("fork" not in METHODS, reason="needs fork")
+def test_fork_child_drops_the_cache(name):
+    v = arrayshare.create(name, 2, "int8")
+    pickle.loads(pickle.dumps(v)).close()
+    assert len(arrayshare._cache) == 1
+    pid = os.fork()
+    if pid == 0:  # child
+        ok = len(arrayshare._cache) == 0
+        w = pickle.loads(pickle.dumps(v))
+        w[1] = 7
+        os._exit(0 if ok and len(arrayshare._cache) == 1 else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert v[1] == 7
+    v.close()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_pool_map_writes_land_in_parent(name, method):
+    n = 12
+    v = arrayshare.create(name, n, "float64")
+    with mp.get_context(method).Pool(2) as p:
+        res = p.map(ash_workers.fill_slice, [v[i:i + 1] for i in range(n)])
+    assert v.tolist() == [100.0 + i for i in range(n)]
+    assert all(pid != os.getpid() for pid, _ in res)
+    assert res[3][1] == v[3:4].descriptor
+    v.close()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_process_pool_executor(name, method):
+    v = arrayshare.create(name, (4, 3), "int32")
+    ctx = mp.get_context(method)
+    with concurrent.futures.ProcessPoolExecutor(2, mp_context=ctx) as ex:
+        shapes = list(ex.map(ash_workers.fill_rows,
+                             [(v[i], i + 1) for i in range(4)]))
+        assert shapes == [(3,)] * 4
+        total = ex.submit(ash_workers.read_sum, v[:, 0]).result()
+        with pytest.raises(arrayshare.IndexOutOfRangeError) as ei:
+            ex.submit(ash_workers.raise_index, v[0]).result()
+        assert ei.value.code == arrayshare.core.ASH_E_INDEX
+    assert v.tolist() == [[1] * 3, [2] * 3, [3] * 3, [4] * 3]
+    assert total == 1 + 2 + 3 + 4
+    v.close()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_worker_cache_maps_each_segment_once(name, method):
+    v = arrayshare.create(name, 50, "float64")
+    with mp.get_context(method).Pool(1) as p:
+        ncached, pid = p.apply(ash_workers.cache_probe,
+                               ([v[i:i + 1] for i in range(50)],))
+        with v.segment() as seg:
+            alive, dead = seg.attachers
+        assert ncached == 1 and pid != os.getpid()
+        assert alive == 2  # this process and the worker (its cache)
+    assert v.tolist() == [1.0] * 50
+    v.close()
+    gc.collect()
+
+
+def test_attach_by_name_in_child(name):
+    v = arrayshare.create(name, 3, "uint8")
+    ctx = mp.get_context(METHODS[-1])
+    p = ctx.Process(target=ash_workers.attach_and_write, args=(name, 9))
+    p.start()
+    p.join(60)
+    assert p.exitcode == 0
+    assert v.tolist() == [9, 9, 9]
+    v.close()
