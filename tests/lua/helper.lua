@@ -39,7 +39,7 @@ function H.it_leaves_nothing(it) -- busted's it, from the spec
   it("leaves nothing in /dev/shm", function()
     collectgarbage()
     collectgarbage()
-    assert.are.same({}, H.leftovers())
+    require("luassert").are.same({}, H.leftovers())
   end)
 end
 
