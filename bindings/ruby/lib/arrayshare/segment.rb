@@ -1,0 +1,181 @@
+# frozen_string_literal: true
+
+module ArrayShare
+  # One region of shared memory holding one or many named arrays (think
+  # .npz in shared memory). #close and #closed? are written in C.
+  #
+  #   ArrayShare::Segment.create("run1", arrays: {
+  #     "x" => { shape: [1000], dtype: :float64 },
+  #     "labels" => { shape: [1000], dtype: :int32 }
+  #   }) do |seg|
+  #     seg["x"].fill(0.5)
+  #     seg.arrays                # => ["x", "labels"]
+  #   end
+  class Segment
+    # One entry of the attach table.
+    Attacher = Struct.new(:pid, :alive) do
+      alias_method :alive?, :alive
+    end
+
+    # Creates a segment. Its arena is sized for +arrays+ (a Hash of
+    # name => { shape:, dtype: }, created at once, in order) plus +size+
+    # more bytes for arrays added later with #add_array; +max_arrays+ is the
+    # directory capacity (default: the number of arrays, at least 16).
+    # persist: keep it until unlinked (default: removed when the last
+    # attached process closes it); or_open: open it if it exists (arrays
+    # it already has are not added again); file: +name+ is a file path.
+    # With a block: yields the segment, closes it afterwards and returns
+    # the block's value.
+    def self.create(name, size: 0, arrays: nil, max_arrays: nil,
+                    persist: false, mode: 0o600, or_open: false, file: false,
+                    &block)
+      specs = (arrays || {}).map do |aname, spec|
+        spec = { shape: spec[0], dtype: spec[1] } if spec.is_a?(Array)
+        [aname.to_s, ArrayShare.shape_list(spec.fetch(:shape)),
+         ArrayShare.dtype_code(spec.fetch(:dtype))]
+      end
+      arena = specs.sum(size) { |_, shape, dt| Core.ash_arena_bytes_for(dt, shape) }
+      flags = 0
+      flags |= Core::ASH_PERSIST if persist
+      flags |= Core::ASH_OR_OPEN if or_open
+      flags |= Core::ASH_FILE if file
+      max = max_arrays || [specs.size, 16].max
+      seg = Core.ash_segment_create(name, arena, max, flags, mode)
+      begin
+        have = seg.arrays
+        specs.each do |aname, shape, dt|
+          next if have.include?(aname)
+
+          Core.ash_segment_add_array(seg, aname, dt, shape).close
+        end
+      rescue Exception # rubocop:disable Lint/RescueException
+        unless or_open
+          begin
+            seg.unlink
+          rescue ArrayShare::Error
+            nil
+          end
+        end
+        seg.close
+        raise
+      end
+      ArrayShare.with_closing(seg, &block)
+    end
+
+    # Opens an existing segment (readonly: arrays mapped read-only;
+    # noattach: inspect without being counted as an attacher). Block form
+    # as ::create.
+    def self.open(name, readonly: false, file: false, noattach: false, &block)
+      flags = 0
+      flags |= Core::ASH_RDONLY if readonly
+      flags |= Core::ASH_FILE if file
+      flags |= Core::ASH_NOATTACH if noattach
+      ArrayShare.with_closing(Core.ash_segment_open(name, flags), &block)
+    end
+
+    # Adds a zero-filled array and returns a view of it.
+    def add_array(name, shape:, dtype:)
+      Core.ash_segment_add_array(self, name, ArrayShare.dtype_code(dtype),
+                                 ArrayShare.shape_list(shape))
+    end
+
+    # A view of array +name+ (nil: the first array). Block form closes it.
+    def [](name = nil, &block)
+      ArrayShare.with_closing(Core.ash_segment_view(self, name), &block)
+    end
+    alias view []
+
+    # The names of the arrays, in creation order (re-read on every call:
+    # other processes may add arrays).
+    def arrays
+      Array.new(Core.ash_segment_array_count(self)) do |i|
+        Core.ash_segment_array_name(self, i)
+      end
+    end
+
+    def key?(name)
+      arrays.include?(name.to_s)
+    end
+    alias include? key?
+
+    # Yields (name, view) for every array; each view is closed afterwards.
+    def each_array
+      return enum_for(:each_array) unless block_given?
+
+      arrays.each { |n| self[n] { |v| yield n, v } }
+      self
+    end
+
+    # The attach table now: an Array of Attacher(pid, alive).
+    def attachers
+      alive, dead = Core.ash_segment_attachers(self)
+      Array.new(alive + dead) do |i|
+        pid, live = Core.ash_segment_attacher(self, i)
+        Attacher.new(pid, live == 1)
+      end
+    rescue ArrayShare::IndexError
+      # the table shrank while we read it: read it again
+      retry
+    end
+
+    # [alive, dead] counts of the attach table.
+    def attacher_counts
+      Core.ash_segment_attachers(self)
+    end
+
+    def name
+      Core.ash_segment_name(self)
+    end
+
+    # The mapped size in bytes, header included.
+    def size
+      Core.ash_segment_size(self)
+    end
+
+    # Arena bytes not yet given to arrays.
+    def arena_free
+      Core.ash_segment_arena_free(self)
+    end
+
+    # :auto or :persist.
+    def policy
+      Core.ash_segment_policy(self) == Core::ASH_POLICY_PERSIST ? :persist : :auto
+    end
+
+    def persist?
+      policy == :persist
+    end
+
+    def readonly?
+      Core.ash_segment_readonly(self) == 1
+    end
+
+    def creator_pid
+      Core.ash_segment_creator_pid(self)
+    end
+
+    # Creation time.
+    def ctime
+      ns = Core.ash_segment_ctime(self)
+      Time.at(ns / 1_000_000_000, ns % 1_000_000_000, :nsec)
+    end
+
+    def format_minor
+      Core.ash_segment_format_minor(self)
+    end
+
+    # Removes the segment's name (if it still names this segment). Returns
+    # self; processes that have it mapped keep using it.
+    def unlink
+      Core.ash_segment_unlink(self)
+      self
+    end
+
+    def inspect
+      return "#<#{self.class} (closed)>" if closed?
+
+      "#<#{self.class} #{name} #{policy} size=#{size} arrays=#{arrays.inspect}>"
+    end
+    alias to_s inspect
+  end
+end

@@ -1,0 +1,212 @@
+# frozen_string_literal: true
+
+module ArrayShare
+  # A typed, strided window on an array in shared memory.
+  #
+  # Written in C (swig/ruby/arrayshare_lang.i): #[] #[]= #to_a #value #fill
+  # #close #closed? #ndim #size #length #shape #strides #dtype #readonly?
+  # and the MemoryView export. Everything else is here.
+  #
+  # Indexing (0-based, negative from the end):
+  #   v[i]            1-d: the element (Float, Integer, true/false, Complex);
+  #                   n-d: a view of row i (axis 0 dropped)
+  #   v[i, j, ...]    one index per axis: the element; fewer: a view
+  #   v[1..3], v[1...3], v[..-2], v[1..]        views of a range (no copy)
+  #   v[(0..10).step(2)], v[(0..) % 3], v[(5..1).step(-1)]
+  #                   step ranges, selecting what Array#[] would select
+  #   v[1, 2..]       mixed; ranges keep their axis, integers drop theirs
+  # A range starting outside the axis raises ArrayShare::IndexError (where
+  # Array#[] would return nil); an integer out of range raises it too.
+  class View
+    include Enumerable
+
+    # Yields the items along axis 0: elements of a 1-d view, views of the
+    # rows of an n-d one. Without a block, an Enumerator.
+    def each
+      return enum_for(:each) { length } unless block_given?
+
+      n = length
+      i = 0
+      while i < n
+        yield self[i]
+        i += 1
+      end
+      self
+    end
+
+    # Bytes per element.
+    def itemsize
+      Core.ash_view_itemsize(self)
+    end
+
+    # Bytes of all elements (size * itemsize).
+    def nbytes
+      Core.ash_view_nbytes(self)
+    end
+
+    # The dtype's numeric code (ArrayShare::Core::ASH_FLOAT64, ...).
+    def dtype_code
+      Core.ash_view_dtype(self)
+    end
+
+    # Byte offset of element (0, ..., 0) from the start of the array.
+    def offset
+      Core.ash_view_offset(self)
+    end
+
+    # The address of element (0, ..., 0), as an Integer (for Fiddle).
+    # Valid while this view (or a MemoryView of it) is open.
+    def address
+      Core.ash_view_data(self)
+    end
+
+    # ASH_VIEW_* flag bits.
+    def flags
+      Core.ash_view_flags(self)
+    end
+
+    def c_contiguous?
+      flags.anybits?(Core::ASH_VIEW_C_CONTIGUOUS)
+    end
+    alias contiguous? c_contiguous?
+
+    def f_contiguous?
+      flags.anybits?(Core::ASH_VIEW_F_CONTIGUOUS)
+    end
+
+    # A short string naming this view; ArrayShare.attach(descriptor) in any
+    # process (and language) makes an equal view.
+    def descriptor
+      Core.ash_view_descriptor(self)
+    end
+
+    def segment_name
+      Core.ash_view_segment_name(self)
+    end
+
+    def array_name
+      Core.ash_view_array_name(self)
+    end
+
+    # A new handle on the segment this view maps (block form closes it).
+    def segment(&block)
+      ArrayShare.with_closing(Core.ash_view_segment(self), &block)
+    end
+
+    # The elements, packed in C order, as a binary (ASCII-8BIT) String.
+    def read
+      Core.ash_view_read(self, nbytes)
+    end
+
+    # Writes packed C-order elements from a String of exactly #nbytes bytes
+    # (e.g. from Array#pack or #read). Returns self.
+    def write(bytes)
+      raise TypeError, "write needs a String, not #{bytes.class}" unless bytes.is_a?(String)
+
+      Core.ash_view_write(self, bytes)
+      self
+    end
+
+    # Copies the elements of +other+ (same dtype and shape) into this view.
+    def copy_from(other)
+      Core.ash_view_copy(self, other)
+      self
+    end
+
+    # Reverses the axes, or orders them as given: transpose(1, 0, 2).
+    def transpose(*axes)
+      axes = axes.flatten
+      return Core.ash_view_transpose(self) if axes.empty?
+
+      Core.ash_view_permute(self, axes)
+    end
+
+    # A view with another shape (C-contiguous views only; one -1 allowed):
+    # reshape(2, 3) or reshape([2, 3]).
+    def reshape(*shape)
+      Core.ash_view_reshape(self, shape.flatten)
+    end
+
+    # The same bytes read as another dtype (NumPy's a.view(dtype)).
+    def view_as(dtype)
+      Core.ash_view_reinterpret(self, ArrayShare.dtype_code(dtype))
+    end
+
+    # A read-only view of the same elements.
+    def readonly_view
+      Core.ash_view_readonly(self)
+    end
+
+    # Marshal sends the descriptor; Marshal.load attaches in the receiver.
+    def _dump(_level)
+      descriptor
+    end
+
+    def self._load(descriptor)
+      Core.ash_view_from_descriptor(descriptor, 0)
+    end
+
+    # Values NumPy-style: "[[0.0 1.0]\n [2.0 3.0]]"; more than 1000 elements
+    # are summarised with "...".
+    def to_s
+      return "#<ArrayShare::View (closed)>" if closed?
+
+      Format.str(self)
+    end
+
+    def inspect
+      return "#<#{self.class} (closed)>" if closed?
+
+      ro = readonly? ? " readonly" : ""
+      "#<#{self.class} #{dtype}#{shape.inspect}#{ro} #{descriptor} #{Format.str(self, ', ', false)}>"
+    end
+
+    # Text forms of views (NumPy's summarisation rules).
+    module Format
+      THRESHOLD = 1000
+      EDGE = 3
+
+      module_function
+
+      def str(view, sep = " ", newlines = true)
+        return scalar(view.value) if view.ndim.zero?
+        return "[]" if view.size.zero?
+
+        rec(view, view.size > THRESHOLD, sep, newlines, 1)
+      end
+
+      def scalar(x)
+        x.to_s
+      end
+
+      def rec(view, summarize, sep, newlines, depth)
+        n = view.length
+        idx = if summarize && n > 2 * EDGE
+                [*0...EDGE, nil, *(n - EDGE)...n]
+              else
+                (0...n).to_a
+              end
+        if view.ndim == 1
+          items = idx.map { |i| i.nil? ? "..." : scalar(view[i]) }
+          return "[#{items.join(sep)}]"
+        end
+        joiner = if newlines
+                   sep.rstrip + ("\n" * (view.ndim - 1)) + (" " * depth)
+                 else
+                   sep
+                 end
+        items = idx.map do |i|
+          next "..." if i.nil?
+
+          row = view[i]
+          begin
+            rec(row, summarize, sep, newlines, depth + 1)
+          ensure
+            row.close
+          end
+        end
+        "[#{items.join(joiner)}]"
+      end
+    end
+  end
+end
