@@ -20,12 +20,12 @@ import arrayshare as ash
 from demo_tasks import fill_row, fill_row_pickled
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+TIMEOUT = 60  # seconds for each batch of tasks
 
 
 def main():
     rows, cols, workers = 64, 50_000, 4
     name = f"demo-{os.getpid()}"
-    before = sorted(f for f in os.listdir("/dev/shm") if f.startswith("ash."))
     view = ash.create(name, (rows, cols), "float64")   # policy auto
     arr = np.asarray(view)                             # zero-copy
     mb = arr.nbytes / 1e6
@@ -34,16 +34,21 @@ def main():
 
     ctx = mp.get_context("spawn")
     with ctx.Pool(workers) as pool:
-        pool.map(fill_row, [(view[i:i + 1], 0) for i in range(workers)])  # warm up
+        # (map_async + timeout: a worker killed mid-run loses its task, and
+        # a plain map would wait for it forever)
+        pool.map_async(fill_row, [(view[i:i + 1], 0) for i in range(workers)]
+                       ).get(TIMEOUT)  # warm up
         t0 = time.perf_counter()
-        done = pool.map(fill_row, [(view[i:i + 1], i) for i in range(rows)])
+        done = pool.map_async(fill_row, [(view[i:i + 1], i) for i in range(rows)]
+                              ).get(TIMEOUT)
         t_ash = time.perf_counter() - t0
         assert done == list(range(rows))
         print(f"{workers} spawn workers filled {rows} rows, each task got its "
               f"slice as a plain argument: {t_ash * 1e3:.1f} ms")
         expected = (np.arange(rows * cols, dtype=np.float64)).reshape(rows, cols)
         t0 = time.perf_counter()
-        back = pool.map(fill_row_pickled, [(arr[i].copy(), i) for i in range(rows)])
+        back = pool.map_async(fill_row_pickled,
+                              [(arr[i].copy(), i) for i in range(rows)]).get(TIMEOUT)
         copy = np.stack(back)
         t_pickle = time.perf_counter() - t0
         assert np.array_equal(copy, expected)
@@ -57,7 +62,7 @@ def main():
     lua = [os.environ.get("ASH_LUA", "lua5.4"), os.path.join(HERE, "transform.lua"),
            name, str(q), str(2 * q)]
     for cmd in (ruby, lua):
-        subprocess.run(cmd, check=True)
+        subprocess.run(cmd, check=True, timeout=TIMEOUT)
 
     expected[0:q] *= -1          # Ruby negated its block
     expected[q:2 * q] *= 2       # Lua doubled its block
@@ -66,9 +71,9 @@ def main():
           f"{'all correct' if wrong == 0 else f'{wrong} WRONG'}")
     del arr
     view.close()     # the last attacher: policy auto unlinks the segment
-    after = sorted(f for f in os.listdir("/dev/shm") if f.startswith("ash."))
-    print(f"/dev/shm {'as it was' if after == before else 'CHANGED: ' + str(after)}")
-    return 0 if wrong == 0 and after == before else 1
+    left = os.path.exists(f"/dev/shm/ash.{name}")
+    print(f"/dev/shm: {'ash.' + name + ' is STILL THERE' if left else 'as it was (the segment is gone)'}")
+    return 0 if wrong == 0 and not left else 1
 
 
 if __name__ == "__main__":
