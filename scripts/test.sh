@@ -17,6 +17,13 @@ cmake -S . -B build -DASH_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo
 cmake --build build -j"$JOBS"
 echo "== tests =="
 ctest --test-dir build --output-on-failure -j"$JOBS"
+echo "== conformance: every case in every language =="
+langs=""
+for l in c python ruby lua; do
+  [ -f "build/tests/conformance/results/$l.tsv" ] && langs="$langs $l"
+done
+# shellcheck disable=SC2086
+/usr/bin/python3 tests/conformance/matrix.py build/tests/conformance/results $langs
 
 echo "== build (ASan + UBSan) =="
 cmake -S . -B build-asan -DASH_WERROR=ON -DASH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
