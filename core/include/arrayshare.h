@@ -602,6 +602,8 @@ ASH_EXTERN ash_status ash_view_fill_i64(const ash_view *v, int64_t value);
  *          (and "&ro=1" for read-only views) otherwise; file-backed segments
  *          use "ash+file:///abs/path?array=ARRAY&...". Parsed by
  *          ash_view_from_descriptor() in any process into an equal view.
+ *          Append "gen=" ash_segment_ctime() (with '?' or '&') to pin it to
+ *          this very segment (see ash_view_from_descriptor).
  *          Owned by the view; NULL only when out of memory. */
 ASH_EXTERN const char *ash_view_descriptor(const ash_view *v);
 
@@ -612,6 +614,12 @@ ASH_EXTERN const char *ash_view_descriptor(const ash_view *v);
  *  "ash://x/a[1:3, ::-1, 0]" (integers and slices; bounds are strict).
  *  The view's dtype, shape, strides and offset are checked to stay inside
  *  the array.
+ *  A query key "gen=N", N being ash_segment_ctime() of the segment, pins the
+ *  descriptor to that one segment: if this process maps it already, the
+ *  mapping is reused without any system call (a worker receiving many
+ *  descriptors); otherwise the segment is opened by name and refused with
+ *  ASH_E_NOENT if the name now refers to a segment created at another time
+ *  (unlinked and re-created). The bindings' pickling adds it.
  *  @flags : ASH_RDONLY, ASH_NOATTACH (ASH_FILE is implied by ash+file:).
  *  @return ASH_OK, ASH_E_DESC (syntax; detail points at the character),
  *          ASH_E_INDEX (view outside the array), the errors of

@@ -5,7 +5,9 @@
  *   SEG[/ARRAY][[INDEX]]                           (shorthand)
  *
  * QUERY: '&'-separated key=value: array=NAME, dtype=<f8, shape=2,3,
- * strides=-24,8 (bytes), offset=48 (bytes from the array start), ro=1.
+ * strides=-24,8 (bytes), offset=48 (bytes from the array start), ro=1,
+ * gen=N (the segment's creation time, ns: pins the descriptor to that one
+ * segment; added by the bindings' pickling, see ash_view_from_descriptor).
  * INDEX: NumPy-style integers and slices, applied after QUERY, strictly.
  */
 #include <ctype.h>
@@ -374,6 +376,8 @@ static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p
         return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad offset \"%s\"",
                         desc, val);
       has_offset = true;
+    } else if (strcmp(key, "gen") == 0) {
+      /* handled before the segment was opened */
     } else if (strcmp(key, "ro") == 0) {
       if (strcmp(val, "1") != 0 && strcmp(val, "0") != 0)
         return ash__err(ASH_E_DESC, "descriptor \"%.300s\": ro must be 0 or 1",
@@ -459,15 +463,18 @@ static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p
   return ASH_OK;
 }
 
-static const char *ash__query_array(char *query, char **storage) {
+/* The value of @key in the query, copied into *storage (NULL if absent). */
+static const char *ash__query_key(const char *query, const char *key,
+                                  char **storage) {
   *storage = NULL;
   if (query == NULL)
     return NULL;
+  size_t klen = strlen(key);
   for (const char *tok = query; tok && *tok;) {
     const char *amp = strchr(tok, '&');
     const char *end = amp ? amp : tok + strlen(tok);
-    if (strncmp(tok, "array=", 6) == 0) {
-      *storage = ash__dup(tok + 6, end);
+    if (strncmp(tok, key, klen) == 0 && tok[klen] == '=') {
+      *storage = ash__dup(tok + klen + 1, end);
       return *storage;
     }
     tok = amp ? amp + 1 : NULL;
@@ -491,7 +498,7 @@ ash_status ash_view_from_descriptor(const char *desc, unsigned flags,
     return r;
   }
   char *qarray;
-  const char *array = ash__query_array(p.query, &qarray);
+  const char *array = ash__query_key(p.query, "array", &qarray);
   if (array && p.array) {
     free(qarray);
     ash__parsed_free(&p);
@@ -511,7 +518,18 @@ ash_status ash_view_from_descriptor(const char *desc, unsigned flags,
                     (p.file ? (unsigned)ASH_FILE : 0u);
   ash_segment *seg = NULL;
   ash_view *v = NULL;
-  r = ash_segment_open(p.seg, oflags, &seg);
+  char *gentext;
+  const char *g = ash__query_key(p.query, "gen", &gentext);
+  int64_t gen = 0;
+  if (g && !ash__parse_i64(g, g + strlen(g), &gen)) {
+    free(gentext);
+    free(qarray);
+    ash__parsed_free(&p);
+    return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad gen", desc);
+  }
+  free(gentext);
+  r = g ? ash__open_gen(p.seg, oflags, gen, &seg)
+        : ash_segment_open(p.seg, oflags, &seg);
   if (r == ASH_OK)
     r = ash_segment_view(seg, array, &v);
   ash_segment_close(seg);

@@ -171,6 +171,8 @@ void ash__map_retain(ash__map *m);
 void ash__map_release(ash__map *m);
 int ash__map_refresh(ash__map *m);
 int ash__open_map(const char *name, unsigned flags, ash__map **out);
+int ash__open_gen(const char *name, unsigned flags, int64_t gen,
+                  ash_segment **out);
 const struct ash__array *ash__find_array(ash__map *m, const char *name);
 const char *ash__shm_dir(void);
 

@@ -797,6 +797,51 @@ static int ash__segment_wrap(ash__map *m, bool readonly, ash_segment **out) {
   return ASH_OK;
 }
 
+/* Opens the segment a descriptor with "gen=" names: the one created at
+ * @gen (ns since the epoch). A mapping of it this process already holds is
+ * reused without a system call (a worker receiving many descriptors of one
+ * segment); otherwise it is opened by name and refused if the name now
+ * refers to a segment created at another time. */
+int ash__open_gen(const char *name, unsigned flags, int64_t gen,
+                  ash_segment **out) {
+  *out = NULL;
+  struct ash__loc l;
+  int r = ash__loc_make(name, flags, &l);
+  if (r)
+    return r;
+  bool want_write = !(flags & (ASH_RDONLY | ASH_NOATTACH));
+  ash__map *found = NULL;
+  pid_t me = ash__getpid();
+  pthread_mutex_lock(&ash__cache_lock);
+  for (ash__map *m = ash__cache; m && !found; m = m->next) {
+    if (m->backend != l.backend || m->owner != me || !m->attached ||
+        m->hdr.ctime_ns != gen || (want_write && !m->writable) ||
+        strcmp(m->name, l.name) != 0)
+      continue;
+    long refs = atomic_load(&m->refs);
+    while (refs > 0 && !atomic_compare_exchange_weak(&m->refs, &refs, refs + 1))
+      ;
+    if (refs > 0)
+      found = m;
+  }
+  pthread_mutex_unlock(&ash__cache_lock);
+  ash__loc_free(&l);
+  if (found)
+    return ash__segment_wrap(found, (flags & (ASH_RDONLY | ASH_NOATTACH)) != 0,
+                             out);
+  r = ash_segment_open(name, flags, out);
+  if (r == ASH_OK && (*out)->map->hdr.ctime_ns != gen) {
+    long long now = (long long)(*out)->map->hdr.ctime_ns;
+    ash_segment_close(*out);
+    *out = NULL;
+    return ash__err(ASH_E_NOENT,
+                    "segment \"%s\" was re-created since the descriptor was "
+                    "made (generation %lld, now %lld)",
+                    name, (long long)gen, now);
+  }
+  return r;
+}
+
 ash_status ash_segment_open(const char *name, unsigned flags, ash_segment **out) {
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output handle pointer is NULL");

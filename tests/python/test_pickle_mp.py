@@ -27,7 +27,11 @@ def test_pickle_sends_the_descriptor_not_the_data(name):
     w[0] = 1.0
     assert v[100] == 1.0  # same memory
     f, args = v.__reduce__()
-    assert args == (v.descriptor,) and f(*args).shape == v.shape
+    seg = arrayshare.core.ash_view_segment(v)
+    gen = arrayshare.core.ash_segment_ctime(seg)
+    seg.close()
+    assert args == (v.descriptor + "?gen=%d" % gen, v.segment_name, gen)
+    assert f(*args).shape == v.shape
     ro = pickle.loads(pickle.dumps(v.as_readonly()))
     assert ro.readonly
     for proto in range(pickle.HIGHEST_PROTOCOL + 1):
@@ -89,7 +93,7 @@ def test_cache_revalidates_recreated_names(name):
     v = arrayshare.create(name, 3, "int32", persist=True)
     v[0] = 1
     w = pickle.loads(pickle.dumps(v))
-    first = arrayshare._cache[name]
+    first = arrayshare._cache[name][0]
     arrayshare.unlink(name)
     v.close()
     w.close()
@@ -97,10 +101,27 @@ def test_cache_revalidates_recreated_names(name):
     v2[0] = 2
     w2 = pickle.loads(pickle.dumps(v2))
     assert w2.shape == (5,) and w2[0] == 2
-    assert arrayshare._cache[name] is not first and first.closed
+    assert arrayshare._cache[name][0] is not first and first.closed
     w2.close()
     v2.close()
     arrayshare.unlink(name)
+
+
+def test_a_stale_pickle_refuses_a_recreated_name(name):
+    # A pickle names one segment (its creation time travels with it): once
+    # the name was unlinked and re-created, it does not attach the new one.
+    v = arrayshare.create(name, 3, "int32", persist=True)
+    data = pickle.dumps(v[1:])
+    v.close()
+    arrayshare.clear_cache()
+    arrayshare.unlink(name)
+    v2 = arrayshare.create(name, 3, "int32", persist=True)
+    try:
+        with pytest.raises(arrayshare.NotFoundError, match="re-created"):
+            pickle.loads(data)
+    finally:
+        v2.close()
+        arrayshare.unlink(name)
 
 
 def test_cache_keeps_an_auto_segment_until_cleared(name):

@@ -23,6 +23,22 @@ class TestProcess < Minitest::Test
     end
   end
 
+  def test_a_stale_marshal_refuses_a_recreated_name
+    name = uniq("stale")
+    data = ArrayShare.create(name, shape: [3], dtype: :int32, persist: true) do |v|
+      sub = v[1..]
+      d = Marshal.dump(sub)
+      sub.close # nothing in this process maps the old segment any more
+      d
+    end
+    ArrayShare.unlink(name)
+    ArrayShare.create(name, shape: [3], dtype: :int32, persist: true, &:close)
+    err = assert_raises(ArrayShare::NotFound) { Marshal.load(data) } # rubocop:disable Security/MarshalLoad
+    assert_match(/re-created/, err.message)
+  ensure
+    ArrayShare.unlink(name, missing_ok: true)
+  end
+
   def test_marshal_sends_the_descriptor
     name = uniq("marshal")
     ArrayShare.create(name, shape: [3, 4], dtype: :float64) do |v|

@@ -305,7 +305,17 @@ class View(_core.ViewHandle):
         return self.copy()
 
     def __reduce__(self):
-        return (_unpickle_view, (self.descriptor,))
+        # The descriptor plus "gen=" (the segment's creation time) pins it to
+        # this very segment: the receiver reuses a mapping it holds without
+        # a system call, and refuses a segment re-created under the name.
+        seg = _core.ash_view_segment(self)
+        try:
+            gen = _core.ash_segment_ctime(seg)
+        finally:
+            seg.close()
+        desc = self.descriptor
+        desc += ("&" if "?" in desc else "?") + "gen=%d" % gen
+        return (_unpickle_view, (desc, _core.ash_view_segment_name(self), gen))
 
     def __repr__(self):
         if self.closed:
@@ -387,7 +397,7 @@ def _format_plain(v, edge=3, threshold=1000):
 # ---------------------------------------------------------------------------
 # per-process attach cache (unpickled descriptors)
 
-_cache = collections.OrderedDict()  # segment name -> SegmentHandle
+_cache = collections.OrderedDict()  # segment name -> (SegmentHandle, gen)
 _cache_lock = threading.Lock()
 
 
@@ -397,37 +407,30 @@ def _same_segment(a, b):
             and _core.ash_segment_size(a) == _core.ash_segment_size(b))
 
 
-def _cache_keep(handle):
-    """Keeps the segment of view handle @handle open in this process."""
-    name = _core.ash_view_segment_name(handle)
+def _cache_keep(handle, name, gen):
+    """Keeps the segment of view handle @handle (segment @name created at
+    @gen) open in this process."""
     with _cache_lock:
         old = _cache.get(name)
-        if old is not None and not old.closed:
-            # Same segment (the name was not re-created)? Then the attach
-            # above shared the cached mapping: nothing to do.
-            seg = _core.ash_view_segment(handle)
-            try:
-                if _same_segment(old, seg):
-                    _cache.move_to_end(name)
-                    return
-                _cache[name] = seg
-                seg = old
-            finally:
-                seg.close()
-            _cache.move_to_end(name)
+        if old is not None and old[1] == gen and not old[0].closed:
+            _cache.move_to_end(name)  # the same segment: nothing to do
             return
-        _cache[name] = _core.ash_view_segment(handle)
+        _cache[name] = (_core.ash_view_segment(handle), gen)
+        _cache.move_to_end(name)
+        if old is not None:
+            old[0].close()  # the name was re-created: drop the old one
         while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)[1].close()
+            _cache.popitem(last=False)[1][0].close()
 
 
-def _unpickle_view(descriptor):
+def _unpickle_view(descriptor, name=None, gen=None):
     """Re-creates a pickled view from its descriptor (per-process cache)."""
     handle = _core.ash_attach(descriptor, 0)
-    try:
-        _cache_keep(handle)
-    except Error:
-        pass  # caching is an optimisation only
+    if name is not None:
+        try:
+            _cache_keep(handle, name, gen)
+        except Error:
+            pass  # caching is an optimisation only
     return View._adopt(handle)
 
 
@@ -442,7 +445,7 @@ def clear_cache() -> None:
     Views still alive keep working.
     """
     with _cache_lock:
-        handles = list(_cache.values())
+        handles = [h for h, _ in _cache.values()]
         _cache.clear()
     for h in handles:
         h.close()
@@ -451,7 +454,7 @@ def clear_cache() -> None:
 def _after_fork_in_child():
     global _cache_lock
     _cache_lock = threading.Lock()
-    handles = list(_cache.values())
+    handles = [h for h, _ in _cache.values()]
     _cache.clear()
     # The parent's handles map the parent's attachment: drop them, so this
     # process attaches (and counts) on its own.

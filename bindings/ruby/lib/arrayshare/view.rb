@@ -137,9 +137,18 @@ module ArrayShare
       Core.ash_view_readonly(self)
     end
 
-    # Marshal sends the descriptor; Marshal.load attaches in the receiver.
+    # Marshal sends the descriptor plus "gen=" (the segment's creation
+    # time): Marshal.load attaches that very segment, reusing a mapping the
+    # receiver holds, and refuses a segment re-created under the name.
     def _dump(_level)
-      descriptor
+      seg = Core.ash_view_segment(self)
+      gen = begin
+        Core.ash_segment_ctime(seg)
+      ensure
+        seg.close
+      end
+      d = descriptor
+      "#{d}#{d.include?('?') ? '&' : '?'}gen=#{gen}"
     end
 
     def self._load(descriptor)

@@ -181,6 +181,31 @@ static const char *to_str(cJSON *a) {
   if ((k = obj_key(a, "path")))
     return unique_path(k->valuestring);
   char *buf = strbuf[strbuf_i++ % 8];
+  if ((k = obj_key(a, "concat"))) { /* strings, numbers and saved values */
+    size_t n = 0;
+    cJSON *e;
+    cJSON_ArrayForEach(e, k) {
+      cJSON *src = e, *r;
+      if ((r = obj_key(e, "ref"))) {
+        struct var *v = find_var(r->valuestring);
+        src = v && v->kind == K_VALUE ? v->value : NULL;
+        if (src == NULL)
+          fail("concat: no saved value named %s", r->valuestring);
+      }
+      if (src == NULL)
+        continue;
+      if (cJSON_IsNumber(src))
+        n += (size_t)snprintf(buf + n, 16384 - n, "%lld", (long long)src->valuedouble);
+      else if (cJSON_IsString(src))
+        n += (size_t)snprintf(buf + n, 16384 - n, "%s", src->valuestring);
+      else
+        n += (size_t)snprintf(buf + n, 16384 - n, "%s", to_str(src));
+      if (n >= 16000)
+        break;
+    }
+    buf[n] = '\0';
+    return buf;
+  }
   if ((k = obj_key(a, "repeat"))) {
     int count = cJSON_GetObjectItem(a, "count")->valueint;
     size_t n = 0, len = strlen(k->valuestring);
@@ -457,8 +482,10 @@ static bool call(const char *fn, cJSON *args, struct outcome *o) {
     o->value = cJSON_CreateNumber(ash_segment_readonly(SEG(0)));
   } else if (IS(ash_segment_creator_pid)) {
     o->value = cJSON_CreateNumber((double)ash_segment_creator_pid(SEG(0)));
-  } else if (IS(ash_segment_ctime)) {
-    o->value = cJSON_CreateNumber((double)ash_segment_ctime(SEG(0)));
+  } else if (IS(ash_segment_ctime)) { /* ns: beyond 2^53, kept exact */
+    char b[32];
+    snprintf(b, sizeof b, "%lld", (long long)ash_segment_ctime(SEG(0)));
+    o->value = cJSON_CreateString(b);
   } else if (IS(ash_segment_format_minor)) {
     o->value = cJSON_CreateNumber(ash_segment_format_minor(SEG(0)));
   } else if (IS(ash_segment_attachers)) {
@@ -758,8 +785,9 @@ static bool match(cJSON *exp, cJSON *act) {
   }
   if ((k = obj_key(exp, "float")))
     return cJSON_IsString(act) && strcmp(act->valuestring, k->valuestring) == 0;
-  if ((k = obj_key(exp, "min")))
-    return cJSON_IsNumber(act) && act->valuedouble >= k->valuedouble;
+  if ((k = obj_key(exp, "min"))) /* exact integers may come as strings */
+    return (cJSON_IsNumber(act) && act->valuedouble >= k->valuedouble) ||
+           (cJSON_IsString(act) && strtod(act->valuestring, NULL) >= k->valuedouble);
   if ((k = obj_key(exp, "nonnull")))
     return cJSON_IsTrue(act);
   if ((k = obj_key(exp, "prefix")))

@@ -108,6 +108,11 @@ function Case:value(a)
   if a.path then return self:path(a.path) end
   if a.desc then return (a.desc:gsub("{([^}]*)}", function(k) return self:name(k) end)) end
   if a["repeat"] then return string.rep(a["repeat"], math.tointeger(a.count)) end
+  if a.concat then
+    local parts = {}
+    for i, x in ipairs(a.concat) do parts[i] = tostring(self:value(x)) end
+    return table.concat(parts)
+  end
   if a.ref then
     if self.vars[a.ref] == nil then fail("no saved value named " .. a.ref) end
     return self.vars[a.ref]

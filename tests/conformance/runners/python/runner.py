@@ -69,6 +69,8 @@ class Case:
             return self.desc(a["desc"])
         if "repeat" in a:
             return a["repeat"] * a["count"]
+        if "concat" in a:
+            return "".join(str(self.value(x)) for x in a["concat"])
         if "ref" in a:
             if a["ref"] not in self.vars:
                 raise Fail(f"no saved value named {a['ref']}")

@@ -67,6 +67,7 @@ class Case
       return path(a["path"]) if a.key?("path")
       return desc(a["desc"]) if a.key?("desc")
       return a["repeat"] * a["count"] if a.key?("repeat")
+      return a["concat"].map { |x| value(x).to_s }.join if a.key?("concat")
       if a.key?("ref")
         raise Fail, "no saved value named #{a['ref']}" unless @vars.key?(a["ref"])
         return @vars[a["ref"]]
