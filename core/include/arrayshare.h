@@ -244,9 +244,11 @@ enum ash_policy { ASH_POLICY_AUTO = 0, ASH_POLICY_PERSIST = 1 };
  *  processes racing on one name, exactly one creates and the other gets
  *  ASH_E_EXIST, or (with ASH_OR_OPEN) attaches to the winner's segment.
  *
- *  Lifetime across processes. Every handle counts its process once in the
- *  segment's attach table (pid and process start time, so a dead process is
- *  told from a reused pid). Policy "auto" (default): the name is unlinked when
+ *  Lifetime across processes. Every mapping counts its process once in the
+ *  segment's attach table: a slot records the pid, and the attacher holds a
+ *  lock on the slot that the kernel drops when the process dies, so a dead
+ *  attacher is told from a live one (and from a reused pid) without asking
+ *  anyone. Policy "auto" (default): the name is unlinked when
  *  the last attacher detaches, or by ash_gc() once all attachers are dead.
  *  Policy "persist" (ASH_PERSIST): the segment lives until ash_unlink().
  *  Attaching never unlinks anything.
@@ -335,10 +337,12 @@ ASH_EXTERN int64_t ash_segment_ctime(const ash_segment *seg);
 ASH_EXTERN int ash_segment_format_minor(const ash_segment *seg);
 
 /*! ash_segment_attachers() :
- *  Counts the attach table's entries now: @alive receives those whose process
- *  runs, @dead those whose process is gone (or whose pid was reused).
- *  Either pointer may be NULL.
- *  @return ASH_OK, ASH_E_INVAL (seg NULL). */
+ *  Counts the attach table's entries now: @alive receives those whose
+ *  process is attached (holds its slot lock), @dead those recorded by a
+ *  process that died without detaching (until ash_gc() or a new attacher
+ *  clears them). Either pointer may be NULL. A reader with read permission
+ *  only is not recorded.
+ *  @return ASH_OK, ASH_E_INVAL (seg NULL), ASH_E_SYS. */
 ASH_EXTERN ash_status ash_segment_attachers(ash_segment *seg, int *alive,
                                             int *dead);
 
