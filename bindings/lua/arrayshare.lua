@@ -182,14 +182,18 @@ function M.create(name, shape, dtype, opts)
   return core.ash_create(name, dtype_of(dtype, 3, "create"), shape_of(shape, 2, "create"), flags, mode_of(opts))
 end
 
-local ATTACH_OPTS = { readonly = true, file = true, noattach = true }
+local OPEN_OPTS = { readonly = true, file = true, noattach = true }
+
+-- The flags of ash.attach and ash.segment_open (argument @n is the options).
+local function open_flags(opts, n, fname)
+  opts = check_opts(opts, OPEN_OPTS, n, fname)
+  return flag(opts, "readonly", core.ASH_RDONLY) | flag(opts, "file", core.ASH_FILE)
+    | flag(opts, "noattach", core.ASH_NOATTACH)
+end
 
 --- ash.attach(name_or_descriptor, {readonly, file, noattach}) -> view
 function M.attach(what, opts)
-  opts = check_opts(opts, ATTACH_OPTS, 2, "attach")
-  local flags = flag(opts, "readonly", core.ASH_RDONLY) | flag(opts, "file", core.ASH_FILE)
-    | flag(opts, "noattach", core.ASH_NOATTACH)
-  return core.ash_attach(what, flags)
+  return core.ash_attach(what, open_flags(opts, 2, "attach"))
 end
 
 --- ash.unlink(name, {file}): removes the segment's name.
@@ -311,14 +315,9 @@ function M.segment_create(name, opts)
   return seg
 end
 
-local SEG_OPEN_OPTS = { readonly = true, file = true, noattach = true }
-
 --- ash.segment_open(name, {readonly, file, noattach}) -> segment
 function M.segment_open(name, opts)
-  opts = check_opts(opts, SEG_OPEN_OPTS, 2, "segment_open")
-  local flags = flag(opts, "readonly", core.ASH_RDONLY) | flag(opts, "file", core.ASH_FILE)
-    | flag(opts, "noattach", core.ASH_NOATTACH)
-  return core.ash_segment_open(name, flags)
+  return core.ash_segment_open(name, open_flags(opts, 2, "segment_open"))
 end
 
 local S = core.segment_methods

@@ -257,83 +257,27 @@ int ash__load_c128(int dtype, const void *p, double *re, double *im) {
 
 /* ---- packing ---------------------------------------------------------- */
 
-static void ash__int_range(int dtype, long double *lo, long double *hi) {
-  switch (dtype) {
-  case ASH_BOOL:
-    *lo = 0, *hi = 1;
-    return;
-  case ASH_INT8:
-    *lo = INT8_MIN, *hi = INT8_MAX;
-    return;
-  case ASH_INT16:
-    *lo = INT16_MIN, *hi = INT16_MAX;
-    return;
-  case ASH_INT32:
-    *lo = INT32_MIN, *hi = INT32_MAX;
-    return;
-  case ASH_INT64:
-    *lo = (long double)INT64_MIN, *hi = (long double)INT64_MAX;
-    return;
-  case ASH_UINT8:
-    *lo = 0, *hi = UINT8_MAX;
-    return;
-  case ASH_UINT16:
-    *lo = 0, *hi = UINT16_MAX;
-    return;
-  case ASH_UINT32:
-    *lo = 0, *hi = UINT32_MAX;
-    return;
-  default:
-    *lo = 0, *hi = (long double)UINT64_MAX;
-    return;
-  }
-}
+/* Range of each integer dtype (bool: 0 or 1). */
+static const struct {
+  long double lo, hi;
+} ash__int_ranges[ASH_DTYPE_COUNT_] = {
+    [ASH_BOOL] = {0, 1},
+    [ASH_INT8] = {INT8_MIN, INT8_MAX},
+    [ASH_INT16] = {INT16_MIN, INT16_MAX},
+    [ASH_INT32] = {INT32_MIN, INT32_MAX},
+    [ASH_INT64] = {(long double)INT64_MIN, (long double)INT64_MAX},
+    [ASH_UINT8] = {0, UINT8_MAX},
+    [ASH_UINT16] = {0, UINT16_MAX},
+    [ASH_UINT32] = {0, UINT32_MAX},
+    [ASH_UINT64] = {0, (long double)UINT64_MAX},
+};
 
-/* Stores an integral value known to be in range of the integer dtype. */
+/* Stores an integral value known to be in range of the integer dtype: its
+ * low itemsize bytes in two's complement, little-endian (the only byte
+ * order segments have). */
 static void ash__store_int(int dtype, long double x, void *item) {
-  switch (dtype) {
-  case ASH_BOOL:
-  case ASH_UINT8: {
-    uint8_t v = (uint8_t)x;
-    memcpy(item, &v, 1);
-    return;
-  }
-  case ASH_INT8: {
-    int8_t v = (int8_t)x;
-    memcpy(item, &v, 1);
-    return;
-  }
-  case ASH_INT16: {
-    int16_t v = (int16_t)x;
-    memcpy(item, &v, 2);
-    return;
-  }
-  case ASH_UINT16: {
-    uint16_t v = (uint16_t)x;
-    memcpy(item, &v, 2);
-    return;
-  }
-  case ASH_INT32: {
-    int32_t v = (int32_t)x;
-    memcpy(item, &v, 4);
-    return;
-  }
-  case ASH_UINT32: {
-    uint32_t v = (uint32_t)x;
-    memcpy(item, &v, 4);
-    return;
-  }
-  case ASH_INT64: {
-    int64_t v = (int64_t)x;
-    memcpy(item, &v, 8);
-    return;
-  }
-  default: {
-    uint64_t v = (uint64_t)x;
-    memcpy(item, &v, 8);
-    return;
-  }
-  }
+  uint64_t bits = x < 0 ? (uint64_t)(int64_t)x : (uint64_t)x;
+  memcpy(item, &bits, ash_dtype_itemsize(dtype));
 }
 
 static const char *ash__fmt_ld(long double x, char *buf, size_t n) {
@@ -343,9 +287,8 @@ static const char *ash__fmt_ld(long double x, char *buf, size_t n) {
 
 /* Integer dtype from a long double holding the exact value. */
 static int ash__pack_int_ld(int dtype, long double x, void *item) {
-  long double lo, hi;
+  long double lo = ash__int_ranges[dtype].lo, hi = ash__int_ranges[dtype].hi;
   char b[64];
-  ash__int_range(dtype, &lo, &hi);
   if (x < lo || x > hi) {
     if (dtype == ASH_BOOL)
       return ash__err(ASH_E_VALUE, "value %s cannot be stored in bool (0 or 1)",

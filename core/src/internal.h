@@ -196,7 +196,6 @@ int ash__pack_c128(int dtype, double re, double im, void *item);
 
 /* util.c */
 int ash__name_check(const char *name, int is_array);
-uint64_t ash__proc_start(pid_t pid, int *exists); /* 0 when unknown */
 uint64_t ash__self_start(void);
 pid_t ash__getpid(void);
 int64_t ash__now_ns(void);

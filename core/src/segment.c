@@ -60,8 +60,17 @@ static void ash__cache_remove(ash__map *m) {
   pthread_mutex_unlock(&ash__cache_lock);
 }
 
+/* Takes a reference on a cached map unless its last one is already being
+ * dropped (then the map is about to leave the cache: not usable). */
+static bool ash__map_try_retain(ash__map *m) {
+  long r = atomic_load(&m->refs);
+  while (r > 0 && !atomic_compare_exchange_weak(&m->refs, &r, r + 1))
+    ;
+  return r > 0;
+}
+
 /* Finds an attached mapping of the same object usable for this open and
- * retains it, unless its last reference is already being dropped. */
+ * retains it. */
 static ash__map *ash__cache_find(int backend, dev_t dev, ino_t ino,
                                  bool want_write) {
   ash__map *found = NULL;
@@ -71,10 +80,7 @@ static ash__map *ash__cache_find(int backend, dev_t dev, ino_t ino,
     if (m->backend != backend || m->dev != dev || m->ino != ino ||
         m->owner != me || (want_write && !m->writable))
       continue;
-    long r = atomic_load(&m->refs);
-    while (r > 0 && !atomic_compare_exchange_weak(&m->refs, &r, r + 1))
-      ;
-    if (r > 0) {
+    if (ash__map_try_retain(m)) {
       found = m;
       break;
     }
@@ -818,10 +824,7 @@ int ash__open_gen(const char *name, unsigned flags, int64_t gen,
         m->hdr.ctime_ns != gen || (want_write && !m->writable) ||
         strcmp(m->name, l.name) != 0)
       continue;
-    long refs = atomic_load(&m->refs);
-    while (refs > 0 && !atomic_compare_exchange_weak(&m->refs, &refs, refs + 1))
-      ;
-    if (refs > 0)
+    if (ash__map_try_retain(m))
       found = m;
   }
   pthread_mutex_unlock(&ash__cache_lock);
@@ -1160,54 +1163,59 @@ int ash_segment_format_minor(const ash_segment *seg) {
   return seg ? seg->map->hdr.fmt_minor : 0;
 }
 
-ash_status ash_segment_attachers(ash_segment *seg, int *alive, int *dead) {
+/* Walks the attach table's recorded entries: counts live and dead ones, and
+ * reports entry @want (-1: none) in *@pid, *@is_alive. Returns the number
+ * of entries, or a negative error. */
+static int ash__scan_attachers(ash_segment *seg, int want, int *alive,
+                               int *dead, int64_t *pid, int *is_alive) {
   if (seg == NULL)
     return ash__err(ASH_E_INVAL, "segment handle is NULL");
   struct ash__slot *slots;
   int r = ash__read_slots(seg->map, &slots);
   if (r)
     return r;
-  int a = 0, d = 0;
+  int k = 0, a = 0, d = 0;
   for (uint32_t i = 0; i < seg->map->hdr.attach_cap; i++) {
     if (slots[i].pid == 0)
       continue;
-    if (ash__slot_alive(seg->map, i))
+    int live = ash__slot_alive(seg->map, i);
+    if (live)
       a++;
     else
       d++;
+    if (k++ == want) {
+      *pid = slots[i].pid;
+      *is_alive = live;
+    }
   }
   free(slots);
   if (alive)
     *alive = a;
   if (dead)
     *dead = d;
-  return ASH_OK;
+  return k;
+}
+
+ash_status ash_segment_attachers(ash_segment *seg, int *alive, int *dead) {
+  int n = ash__scan_attachers(seg, -1, alive, dead, NULL, NULL);
+  return n < 0 ? n : ASH_OK;
 }
 
 ash_status ash_segment_attacher(ash_segment *seg, int index, int64_t *pid,
                                 int *alive) {
-  if (seg == NULL)
-    return ash__err(ASH_E_INVAL, "segment handle is NULL");
-  struct ash__slot *slots;
-  int r = ash__read_slots(seg->map, &slots);
-  if (r)
-    return r;
-  int k = 0;
-  for (uint32_t i = 0; i < seg->map->hdr.attach_cap; i++) {
-    if (slots[i].pid == 0)
-      continue;
-    if (k++ == index) {
-      if (pid)
-        *pid = slots[i].pid;
-      if (alive)
-        *alive = ash__slot_alive(seg->map, i);
-      free(slots);
-      return ASH_OK;
-    }
-  }
-  free(slots);
-  return ash__err(ASH_E_INDEX, "attacher index %d: the table has %d entries",
-                  index, k);
+  int64_t p = 0;
+  int live = 0;
+  int n = ash__scan_attachers(seg, index, NULL, NULL, &p, &live);
+  if (n < 0)
+    return n;
+  if (index < 0 || index >= n)
+    return ash__err(ASH_E_INDEX, "attacher index %d: the table has %d entries",
+                    index, n);
+  if (pid)
+    *pid = p;
+  if (alive)
+    *alive = live;
+  return ASH_OK;
 }
 
 int ash_segment_array_count(ash_segment *seg) {

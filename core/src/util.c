@@ -52,27 +52,21 @@ ash_status ash_name_check(const char *name, int is_array) {
   return ash__name_check(name, is_array);
 }
 
-/* Field 22 of /proc/PID/stat: start time in clock ticks since boot. */
-uint64_t ash__proc_start(pid_t pid, int *exists) {
+/* Field 22 of /proc/PID/stat: the start time in clock ticks since boot,
+ * recorded beside the pid in attach slots for display (liveness itself comes
+ * from the slot locks). 0 when unknown. */
+static uint64_t ash__proc_start(pid_t pid) {
   char path[64], buf[1024];
   snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    if (exists)
-      *exists = (errno == ENOENT || errno == ESRCH) ? 0 : -1;
+  if (fd < 0)
     return 0;
-  }
   ssize_t n = read(fd, buf, sizeof buf - 1);
   close(fd);
-  if (n <= 0) {
-    if (exists)
-      *exists = 0; /* a zombie being reaped, or gone */
+  if (n <= 0)
     return 0;
-  }
   buf[n] = '\0';
-  if (exists)
-    *exists = 1;
-  char *p = strrchr(buf, ')');
+  char *p = strrchr(buf, ')'); /* the name may hold spaces and ')' */
   if (p == NULL)
     return 0;
   p++;
@@ -82,10 +76,6 @@ uint64_t ash__proc_start(pid_t pid, int *exists) {
     if (p == NULL)
       return 0;
   }
-  /* Field 3 is the state: a zombie has exited and counts as dead. */
-  char *q = strrchr(buf, ')');
-  if (q && q[1] == ' ' && q[2] == 'Z' && exists)
-    *exists = 0;
   return strtoull(p + 1, NULL, 10);
 }
 
@@ -114,7 +104,7 @@ static _Thread_local uint64_t ash__self_start_v;
 uint64_t ash__self_start(void) {
   pid_t me = ash__getpid();
   if (ash__self_pid != me) {
-    ash__self_start_v = ash__proc_start(me, NULL);
+    ash__self_start_v = ash__proc_start(me);
     ash__self_pid = me;
   }
   return ash__self_start_v;

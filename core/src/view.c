@@ -641,28 +641,42 @@ static void ash__span(const ash_view *v, uintptr_t *lo, uintptr_t *hi) {
   *hi = (uintptr_t)v->data + (uintptr_t)h + v->itemsize;
 }
 
-/* Disjoint strided copy: read a chunk of src, write it into dst. */
-static int ash__copy_disjoint(const ash_view *dst, const ash_view *src) {
-  uint64_t total = ash_view_nbytes(src);
-  uint64_t chunk = total < (UINT64_C(1) << 20) ? total : (UINT64_C(1) << 20);
-  if (total <= chunk) {
-    uint8_t *tmp = malloc(total);
-    if (tmp == NULL)
-      return ash__err(ASH_E_NOMEM, "copy: out of memory");
-    (void)ash_view_read(src, tmp, total);
-    struct ash__cursor c = {tmp};
-    ash__for_rows(dst, ash__row_write, &c);
-    free(tmp);
-    return ASH_OK;
+/* Copies @src into @dst (same dtype and shape, no overlap), walking both
+ * layouts together: the innermost axis by runs, the others by counters. */
+static void ash__copy_strided(const ash_view *dst, const ash_view *src) {
+  int nd = src->ndim;
+  size_t is = src->itemsize;
+  if (nd == 0) {
+    memcpy(dst->data, src->data, is);
+    return;
   }
-  /* Large: walk both views element by element with flat indices. */
-  for (int64_t i = 0; i < src->size; i++) {
-    uint8_t *ps, *pd;
-    (void)ash__locate(src, 1, &i, &ps);
-    (void)ash__locate(dst, 1, &i, &pd);
-    memcpy(pd, ps, src->itemsize);
+  int64_t n = src->shape[nd - 1], ss = src->strides[nd - 1],
+          ds = dst->strides[nd - 1];
+  int64_t pos[ASH_MAX_NDIM] = {0};
+  const uint8_t *s = src->data;
+  uint8_t *d = dst->data;
+  for (;;) {
+    if (ss == (int64_t)is && ds == (int64_t)is) {
+      memcpy(d, s, (size_t)n * is);
+    } else {
+      const uint8_t *sp = s;
+      uint8_t *dp = d;
+      for (int64_t i = 0; i < n; i++, sp += ss, dp += ds)
+        memcpy(dp, sp, is);
+    }
+    int k = nd - 2;
+    for (; k >= 0; k--) {
+      s += src->strides[k];
+      d += dst->strides[k];
+      if (++pos[k] < src->shape[k])
+        break;
+      s -= src->strides[k] * src->shape[k];
+      d -= dst->strides[k] * dst->shape[k];
+      pos[k] = 0;
+    }
+    if (k < 0)
+      return;
   }
-  return ASH_OK;
 }
 
 ash_status ash_view_copy(const ash_view *dst, const ash_view *src) {
@@ -687,11 +701,11 @@ ash_status ash_view_copy(const ash_view *dst, const ash_view *src) {
   uintptr_t dlo, dhi, slo, shi;
   ash__span(dst, &dlo, &dhi);
   ash__span(src, &slo, &shi);
-  if (dhi <= slo || shi <= dlo) {
-    /* Disjoint: copy row by row through a small bounce buffer. */
-    return ash__copy_disjoint(dst, src);
+  if (dhi <= slo || shi <= dlo) { /* disjoint: straight across */
+    ash__copy_strided(dst, src);
+    return ASH_OK;
   }
-  void *tmp = malloc(n);
+  void *tmp = malloc(n); /* overlapping: as if through a buffer */
   if (tmp == NULL)
     return ash__err(ASH_E_NOMEM, "copy: out of memory for %llu bytes",
                     (unsigned long long)n);
@@ -741,7 +755,11 @@ static void ash__row_fill(uint8_t *row, int64_t n, int64_t stride,
     memcpy(row, f->item, itemsize);
 }
 
-static int ash__fill_item(const ash_view *v, struct ash__fill *f) {
+/* Fills @v with the element packed in @f->item (@packed: the status of
+ * packing it; nothing is written unless it is ASH_OK). */
+static int ash__fill_item(const ash_view *v, struct ash__fill *f, int packed) {
+  if (packed)
+    return packed;
   if (v->flags & ASH_VIEW_C_CONTIGUOUS) {
     bool zero = true;
     for (size_t i = 0; i < v->itemsize; i++)
@@ -759,26 +777,18 @@ static int ash__fill_item(const ash_view *v, struct ash__fill *f) {
   return ASH_OK;
 }
 
+static int ash__fill_check(const ash_view *v) {
+  return v == NULL ? ash__err(ASH_E_INVAL, "view is NULL") : ash__writable(v);
+}
+
 ash_status ash_view_fill_f64(const ash_view *v, double value) {
-  if (v == NULL)
-    return ash__err(ASH_E_INVAL, "view is NULL");
-  int r = ash__writable(v);
-  if (r)
-    return r;
   struct ash__fill f = {{0}, 0, 0};
-  if ((r = ash__pack_f64(v->dtype, value, f.item)))
-    return r;
-  return ash__fill_item(v, &f);
+  int r = ash__fill_check(v);
+  return r ? r : ash__fill_item(v, &f, ash__pack_f64(v->dtype, value, f.item));
 }
 
 ash_status ash_view_fill_i64(const ash_view *v, int64_t value) {
-  if (v == NULL)
-    return ash__err(ASH_E_INVAL, "view is NULL");
-  int r = ash__writable(v);
-  if (r)
-    return r;
   struct ash__fill f = {{0}, 0, 0};
-  if ((r = ash__pack_i64(v->dtype, value, f.item)))
-    return r;
-  return ash__fill_item(v, &f);
+  int r = ash__fill_check(v);
+  return r ? r : ash__fill_item(v, &f, ash__pack_i64(v->dtype, value, f.item));
 }
