@@ -56,7 +56,7 @@ extern "C" {
  * arrayshare_version.h, generated from CMakeLists.txt (the one version
  * source). ASH_FORMAT_MAJOR/MINOR is the on-memory format version. */
 #define ASH_FORMAT_MAJOR 1
-#define ASH_FORMAT_MINOR 0
+#define ASH_FORMAT_MINOR 1
 
 /*! ash_version() :
  *  @return the run-time library version as
@@ -215,8 +215,11 @@ enum ash_flags {
   ASH_FILE = 1u << 3,       /* the name is a filesystem path (file backend)  */
   ASH_NOATTACH = 1u << 4,   /* open: inspect only; read-only, not counted
                                as an attacher (used by the command line)     */
-  ASH_SLICE_STRICT = 1u << 5 /* ash_view_slice: refuse bounds that Python
+  ASH_SLICE_STRICT = 1u << 5, /* ash_view_slice: refuse bounds that Python
                                would clamp                                   */
+  ASH_UNPUBLISHED = 1u << 6, /* create: build without a name; see
+                               ash_segment_publish()                         */
+  ASH_DRY_RUN = 1u << 7     /* ash_gc_match: report, remove nothing          */
 };
 
 /* Lifetime policies, as returned by ash_segment_policy(). */
@@ -234,7 +237,8 @@ enum ash_policy { ASH_POLICY_AUTO = 0, ASH_POLICY_PERSIST = 1 };
  *          for arrays of 64 KiB or more). ash_arena_bytes_for() computes a
  *          sufficient total for a list of arrays.
  *  @max_arrays : directory capacity, 1 to 4096, fixed for the segment's life.
- *  @flags : ASH_PERSIST, ASH_OR_OPEN, ASH_FILE.
+ *  @flags : ASH_PERSIST, ASH_OR_OPEN, ASH_FILE, ASH_UNPUBLISHED (not with
+ *          ASH_OR_OPEN).
  *  @mode : permission bits, e.g. 0600 (applied exactly, not masked by umask);
  *          0 means 0600.
  *  @out : receives the handle; set to NULL on failure.
@@ -244,14 +248,24 @@ enum ash_policy { ASH_POLICY_AUTO = 0, ASH_POLICY_PERSIST = 1 };
  *  processes racing on one name, exactly one creates and the other gets
  *  ASH_E_EXIST, or (with ASH_OR_OPEN) attaches to the winner's segment.
  *
- *  Lifetime across processes. Every mapping counts its process once in the
- *  segment's attach table: a slot records the pid, and the attacher holds a
- *  lock on the slot that the kernel drops when the process dies, so a dead
- *  attacher is told from a live one (and from a reused pid) without asking
- *  anyone. Policy "auto" (default): the name is unlinked when
- *  the last attacher detaches, or by ash_gc() once all attachers are dead.
- *  Policy "persist" (ASH_PERSIST): the segment lives until ash_unlink().
- *  Attaching never unlinks anything.
+ *  Nothing is visible under @name until the segment is complete: it is
+ *  built in a file without a name and named in one step (O_TMPFILE, then
+ *  linkat). A creator killed half-way leaves nothing behind. With
+ *  ASH_UNPUBLISHED the name is given by ash_segment_publish() instead, so
+ *  arrays can be added first (several arrays appear at once); closing an
+ *  unpublished handle leaves nothing.
+ *
+ *  Lifetime across processes. Every process that opens the segment counts
+ *  once in its attach table (ash_segment_create_ex() sets the table's
+ *  capacity; 128 here): the process holds a lock on its slot that the
+ *  kernel drops when it dies, so a dead attacher is told from a live one
+ *  (and from a reused pid) without asking anyone. Policy "auto" (default):
+ *  the name is unlinked when the last attacher detaches, or, when the
+ *  attachers all died, by the next process that lists the segments, runs
+ *  ash_gc(), or creates under the name. Policy "persist" (ASH_PERSIST): the
+ *  segment lives until ash_unlink(). Attaching never unlinks anything. A
+ *  process killed at any point of these steps leaves no lock held and no
+ *  segment unusable (docs/format.md, "Lifetime protocol").
  *
  *  @return ASH_OK, ASH_E_NAME, ASH_E_EXIST, ASH_E_PERM, ASH_E_NOSPC,
  *          ASH_E_INVAL (max_arrays or mode out of range), ASH_E_OVERFLOW
@@ -261,6 +275,28 @@ enum ash_policy { ASH_POLICY_AUTO = 0, ASH_POLICY_PERSIST = 1 };
 ASH_EXTERN ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
                                          uint32_t max_arrays, unsigned flags,
                                          unsigned mode, ash_segment **out);
+
+/*! ash_segment_create_ex() :
+ *  ash_segment_create() with the attach table's capacity: at most
+ *  @max_attachers processes (1 to 65536) can be attached at once; one more
+ *  gets ASH_E_FULL. Each slot takes 16 bytes of the segment.
+ *  @return as ash_segment_create; ASH_E_INVAL for @max_attachers out of
+ *          range. */
+ASH_EXTERN ash_status ash_segment_create_ex(const char *name,
+                                            uint64_t arena_bytes,
+                                            uint32_t max_arrays,
+                                            uint32_t max_attachers,
+                                            unsigned flags, unsigned mode,
+                                            ash_segment **out);
+
+/*! ash_segment_publish() :
+ *  Gives a segment created with ASH_UNPUBLISHED its name, with every array
+ *  added so far, in one step. Exclusive: if the name exists (and is not an
+ *  "auto" segment whose attachers all died, which is removed first), the
+ *  segment stays unpublished and usable, and ASH_E_EXIST is returned.
+ *  @return ASH_OK, ASH_E_EXIST, ASH_E_INVAL (NULL, or published already),
+ *          ASH_E_PERM, ASH_E_SYS. */
+ASH_EXTERN ash_status ash_segment_publish(ash_segment *seg);
 
 /*! ash_arena_bytes_for() :
  *  Adds to *@total the arena bytes one array of @dtype and shape
@@ -277,15 +313,31 @@ ASH_EXTERN ash_status ash_arena_bytes_for(int dtype, int ndim,
  *  The header is copied and checked against the real size before any field
  *  is used: magic, format major (a different major is refused, an older or
  *  newer minor is accepted), byte order, every offset and size in range.
- *  A process opens each segment once: further opens share the mapping.
+ *  A process maps each segment once: further opens share the mapping and
+ *  its one attach slot, whatever mix of read-only and writable opens.
  *
- *  @flags : ASH_RDONLY (arrays mapped PROT_READ; every write through the API
- *           is ASH_E_RDONLY), ASH_FILE, ASH_NOATTACH (read-only inspection
- *           that is not counted as an attacher).
+ *  Read-only model: a handle or view opened with ASH_RDONLY (or derived
+ *  read-only) refuses every write through the API with ASH_E_RDONLY. Its
+ *  memory is mapped PROT_READ while the process holds no writable handle or
+ *  view of the same segment; while it holds one, the one mapping is
+ *  writable (a raw pointer from a read-only view can then be written
+ *  through, which the API never does).
+ *
+ *  Released handles: when the last handle and view of a segment go, the
+ *  process detaches (no longer counts as an attacher) but keeps the mapping
+ *  for a while (up to 8 segments; dropped as soon as the segment is seen
+ *  removed, at most 0.1 s after a later open or close, or by
+ *  ash_cache_clear()), so that opening it again costs a lock instead of a
+ *  mapping.
+ *
+ *  @flags : ASH_RDONLY, ASH_FILE, ASH_NOATTACH (read-only inspection that
+ *           is not counted as an attacher).
  *  @out : receives the handle; set to NULL on failure.
- *  @return ASH_OK, ASH_E_NAME, ASH_E_NOENT, ASH_E_PERM, ASH_E_CORRUPT,
+ *  @return ASH_OK, ASH_E_NAME, ASH_E_NOENT, ASH_E_PERM, ASH_E_CORRUPT (not
+ *          a segment: a foreign or empty file, a symbolic link),
  *          ASH_E_VERSION, ASH_E_TRUNC, ASH_E_FULL (attach table full),
- *          ASH_E_BUSY (being created or removed), ASH_E_NOMEM, ASH_E_SYS. */
+ *          ASH_E_BUSY (its last attacher has been removing it for 0.6 s),
+ *          ASH_E_NOMEM, ASH_E_SYS. */
 ASH_EXTERN ash_status ash_segment_open(const char *name, unsigned flags,
                                        ash_segment **out);
 
@@ -297,7 +349,10 @@ ASH_EXTERN void ash_segment_close(ash_segment *seg);
 
 /*! ash_unlink() :
  *  Removes a segment's name (ASH_FILE: the file). Processes that have it
- *  mapped keep using it; the memory is freed when the last one detaches.
+ *  mapped keep using it; the memory is freed when the last one unmaps it.
+ *  A symbolic link squatting the name is removed too (links are never
+ *  followed), as is an empty file (a creation an older version abandoned);
+ *  a file that is not a segment is left alone.
  *  @return ASH_OK, ASH_E_NAME, ASH_E_NOENT, ASH_E_PERM, ASH_E_CORRUPT (the
  *          name exists but is not an arrayshare segment: left alone),
  *          ASH_E_SYS. */
@@ -352,6 +407,15 @@ ASH_EXTERN ash_status ash_segment_attachers(ash_segment *seg, int *alive,
  *  @return ASH_OK, ASH_E_INDEX, ASH_E_INVAL. */
 ASH_EXTERN ash_status ash_segment_attacher(ash_segment *seg, int index,
                                            int64_t *pid, int *alive);
+
+/*! ash_segment_attacher_list() :
+ *  One snapshot of the attach table: an entry per recorded attacher, in
+ *  table order, whose ash_list_name() is the pid in decimal,
+ *  ash_list_value() the pid and ash_list_flag() 1 if the process is alive
+ *  (attached), 0 if it died without detaching. Free with ash_list_free().
+ *  @return ASH_OK, ASH_E_INVAL, ASH_E_NOMEM, ASH_E_TRUNC. */
+ASH_EXTERN ash_status ash_segment_attacher_list(ash_segment *seg,
+                                                ash_list **out);
 
 /*! ash_segment_array_count() :
  *  @return the number of arrays now in the segment (other processes may add
@@ -636,24 +700,50 @@ ASH_EXTERN ash_status ash_view_from_descriptor(const char *descriptor,
 /* ---------------------------------------------------------------------- */
 
 /*! ash_list_segments() :
- *  Lists this library's segments in /dev/shm (names with the ASH_SHM_PREFIX,
- *  prefix removed), sorted by name. Other files are never listed.
+ *  Lists this library's segments in /dev/shm (names with the prefix, prefix
+ *  removed), sorted by name. Other files are never listed. An "auto"
+ *  segment whose attachers all died is removed on the way, not listed.
+ *  The prefix is ASH_SHM_PREFIX, or the value of the environment variable
+ *  ASH_SHM_PREFIX when it is a valid name of up to 32 characters (tests
+ *  use it to keep to themselves).
  *  @return ASH_OK, ASH_E_NOMEM, ASH_E_SYS. */
 ASH_EXTERN ash_status ash_list_segments(ash_list **out);
 /*! ash_list_count() / ash_list_name() : entries; NULL when out of range. */
 ASH_EXTERN int ash_list_count(const ash_list *l);
 ASH_EXTERN const char *ash_list_name(const ash_list *l, int index);
+/*! ash_list_value() / ash_list_flag() : the integer and the flag of an
+ *  entry (0 when out of range): for ash_segment_attacher_list(), the pid
+ *  and 1 if that process is alive; 0 in the other lists. */
+ASH_EXTERN int64_t ash_list_value(const ash_list *l, int index);
+ASH_EXTERN int ash_list_flag(const ash_list *l, int index);
 /*! ash_list_free() : @l may be NULL. */
 ASH_EXTERN void ash_list_free(ash_list *l);
 
 /*! ash_gc() :
- *  Scans this library's segments: removes dead processes from attach tables,
- *  unlinks "auto" segments with no live attacher left, and unlinks segments
- *  whose creator died before finishing them. "persist" segments are kept.
- *  Segments this user may not open are skipped.
+ *  Scans this library's segments: unlinks "auto" segments whose attachers
+ *  all died, and clears the attach records of dead processes. "persist"
+ *  segments are kept; segments this user may not open read-write,
+ *  corrupted and foreign files are left alone. A segment whose last
+ *  attacher is deciding at that moment is left to it.
  *  @reaped : receives the number of segments unlinked (may be NULL).
  *  @return ASH_OK, ASH_E_SYS (cannot read /dev/shm), ASH_E_NOMEM. */
 ASH_EXTERN ash_status ash_gc(int *reaped);
+
+/*! ash_gc_match() :
+ *  ash_gc() restricted to the names that match the shell pattern @glob
+ *  (fnmatch; NULL: all), returning the names it removed, or with
+ *  ASH_DRY_RUN would remove, sorted.
+ *  @flags : 0 or ASH_DRY_RUN.
+ *  @return ASH_OK, ASH_E_INVAL, ASH_E_SYS, ASH_E_NOMEM. */
+ASH_EXTERN ash_status ash_gc_match(const char *glob, unsigned flags,
+                                   ash_list **out);
+
+/*! ash_cache_clear() :
+ *  Drops the mappings this process keeps of segments it no longer uses
+ *  (see ash_segment_open()), returning their memory and address space at
+ *  once. Handles and views in use are not affected.
+ *  @return ASH_OK. */
+ASH_EXTERN ash_status ash_cache_clear(void);
 
 #ifdef __cplusplus
 }

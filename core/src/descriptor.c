@@ -539,7 +539,7 @@ ash_status ash_view_from_descriptor(const char *desc, unsigned flags,
   if (r == ASH_OK && p.index)
     r = ash__view_apply_index(p.index, &v);
   if (r == ASH_OK && ro)
-    v->flags |= ASH_VIEW_READONLY; /* v is ours alone until returned */
+    ash__view_drop_write(v); /* v is ours alone until returned */
   free(qarray);
   ash__parsed_free(&p);
   if (r) {

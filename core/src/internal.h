@@ -3,6 +3,8 @@
 #define ASH_INTERNAL_H
 
 #include <pthread.h>
+#include <setjmp.h>
+#include <stddef.h>
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <sys/types.h>
@@ -19,37 +21,46 @@ int ash__err(int code, const char *fmt, ...) ASH__PRINTF(2, 3);
 /* Maps an errno from a system call on @what to an ASH_E_* code with detail. */
 int ash__syserr(int err, const char *op, const char *what);
 
-/* ---- on-memory format, version 1.0 (segment.c) ------------------------
+/* ---- on-memory format, version 1.1 (format.c) --------------------------
  *
- * offset 0     struct ash__hdr (256 bytes)
- * offset 256   lock byte: an OFD byte-range lock (fcntl F_OFD_SETLKW) on this
- *              byte guards every header update; the kernel drops it when its
- *              holder dies, so a crash never leaves it held
- * offset 320   reserved up to 512
- * offset 512   attach table: attach_cap slots of struct ash__slot (16 bytes)
- * dir_offset   directory: dir_cap entries of struct ash__entry (512 bytes)
- * arena_offset (page aligned) arena, up to total_size
+ * offset 0          struct ash__hdr (256 bytes)
+ * offset 256        header lock byte: an OFD byte-range lock (fcntl) on it
+ *                   guards directory updates; the kernel drops it when its
+ *                   holder dies, so a crash never leaves it held
+ * offset 257        doom lock byte: held by a process deciding whether to
+ *                   unlink an "auto" segment (see attach.c)
+ * offset 320        segment sync block (64 bytes, minor >= 1)
+ * offset 512        attach table: attach_cap slots of struct ash__slot
+ * index_offset      name index: dir_cap u32 name hashes (minor >= 1)
+ * dir_offset        directory: dir_cap entries of struct ash__entry
+ * arena_offset      (page aligned) arena, up to total_size
  *
- * All fields little-endian (the only byte order supported). The header is
- * only ever read and written with pread/pwrite on the segment's descriptor,
- * never through the mapping: a process maps the arena alone, so opening and
- * closing touch no page, and no stray write through a view can reach the
- * header. The creator writes everything, then publishes the magic last.
+ * All fields little-endian (the only byte order supported). Every attacher
+ * maps the whole segment; the header is copied into private memory and
+ * validated before any field is used (a peer can write it at any time).
+ * docs/format.md is the normative description.
  */
 #define ASH__MAGIC UINT64_C(0x3145524148535241) /* "ARSHARE1" little-endian */
 #define ASH__HDR_SIZE 256
 #define ASH__LOCK_OFFSET 256
+#define ASH__DOOM_OFFSET 257
+#define ASH__SEGSYNC_OFFSET 320
 #define ASH__ATTACH_OFFSET 512
 #define ASH__ENTRY_SIZE 512
+#define ASH__ENTRY_SYNC 448 /* per-array sync block inside an entry */
 #define ASH__SLOT_SIZE 16
-#define ASH__ATTACH_CAP 128
+#define ASH__ATTACH_CAP_V10 128  /* format 1.0 */
+#define ASH__ATTACH_CAP_DEFAULT 128
+#define ASH__ATTACH_CAP_MAX 65536
 #define ASH__MAX_ARRAYS 4096
 #define ASH__BYTE_ORDER_LE 1
-#define ASH__LOCK_KIND_OFD 2 /* fcntl OFD lock on byte lock_offset */
+#define ASH__LOCK_KIND_OFD 2 /* fcntl OFD locks on bytes 256.. */
 #define ASH__PAGE 4096u
 #define ASH__ALIGN 64u
 #define ASH__LARGE (64u * 1024u)
 
+/* Header flag bits (offset 88). */
+enum { ASH__HF_SEALED = 1u << 0, ASH__HF_WSEALED = 1u << 1 };
 enum { ASH__STATE_INIT = 1, ASH__STATE_READY = 2, ASH__STATE_DOOMED = 3 };
 
 struct ash__hdr {
@@ -60,17 +71,17 @@ struct ash__hdr {
   uint8_t lock_kind;       /* 13  */
   uint16_t reserved0;      /* 14  */
   uint32_t header_size;    /* 16  = arena_offset, bytes before the arena */
-  uint32_t state;          /* 20  ASH__STATE_*, atomic                  */
+  uint32_t state;          /* 20  written READY; 1.0 used it, 1.1 ignores it */
   uint64_t total_size;     /* 24  */
   uint64_t arena_offset;   /* 32  */
   uint64_t arena_size;     /* 40  */
-  uint64_t arena_used;     /* 48  under lock                            */
+  uint64_t arena_used;     /* 48  under the header lock                 */
   int64_t ctime_ns;        /* 56  */
   int64_t creator_pid;     /* 64  */
   uint64_t creator_start;  /* 72  process start time (clock ticks)      */
   uint32_t creator_uid;    /* 80  */
   uint32_t policy;         /* 84  ASH_POLICY_*                          */
-  uint32_t flags;          /* 88  reserved (sealed, read-only, ...)     */
+  uint32_t flags;          /* 88  ASH__HF_*                             */
   uint32_t attach_cap;     /* 92  */
   uint64_t attach_offset;  /* 96  */
   uint32_t dir_cap;        /* 104 */
@@ -79,15 +90,15 @@ struct ash__hdr {
   uint32_t entry_size;     /* 120 */
   uint32_t lock_offset;    /* 124 */
   uint32_t slot_size;      /* 128 */
-  uint32_t reserved1;      /* 132 */
+  uint32_t index_offset;   /* 132 name index (minor >= 1; 0 = none)      */
   char name[64];           /* 136 segment name, for display             */
   uint8_t reserved2[ASH__HDR_SIZE - 200];
 };
 
 struct ash__slot {
-  int32_t pid;    /* 0 = free */
-  uint32_t gen;   /* reserved */
-  uint64_t start; /* process start time, clock ticks since boot */
+  int32_t pid;    /* 0 = free (display only: liveness is the slot lock) */
+  uint32_t gen;   /* bumped by every claim (minor >= 1)               */
+  uint64_t start; /* process start time, clock ticks since boot       */
 };
 
 struct ash__entry {
@@ -98,57 +109,176 @@ struct ash__entry {
   uint64_t nbytes;        /* 80  */
   uint64_t reserved;      /* 88  */
   int64_t shape[ASH_MAX_NDIM]; /* 96 .. 352 */
-  uint8_t sync[64];       /* 352 reserved: robust mutex, seq, futex      */
-  uint8_t pad[ASH__ENTRY_SIZE - 416];
+  uint8_t reserved_v10[64]; /* 352 reserved by 1.0, unused             */
+  uint8_t pad[32];        /* 416 */
+  uint8_t sync[64];       /* 448 per-array sync block (minor >= 1)      */
 };
 
 _Static_assert(sizeof(struct ash__hdr) == ASH__HDR_SIZE, "header size");
 _Static_assert(sizeof(struct ash__entry) == ASH__ENTRY_SIZE, "entry size");
 _Static_assert(sizeof(struct ash__slot) == ASH__SLOT_SIZE, "slot size");
+_Static_assert(offsetof(struct ash__entry, sync) == ASH__ENTRY_SYNC, "sync");
 
 /* A validated private copy of a directory entry. */
 struct ash__array {
   char name[ASH_ARRAY_NAME_MAX + 1];
   int dtype;
   int ndim;
+  uint32_t index; /* position in the directory */
   uint64_t offset;
   uint64_t nbytes;
   int64_t shape[ASH_MAX_NDIM];
 };
 
-enum { ASH__BACKEND_SHM = 0, ASH__BACKEND_FILE = 1 };
+/* format.c */
+struct ash__layout {
+  uint32_t attach_cap, dir_cap, index_offset;
+  uint64_t dir_offset, arena_offset, arena_size, total;
+};
+int ash__layout_make(uint64_t arena_bytes, uint32_t max_arrays,
+                     uint32_t max_attachers, const char *name,
+                     struct ash__layout *out);
+void ash__hdr_init(struct ash__hdr *h, const struct ash__layout *lay,
+                   int policy, uint32_t hflags, const char *display_name);
+int ash__validate_header(const struct ash__hdr *h, uint64_t real_size,
+                         const char *name);
+int ash__validate_entry(const struct ash__hdr *h, const struct ash__entry *e,
+                        uint32_t index, const char *seg, struct ash__array *a);
+uint32_t ash__name_hash(const char *name);
+uint64_t ash__array_align(uint64_t nbytes);
+uint64_t ash__array_alloc(uint64_t nbytes);
 
-/* One mapping of one segment in this process, shared by handles and views. */
-typedef struct ash__map {
-  atomic_long refs;
-  pthread_mutex_t lock; /* guards the directory cache below */
+/* ---- names and paths (loc.c) -------------------------------------------- */
+
+enum { ASH__BACKEND_SHM = 0, ASH__BACKEND_FILE = 1, ASH__BACKEND_MEMFD = 2 };
+
+#define ASH__PATH_CAP 4200
+/* Where a segment lives: shm segments are files in the namespace directory
+ * (/dev/shm), named prefix + NAME; file segments are absolute paths. */
+struct ash__loc {
   int backend;
-  char *name;     /* user name, or absolute path for files */
-  char *path;     /* "/ash.NAME" for shm_open, or the absolute path */
-  int fd;         /* kept open: header I/O and the OFD lock go through it */
+  const char *name; /* user-facing: points into buf (shm) or is the path */
+  char path[ASH__PATH_CAP]; /* absolute path of the file */
+};
+int ash__loc_make(const char *name, unsigned flags, struct ash__loc *l);
+const char *ash__shm_dir(void);
+const char *ash__shm_prefix(void);
+int ash__loc_open(const struct ash__loc *l, int oflag);
+int ash__loc_unlink(const struct ash__loc *l);
+int ash__open_error(const struct ash__loc *l, int err);
+/* Calls @fn for every valid segment name in the namespace (@tmp: instead
+ * for every file name PREFIX.tmp-* of a creation without O_TMPFILE); stops
+ * at the first non-zero return, which it returns. */
+int ash__scan_names(int (*fn)(const char *name, void *ctx), void *ctx,
+                    bool tmp);
+
+/* ---- mappings (map.c) ---------------------------------------------------- */
+
+/* One mapping of one segment in this process, shared by handles and views.
+ * It maps the whole segment (header, tables and arena) once. */
+typedef struct ash__map {
+  atomic_long refs;    /* handles and views of this process */
+  atomic_long writers; /* writable handles and views */
+  pthread_mutex_t lock; /* directory cache, protection, attach state */
+  int backend;
+  char *name;     /* user name, absolute path, or memfd display name */
+  int fd;         /* kept open: locks and header updates go through it */
   bool fd_rw;     /* fd opened O_RDWR (can lock, attach, add arrays) */
   dev_t dev;
   ino_t ino;
-  uint8_t *base;  /* the arena (hdr.arena_offset into the segment) */
-  uint8_t *map_addr; /* what mmap returned: the arena, or for the creator
-                        the whole segment */
-  uint64_t map_len;
+  uint8_t *addr;  /* the mapping: the whole segment */
+  uint64_t len;
+  uint8_t *base;  /* the arena (addr + hdr.arena_offset) */
   uint64_t size;  /* arena bytes (hdr.arena_size) */
-  bool unlinked;  /* this process unlinked the name: nothing left to do */
-  bool writable;  /* arena mapped PROT_WRITE */
-  bool attached;  /* holds an attach slot */
+  bool arena_rw;  /* arena currently mapped PROT_WRITE */
+  bool attached;  /* holds attach slot `slot` */
   int slot;
-  pid_t owner;    /* process that mapped it (fork children do not detach) */
+  uint32_t slot_gen;
+  bool unlinked;  /* this process unlinked the name */
+  bool stale;     /* removed, truncated or rewritten since it was cached */
+  bool listed;    /* on the process-wide list */
+  bool noattach;  /* an inspection map (ASH_NOATTACH): never listed */
+  bool sealed;    /* memfd with size seals: cannot be truncated */
+  bool unpublished; /* created with ASH_UNPUBLISHED, not linked yet */
+  char *tmp_path; /* unpublished, made without O_TMPFILE: its temporary name */
   struct ash__hdr hdr; /* validated private copy of the immutable fields */
-  struct ash__array **arrays; /* dir_cap pointers, filled as published */
-  uint32_t narrays;
-  struct ash__map *next; /* process-wide list of attached maps */
+  struct ash__array **arrays; /* dir_cap pointers, filled on demand */
+  uint32_t ningested;         /* entries [0, ningested) are all validated */
+  struct ash__map *next;
 } ash__map;
 
 struct ash_segment {
   ash__map *map;
   bool readonly;
 };
+
+ash__map *ash__map_new(const char *name, int backend, int fd, bool fd_rw);
+void ash__map_free(ash__map *m);
+int ash__map_mmap(ash__map *m, uint64_t size);
+int ash__map_arena(ash__map *m, bool rw);
+void ash__map_retain(ash__map *m, bool writer);
+void ash__map_release(ash__map *m, bool writer);
+int ash__map_add_writer(ash__map *m);
+void ash__map_drop_writer(ash__map *m);
+int ash__map_find(int backend, dev_t dev, ino_t ino, int64_t gen,
+                  const char *name, bool writer, bool attach, ash__map **out);
+int ash__map_list_add(ash__map *m, bool writer, ash__map **use,
+                      ash__map **dup);
+const struct ash__array *ash__find_array(ash__map *m, const char *name);
+const struct ash__array *ash__array_at(ash__map *m, uint32_t index);
+int ash__map_ingest_all(ash__map *m);
+uint32_t ash__dir_count(ash__map *m);
+int ash__segment_wrap(ash__map *m, bool readonly, ash_segment **out);
+
+/* ---- the SIGBUS guard (sigbus.c) ------------------------------------------
+ * Accesses of a mapping that a peer may have truncated run inside a guard:
+ *   struct ash__guard g;
+ *   if (ASH__GUARD(g, m, NULL)) return ash__guard_fault(m); // already popped
+ *   ... touch m's memory ...
+ *   ash__guard_pop(&g);
+ * Nothing between the two may take a lock or allocate (a fault jumps out). */
+struct ash__guard {
+  sigjmp_buf env;
+  const uint8_t *lo[2], *hi[2];
+  struct ash__guard *prev;
+};
+void ash__guard_push(struct ash__guard *g, const ash__map *a, const ash__map *b);
+void ash__guard_pop(struct ash__guard *g);
+int ash__guard_fault(const ash__map *m);
+#define ASH__GUARD(g, a, b)                                                   \
+  (ash__guard_push(&(g), (a), (b)), sigsetjmp((g).env, 0) != 0)
+
+/* ---- attach table, locks and liveness (attach.c) ----------------------- */
+
+enum { ASH__RETRY = 1 }; /* internal: open the name again */
+
+int ash__lockop(int fd, short type, uint64_t start, uint64_t len, bool wait);
+int ash__probe(int fd, uint64_t start, uint64_t len);
+int ash__hdr_lock(ash__map *m);
+void ash__hdr_unlock(ash__map *m);
+int ash__attach(ash__map *m);
+void ash__detach(ash__map *m);
+bool ash__slot_alive(ash__map *m, uint32_t i);
+int ash__reap_auto(ash__map *m);
+int ash__unlink_if_same(ash__map *m);
+void ash__clear_dead_records(ash__map *m);
+
+/* ---- segments (segment.c) ------------------------------------------------ */
+
+int ash__open_map(const char *name, unsigned flags, int64_t gen,
+                  ash__map **out);
+int ash__open_gen(const char *name, unsigned flags, int64_t gen,
+                  ash_segment **out);
+/* ash__reap_name modes: list (remove dead auto segments), dry run (count
+ * them), gc (remove them and clear dead attachers' records). */
+enum { ASH__REAP_LIST = 0, ASH__REAP_DRY = 1, ASH__REAP_GC = 2 };
+int ash__reap_name(const char *name, int mode, int *reaped);
+
+/* ---- string lists (list.c) ------------------------------------------------ */
+ash_list *ash__list_new(int cap);
+/* Appends; on failure frees @l and returns ASH_E_NOMEM. */
+int ash__list_push(ash_list *l, const char *name, int64_t value, int flag);
+void ash__list_sort_names(ash_list *l);
 
 struct ash_view {
   atomic_long refs;
@@ -166,20 +296,11 @@ struct ash_view {
   _Atomic(char *) desc;
 };
 
-/* segment.c */
-void ash__map_retain(ash__map *m);
-void ash__map_release(ash__map *m);
-int ash__map_refresh(ash__map *m);
-int ash__open_map(const char *name, unsigned flags, ash__map **out);
-int ash__open_gen(const char *name, unsigned flags, int64_t gen,
-                  ash_segment **out);
-const struct ash__array *ash__find_array(ash__map *m, const char *name);
-const char *ash__shm_dir(void);
-
 /* view.c */
 int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
                   ash_view **out);
 ash_view *ash__view_clone(const ash_view *v);
+void ash__view_drop_write(ash_view *v);
 void ash__view_update_flags(ash_view *v);
 int ash__view_check_bounds(const ash_view *v);
 int ash__view_apply_index(const char *spec, ash_view **vp); /* descriptor.c */

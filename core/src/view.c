@@ -43,7 +43,8 @@ int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
   if (v == NULL)
     return ash__err(ASH_E_NOMEM, "out of memory");
   atomic_init(&v->refs, 1);
-  ash__map_retain(m);
+  bool ro = readonly || !m->arena_rw;
+  ash__map_retain(m, !ro);
   v->map = m;
   v->arr = a;
   v->dtype = a->dtype;
@@ -57,7 +58,7 @@ int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
     v->strides[i] = stride;
     stride *= a->shape[i] ? a->shape[i] : 1;
   }
-  v->flags = (readonly || !m->writable) ? ASH_VIEW_READONLY : 0;
+  v->flags = ro ? ASH_VIEW_READONLY : 0;
   ash__view_resize(v);
   ash__view_update_flags(v);
   atomic_init(&v->desc, NULL);
@@ -72,8 +73,16 @@ ash_view *ash__view_clone(const ash_view *v) {
   memcpy(c, v, sizeof *c);
   atomic_init(&c->refs, 1);
   atomic_init(&c->desc, NULL);
-  ash__map_retain(c->map);
+  ash__map_retain(c->map, !(c->flags & ASH_VIEW_READONLY));
   return c;
+}
+
+/* Makes a view read-only; it must not be shared yet. */
+void ash__view_drop_write(ash_view *v) {
+  if (v->flags & ASH_VIEW_READONLY)
+    return;
+  v->flags |= ASH_VIEW_READONLY;
+  ash__map_drop_writer(v->map);
 }
 
 ash_view *ash_view_retain(ash_view *v) {
@@ -86,7 +95,7 @@ void ash_view_release(ash_view *v) {
   if (v == NULL || atomic_fetch_sub(&v->refs, 1) != 1)
     return;
   free(atomic_load(&v->desc));
-  ash__map_release(v->map);
+  ash__map_release(v->map, !(v->flags & ASH_VIEW_READONLY));
   free(v);
 }
 
@@ -390,7 +399,7 @@ ash_status ash_view_readonly(const ash_view *v, ash_view **out) {
   int r;
   if ((r = ash__clone_or_fail(v, &c)))
     return r;
-  c->flags |= ASH_VIEW_READONLY;
+  ash__view_drop_write(c);
   *out = c;
   return ASH_OK;
 }
@@ -608,13 +617,23 @@ static int ash__check_nbytes(const ash_view *v, const void *buf, uint64_t nbytes
   return ASH_OK;
 }
 
+/* Walks @v's rows with @fn inside the SIGBUS guard: ASH_E_TRUNC when a
+ * peer truncated the segment under the walk. */
+static int ash__rows_guarded(const ash_view *v, ash__row_fn fn, void *ctx) {
+  struct ash__guard g;
+  if (ASH__GUARD(g, v->map, NULL))
+    return ash__guard_fault(v->map);
+  ash__for_rows(v, fn, ctx);
+  ash__guard_pop(&g);
+  return ASH_OK;
+}
+
 ash_status ash_view_read(const ash_view *v, void *dst, uint64_t nbytes) {
   int r = ash__check_nbytes(v, dst, nbytes, "read");
   if (r)
     return r;
   struct ash__cursor c = {dst};
-  ash__for_rows(v, ash__row_read, &c);
-  return ASH_OK;
+  return ash__rows_guarded(v, ash__row_read, &c);
 }
 
 ash_status ash_view_write(const ash_view *v, const void *src, uint64_t nbytes) {
@@ -624,8 +643,7 @@ ash_status ash_view_write(const ash_view *v, const void *src, uint64_t nbytes) {
   if ((r = ash__writable(v)))
     return r;
   struct ash__cursor c = {(uint8_t *)(uintptr_t)src};
-  ash__for_rows(v, ash__row_write, &c);
-  return ASH_OK;
+  return ash__rows_guarded(v, ash__row_write, &c);
 }
 
 static void ash__span(const ash_view *v, uintptr_t *lo, uintptr_t *hi) {
@@ -694,24 +712,32 @@ ash_status ash_view_copy(const ash_view *dst, const ash_view *src) {
   uint64_t n = ash_view_nbytes(src);
   if (n == 0)
     return ASH_OK;
-  if (dst->flags & src->flags & ASH_VIEW_C_CONTIGUOUS) {
-    memmove(dst->data, src->data, n);
-    return ASH_OK;
-  }
   uintptr_t dlo, dhi, slo, shi;
   ash__span(dst, &dlo, &dhi);
   ash__span(src, &slo, &shi);
-  if (dhi <= slo || shi <= dlo) { /* disjoint: straight across */
-    ash__copy_strided(dst, src);
-    return ASH_OK;
-  }
-  void *tmp = malloc(n); /* overlapping: as if through a buffer */
-  if (tmp == NULL)
+  bool contiguous = dst->flags & src->flags & ASH_VIEW_C_CONTIGUOUS;
+  bool disjoint = dhi <= slo || shi <= dlo;
+  /* overlapping strided views: as if through a buffer */
+  void *tmp = contiguous || disjoint ? NULL : malloc(n);
+  if (!contiguous && !disjoint && tmp == NULL)
     return ash__err(ASH_E_NOMEM, "copy: out of memory for %llu bytes",
                     (unsigned long long)n);
-  (void)ash_view_read(src, tmp, n);
-  struct ash__cursor c = {tmp};
-  ash__for_rows(dst, ash__row_write, &c);
+  struct ash__guard g;
+  if (ASH__GUARD(g, dst->map, src->map)) {
+    free(tmp);
+    return ash__guard_fault(dst->map);
+  }
+  if (contiguous) {
+    memmove(dst->data, src->data, n);
+  } else if (disjoint) {
+    ash__copy_strided(dst, src);
+  } else {
+    struct ash__cursor rc = {tmp};
+    ash__for_rows(src, ash__row_read, &rc);
+    struct ash__cursor wc = {tmp};
+    ash__for_rows(dst, ash__row_write, &wc);
+  }
+  ash__guard_pop(&g);
   free(tmp);
   return ASH_OK;
 }
@@ -760,21 +786,22 @@ static void ash__row_fill(uint8_t *row, int64_t n, int64_t stride,
 static int ash__fill_item(const ash_view *v, struct ash__fill *f, int packed) {
   if (packed)
     return packed;
-  if (v->flags & ASH_VIEW_C_CONTIGUOUS) {
-    bool zero = true;
-    for (size_t i = 0; i < v->itemsize; i++)
-      zero = zero && f->item[i] == 0;
-    if (zero) {
-      memset(v->data, 0, ash_view_nbytes(v));
-      return ASH_OK;
-    }
-  }
+  bool zero = true;
+  for (size_t i = 0; i < v->itemsize; i++)
+    zero = zero && f->item[i] == 0;
   for (size_t i = v->itemsize; i < 16; i++) /* repeat the item to 16 bytes */
     f->item[i] = f->item[i % v->itemsize];
   memcpy(&f->p0, f->item, 8);
   memcpy(&f->p1, f->item + 8, 8);
-  ash__for_rows(v, ash__row_fill, f);
-  return ASH_OK;
+  if (zero && (v->flags & ASH_VIEW_C_CONTIGUOUS)) {
+    struct ash__guard g;
+    if (ASH__GUARD(g, v->map, NULL))
+      return ash__guard_fault(v->map);
+    memset(v->data, 0, ash_view_nbytes(v));
+    ash__guard_pop(&g);
+    return ASH_OK;
+  }
+  return ash__rows_guarded(v, ash__row_fill, f);
 }
 
 static int ash__fill_check(const ash_view *v) {

@@ -4,8 +4,10 @@
 # 8 incompatible change. Added functions are not reported (--no-added-syms):
 # the ABI is append-only. Any other change to what the baseline exports,
 # even one abidiff deems compatible (int to long in a parameter), fails.
-#   check.sh BASELINE.abi LIBRARY
-abidiff --no-added-syms "$1" "$2"
+# Types are compared as the public headers show them (--hd1/--hd2): the
+# layout of an opaque handle's struct is private and may change.
+#   check.sh BASELINE.abi LIBRARY PUBLIC-HEADER-DIR
+abidiff --no-added-syms --hd1 "$3" --hd2 "$3" "$1" "$2"
 rc=$?
 if [ "$rc" -ne 0 ]; then
   echo "abi: the library changed against $1 (abidiff status $rc)"

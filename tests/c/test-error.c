@@ -158,5 +158,5 @@ TEST(error, version_from_project) {
   cr_assert_str_eq(ASH_VERSION_STRING, ASH_TEST_PROJECT_VERSION);
   cr_assert_str_eq(ash_version_string(), ASH_TEST_PROJECT_VERSION);
   cr_assert_eq(ASH_FORMAT_MAJOR, 1);
-  cr_assert_eq(ASH_FORMAT_MINOR, 0);
+  cr_assert_eq(ASH_FORMAT_MINOR, 1);
 }

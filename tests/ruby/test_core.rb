@@ -81,7 +81,7 @@ class TestCore < Minitest::Test
     assert_equal 0, Core.ash_segment_readonly(seg)
     assert_equal Process.pid, Core.ash_segment_creator_pid(seg)
     assert_in_delta Time.now.to_f, Core.ash_segment_ctime(seg) / 1e9, 60
-    assert_equal 0, Core.ash_segment_format_minor(seg)
+    assert_equal Core::ASH_FORMAT_MINOR, Core.ash_segment_format_minor(seg)
     assert_equal [1, 0], Core.ash_segment_attachers(seg)
     assert_equal [Process.pid, 1], Core.ash_segment_attacher(seg, 0)
     assert_raises(ArrayShare::IndexError) { Core.ash_segment_attacher(seg, 5) }

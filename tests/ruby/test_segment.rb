@@ -23,7 +23,7 @@ class TestSegment < Minitest::Test
       assert_equal Process.pid, seg.creator_pid
       assert_kind_of Time, seg.ctime
       assert_in_delta Time.now.to_f, seg.ctime.to_f, 60
-      assert_equal 0, seg.format_minor
+      assert_equal ArrayShare::Core::ASH_FORMAT_MINOR, seg.format_minor
       assert_operator seg.size, :>, 0
       assert_match(/#{name} auto/, seg.inspect)
       seg["x"] { |x| x.fill(0.5) }

@@ -129,7 +129,8 @@ static const struct konst konsts[] = {
             K(ASH_UINT32) K(ASH_UINT64) K(ASH_FLOAT16) K(ASH_FLOAT32)
                 K(ASH_FLOAT64) K(ASH_COMPLEX64) K(ASH_COMPLEX128) K(ASH_PERSIST)
                     K(ASH_OR_OPEN) K(ASH_RDONLY) K(ASH_FILE) K(ASH_NOATTACH)
-                        K(ASH_SLICE_STRICT) K(ASH_POLICY_AUTO)
+                        K(ASH_SLICE_STRICT) K(ASH_UNPUBLISHED) K(ASH_DRY_RUN)
+                        K(ASH_POLICY_AUTO)
                             K(ASH_POLICY_PERSIST) K(ASH_VIEW_READONLY)
                                 K(ASH_VIEW_C_CONTIGUOUS) K(ASH_VIEW_F_CONTIGUOUS)
                                     K(ASH_NONE) K(ASH_MAX_NDIM) K(ASH_NAME_MAX)
@@ -449,6 +450,18 @@ static bool call(const char *fn, cJSON *args, struct outcome *o) {
                                    (uint32_t)INT(2), (unsigned)INT(3),
                                    (unsigned)INT(4), &s);
     HANDLE(K_SEG, s);
+  } else if (IS(ash_segment_create_ex)) {
+    ash_segment *s = NULL;
+    o->status = ash_segment_create_ex(STR(0), to_uint(arg(args, 1)),
+                                      (uint32_t)INT(2), (uint32_t)INT(3),
+                                      (unsigned)INT(4), (unsigned)INT(5), &s);
+    HANDLE(K_SEG, s);
+  } else if (IS(ash_segment_publish)) {
+    o->status = ash_segment_publish(SEG(0));
+  } else if (IS(ash_segment_attacher_list)) {
+    ash_list *l = NULL;
+    o->status = ash_segment_attacher_list(SEG(0), &l);
+    HANDLE(K_LIST, l);
   } else if (IS(ash_arena_bytes_for)) {
     uint64_t total = to_uint(arg(args, 2));
     n = to_i64list(arg(args, 1), l1, 64);
@@ -674,6 +687,17 @@ static bool call(const char *fn, cJSON *args, struct outcome *o) {
       ash_list_free(v->ptr);
       v->kind = K_NONE;
     }
+  } else if (IS(ash_list_value)) {
+    o->value = cJSON_CreateNumber((double)ash_list_value(LIST(0), (int)INT(1)));
+  } else if (IS(ash_list_flag)) {
+    o->value = cJSON_CreateNumber(ash_list_flag(LIST(0), (int)INT(1)));
+  } else if (IS(ash_gc_match)) {
+    ash_list *l = NULL;
+    cJSON *g = arg(args, 0);
+    o->status = ash_gc_match(cJSON_IsNull(g) ? NULL : STR(0), (unsigned)INT(1), &l);
+    HANDLE(K_LIST, l);
+  } else if (IS(ash_cache_clear)) {
+    o->status = ash_cache_clear();
   } else if (IS(ash_gc)) {
     int reaped = 0;
     o->status = ash_gc(&reaped);

@@ -1,0 +1,245 @@
+/* The attach table: OFD slot locks, liveness, attach and detach, and the
+ * protocol by which the last attacher of an "auto" segment unlinks it.
+ *
+ * Open-file-description locks (fcntl F_OFD_*) belong to the open file
+ * description and are dropped by the kernel when its last reference goes,
+ * including when the process dies. The first byte of each attach slot is
+ * held by that slot's attacher while it is attached, so "locked" means
+ * "alive": no /proc scan, no confusion with a reused pid, no state word a
+ * crash could leave behind.
+ *
+ * Removing an auto segment (docs/format.md, "Lifetime protocol"):
+ *  - the remover takes the doom byte (257) without waiting, probes every
+ *    slot byte at once, unlinks the name only if no slot is held, and drops
+ *    the doom byte;
+ *  - an attacher takes its slot byte, then probes the doom byte: held means
+ *    a remover is deciding, so it lets go and opens the name again; free,
+ *    it checks that the file still has a name (st_nlink > 0).
+ * Either the remover sees the attacher's slot, or the attacher sees the
+ * doom byte held or the name gone. A process killed at any point of either
+ * side leaves no lock held and no state behind: the segment stays usable,
+ * and a segment whose attachers all died is removed by the next process
+ * that looks (open, create, list, gc). */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+int ash__lockop(int fd, short type, uint64_t start, uint64_t len, bool wait) {
+  struct flock fl;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = type;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = (off_t)start;
+  fl.l_len = (off_t)len;
+  int r;
+  do
+    r = fcntl(fd, wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl);
+  while (r != 0 && errno == EINTR);
+  return r;
+}
+
+/* 1 when another open file description holds a lock in [start, start+len);
+ * 1 as well when the kernel cannot tell: never remove anything on doubt. */
+int ash__probe(int fd, uint64_t start, uint64_t len) {
+  struct flock fl;
+  memset(&fl, 0, sizeof fl); /* l_pid must be 0 for F_OFD_GETLK */
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = (off_t)start;
+  fl.l_len = (off_t)len;
+  if (fcntl(fd, F_OFD_GETLK, &fl) != 0)
+    return 1;
+  return fl.l_type != F_UNLCK;
+}
+
+int ash__hdr_lock(ash__map *m) {
+  if (ash__lockop(m->fd, F_WRLCK, ASH__LOCK_OFFSET, 1, true) != 0)
+    return ash__syserr(errno, "lock", m->name);
+  return ASH_OK;
+}
+
+void ash__hdr_unlock(ash__map *m) {
+  (void)ash__lockop(m->fd, F_UNLCK, ASH__LOCK_OFFSET, 1, false);
+}
+
+static uint64_t ash__slot_off(const ash__map *m, uint32_t i) {
+  return m->hdr.attach_offset + (uint64_t)i * ASH__SLOT_SIZE;
+}
+
+static uint64_t ash__slots_bytes(const ash__map *m) {
+  return (uint64_t)m->hdr.attach_cap * ASH__SLOT_SIZE;
+}
+
+static struct ash__slot *ash__slots(const ash__map *m) {
+  return (struct ash__slot *)(void *)(m->addr + m->hdr.attach_offset);
+}
+
+bool ash__slot_alive(ash__map *m, uint32_t i) {
+  if (m->attached && (int)i == m->slot)
+    return true;
+  return ash__probe(m->fd, ash__slot_off(m, i), 1) != 0;
+}
+
+/* Copies the pid column of the attach table (a peer may have truncated
+ * the segment: ASH_E_TRUNC then). */
+static int ash__read_pids(ash__map *m, int32_t *pids) {
+  const struct ash__slot *s = ash__slots(m);
+  struct ash__guard g;
+  if (ASH__GUARD(g, m, NULL))
+    return ash__guard_fault(m);
+  for (uint32_t i = 0; i < m->hdr.attach_cap; i++)
+    pids[i] = __atomic_load_n(&s[i].pid, __ATOMIC_RELAXED);
+  ash__guard_pop(&g);
+  return ASH_OK;
+}
+
+/* Claims a free slot: its lock is the claim. Tries the process's own guess
+ * first, then slots whose record is empty from the guess on, then the
+ * others (records of dead attachers). */
+static int ash__slot_claim(ash__map *m) {
+  short type = m->fd_rw ? F_WRLCK : F_RDLCK;
+  uint32_t cap = m->hdr.attach_cap;
+  uint32_t guess = (uint32_t)ash__getpid() % cap;
+  if (ash__lockop(m->fd, type, ash__slot_off(m, guess), 1, false) == 0)
+    return (int)guess;
+  int32_t *pids = malloc(sizeof *pids * cap);
+  if (pids == NULL)
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  int r = ash__read_pids(m, pids);
+  for (int pass = 1; pass < 3 && r == ASH_OK; pass++) {
+    for (uint32_t k = 1; k < cap; k++) {
+      uint32_t i = (guess + k) % cap;
+      if ((pids[i] == 0) != (pass == 1))
+        continue;
+      if (ash__lockop(m->fd, type, ash__slot_off(m, i), 1, false) == 0) {
+        free(pids);
+        return (int)i;
+      }
+    }
+  }
+  free(pids);
+  return r ? r
+           : ash__err(ASH_E_FULL,
+                      "segment \"%s\": attach table full (%u live attachers)",
+                      m->name, cap);
+}
+
+/* The slot record (pid, generation, start time), for display and for the
+ * owner identity of locks. Written through the mapping by its holder. */
+static void ash__record(ash__map *m, int slot, bool set) {
+  if (!m->fd_rw || (m->hdr.flags & ASH__HF_WSEALED))
+    return;
+  struct ash__slot *s = &ash__slots(m)[slot];
+  uint64_t start = set ? ash__self_start() : 0;
+  int32_t pid = set ? (int32_t)ash__getpid() : 0;
+  struct ash__guard g;
+  if (ASH__GUARD(g, m, NULL))
+    return; /* truncated: nothing to record in */
+  if (set) {
+    m->slot_gen = __atomic_load_n(&s->gen, __ATOMIC_RELAXED) + 1;
+    __atomic_store_n(&s->gen, m->slot_gen, __ATOMIC_RELAXED);
+    __atomic_store_n(&s->start, start, __ATOMIC_RELAXED);
+  }
+  __atomic_store_n(&s->pid, pid, __ATOMIC_RELEASE);
+  ash__guard_pop(&g);
+}
+
+int ash__attach(ash__map *m) {
+  int slot = ash__slot_claim(m);
+  if (slot < 0)
+    return slot;
+  uint64_t off = ash__slot_off(m, (uint32_t)slot);
+  if (ash__probe(m->fd, ASH__DOOM_OFFSET, 1)) {
+    (void)ash__lockop(m->fd, F_UNLCK, off, 1, false);
+    return ASH__RETRY; /* a remover is deciding: open the name again */
+  }
+  if (m->backend != ASH__BACKEND_MEMFD && !m->unpublished) {
+    struct stat st;
+    bool gone = fstat(m->fd, &st) != 0 || st.st_nlink == 0;
+    if (gone || (uint64_t)st.st_size < m->hdr.total_size) {
+      (void)ash__lockop(m->fd, F_UNLCK, off, 1, false);
+      m->stale = true; /* a cached map: the open starts afresh */
+      return ASH__RETRY; /* removed (the name may be back) or truncated */
+    }
+  }
+  m->slot = slot;
+  m->attached = true;
+  ash__record(m, slot, true);
+  return ASH_OK;
+}
+
+/* Under m->lock, when the last handle or view of this process goes. */
+void ash__detach(ash__map *m) {
+  if (!m->attached)
+    return;
+  ash__record(m, m->slot, false);
+  (void)ash__lockop(m->fd, F_UNLCK, ash__slot_off(m, (uint32_t)m->slot), 1,
+                    false);
+  m->attached = false;
+  m->slot = -1;
+  if (m->hdr.policy != ASH_POLICY_AUTO || !m->fd_rw || m->unlinked ||
+      m->unpublished || m->backend == ASH__BACKEND_MEMFD)
+    return;
+  if (ash__probe(m->fd, m->hdr.attach_offset, ash__slots_bytes(m)))
+    return; /* not the last */
+  (void)ash__reap_auto(m);
+}
+
+/* The remover's side of the protocol (see the top of this file). Returns 1
+ * when the name was unlinked. */
+int ash__reap_auto(ash__map *m) {
+  if (ash__lockop(m->fd, F_WRLCK, ASH__DOOM_OFFSET, 1, false) != 0)
+    return 0; /* another remover is deciding */
+  int done = 0;
+  if (!ash__probe(m->fd, m->hdr.attach_offset, ash__slots_bytes(m)))
+    done = ash__unlink_if_same(m) == ASH_OK;
+  (void)ash__lockop(m->fd, F_UNLCK, ASH__DOOM_OFFSET, 1, false);
+  return done;
+}
+
+/* Unlinks the name only if it still refers to this mapping's object. When
+ * the remover may not unlink (a 0666 segment in the sticky /dev/shm, owned
+ * by another user), the segment is left as it was: usable, and removed by
+ * its owner's next look or gc. */
+int ash__unlink_if_same(ash__map *m) {
+  struct ash__loc l;
+  int r = ash__loc_make(m->name, m->backend == ASH__BACKEND_FILE ? ASH_FILE : 0,
+                        &l);
+  if (r)
+    return r;
+  struct stat st;
+  if (lstat(l.path, &st) != 0)
+    return ash__syserr(errno, "unlink", m->name);
+  if (st.st_dev != m->dev || st.st_ino != m->ino)
+    return ash__err(ASH_E_NOENT,
+                    "unlink \"%s\": the name now refers to another segment",
+                    m->name);
+  if (ash__loc_unlink(&l) != 0)
+    return ash__syserr(errno, "unlink", m->name);
+  m->unlinked = true;
+  return ASH_OK;
+}
+
+/* Clears the records of slots whose holder died (display only). Taking the
+ * slot's lock proves nobody holds it; the record is cleared under it. */
+void ash__clear_dead_records(ash__map *m) { /* the caller guards */
+  if (!m->fd_rw || m->addr == NULL || (m->hdr.flags & ASH__HF_WSEALED))
+    return;
+  struct ash__slot *s = ash__slots(m);
+  for (uint32_t i = 0; i < m->hdr.attach_cap; i++) {
+    if (__atomic_load_n(&s[i].pid, __ATOMIC_RELAXED) == 0 ||
+        (m->attached && (int)i == m->slot))
+      continue;
+    uint64_t off = ash__slot_off(m, i);
+    if (ash__lockop(m->fd, F_WRLCK, off, 1, false) == 0) {
+      __atomic_store_n(&s[i].pid, 0, __ATOMIC_RELEASE);
+      (void)ash__lockop(m->fd, F_UNLCK, off, 1, false);
+    }
+  }
+}
+

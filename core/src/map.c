@@ -1,0 +1,584 @@
+/* Mappings: one per segment per process, shared by handles and views.
+ *
+ * A map holds the segment's descriptor and one mapping of the whole segment
+ * (header, tables, arena). It is reference counted by the handles and views
+ * of this process; the references that may write are counted apart, and the
+ * arena is mapped writable exactly while one of them exists (the read-only
+ * model, docs/c-api.md).
+ *
+ * The process-wide list holds the maps in use and up to ASH__CACHE_MAX
+ * recently released ones. A released map has detached (no attach slot: it
+ * does not keep an "auto" segment alive) but keeps its mapping, so that
+ * using the segment again (a worker receiving descriptors) costs a slot
+ * claim instead of an open and a mapping. A cached map whose segment lost
+ * its name is dropped at the next look (at most every 100 ms), so the cache
+ * never pins the memory of a removed segment for long.
+ *
+ * fork(): the child shares its parent's open file descriptions, and with
+ * them the parent's slot locks. The child gives every inherited map a file
+ * description of its own (and maps it anew at the same address), so the
+ * parent's death is seen even while children it forked live on; inherited
+ * maps leave the list (a child's own opens make maps of their own, counted
+ * as attachers), and cached ones are dropped. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "internal.h"
+
+#define ASH__CACHE_MAX 8
+#define ASH__CACHE_CHECK_NS 100000000LL /* 100 ms */
+
+static pthread_mutex_t ash__list_lock = PTHREAD_MUTEX_INITIALIZER;
+static ash__map *ash__list; /* most recently used first */
+static int ash__ncached;
+static int64_t ash__cache_checked;
+
+/* ---- map objects ------------------------------------------------------- */
+
+ash__map *ash__map_new(const char *name, int backend, int fd, bool fd_rw) {
+  ash__map *m = calloc(1, sizeof *m);
+  if (m == NULL)
+    return NULL;
+  m->name = strdup(name);
+  if (m->name == NULL) {
+    free(m);
+    return NULL;
+  }
+  atomic_init(&m->refs, 1);
+  atomic_init(&m->writers, 0);
+  pthread_mutex_init(&m->lock, NULL);
+  m->backend = backend;
+  m->fd = fd;
+  m->fd_rw = fd_rw;
+  m->slot = -1;
+  return m;
+}
+
+/* Unmaps and closes; the kernel drops every lock the descriptor held. */
+void ash__map_free(ash__map *m) {
+  if (m->arrays) {
+    for (uint32_t i = 0; i < m->hdr.dir_cap; i++)
+      free(m->arrays[i]);
+    free(m->arrays);
+  }
+  if (m->addr)
+    munmap(m->addr, m->len);
+  if (m->fd >= 0)
+    close(m->fd);
+  if (m->tmp_path) { /* unpublished, built under a temporary name */
+    unlink(m->tmp_path);
+    free(m->tmp_path);
+  }
+  pthread_mutex_destroy(&m->lock);
+  free(m->name);
+  free(m);
+}
+
+/* Maps the whole segment of @size bytes, writable when the descriptor is;
+ * ash__map_arena() then sets the arena's protection. */
+int ash__map_mmap(ash__map *m, uint64_t size) {
+  int prot = PROT_READ | (m->fd_rw ? PROT_WRITE : 0);
+  void *p = mmap(NULL, size, prot, MAP_SHARED, m->fd, 0);
+  if (p == MAP_FAILED)
+    return ash__syserr(errno, "mmap", m->name);
+  m->addr = p;
+  m->len = size;
+  m->arena_rw = m->fd_rw;
+  return ASH_OK;
+}
+
+/* Sets the arena's protection; under m->lock or before the map is shared. */
+static int ash__arena_protect(ash__map *m, bool rw) {
+  if (m->arena_rw == rw || m->base == NULL)
+    return ASH_OK;
+  if (rw && !m->fd_rw)
+    return ash__err(ASH_E_RDONLY, "segment \"%s\" was opened read-only",
+                    m->name);
+  if (mprotect(m->base, m->size, PROT_READ | (rw ? PROT_WRITE : 0)) != 0)
+    return ash__syserr(errno, "mprotect", m->name);
+  m->arena_rw = rw;
+  return ASH_OK;
+}
+
+/* Places the arena once the header is validated; @rw: a writer opens it. */
+int ash__map_arena(ash__map *m, bool rw) {
+  m->base = m->addr + m->hdr.arena_offset;
+  m->size = m->hdr.arena_size;
+  return ash__arena_protect(m, rw);
+}
+
+/* ---- the read-only model: writers ---------------------------------------- */
+
+int ash__map_add_writer(ash__map *m) {
+  long w = atomic_load(&m->writers);
+  while (w > 0)
+    if (atomic_compare_exchange_weak(&m->writers, &w, w + 1))
+      return ASH_OK;
+  pthread_mutex_lock(&m->lock);
+  int r = ash__arena_protect(m, true);
+  if (r == ASH_OK)
+    atomic_fetch_add(&m->writers, 1);
+  pthread_mutex_unlock(&m->lock);
+  return r;
+}
+
+/* Drops one writer; the last one makes the arena read-only again while
+ * read-only users remain (@keep: the caller keeps a reference). */
+static void ash__writer_gone(ash__map *m, bool keep) {
+  long w = atomic_load(&m->writers);
+  while (w > 1)
+    if (atomic_compare_exchange_weak(&m->writers, &w, w - 1))
+      return;
+  pthread_mutex_lock(&m->lock);
+  if (atomic_fetch_sub(&m->writers, 1) == 1 && keep &&
+      atomic_load(&m->refs) > 0)
+    (void)ash__arena_protect(m, false);
+  pthread_mutex_unlock(&m->lock);
+}
+
+void ash__map_drop_writer(ash__map *m) { ash__writer_gone(m, true); }
+
+/* ---- the process-wide list ----------------------------------------------- */
+
+static void ash__list_unlink_locked(ash__map *m) {
+  for (ash__map **pp = &ash__list; *pp; pp = &(*pp)->next)
+    if (*pp == m) {
+      *pp = m->next;
+      break;
+    }
+  m->next = NULL;
+  m->listed = false;
+}
+
+static void ash__list_front_locked(ash__map *m) {
+  if (m->listed)
+    ash__list_unlink_locked(m);
+  m->next = ash__list;
+  ash__list = m;
+  m->listed = true;
+}
+
+/* fork() handlers: the list and every map's lock are held across fork, so
+ * the child sees no operation half done. */
+static void ash__fork_prepare(void) {
+  pthread_mutex_lock(&ash__list_lock);
+  for (ash__map *m = ash__list; m; m = m->next)
+    pthread_mutex_lock(&m->lock);
+}
+
+static void ash__fork_parent(void) {
+  for (ash__map *m = ash__list; m; m = m->next)
+    pthread_mutex_unlock(&m->lock);
+  pthread_mutex_unlock(&ash__list_lock);
+}
+
+/* A file description of the child's own for an inherited map, mapped at the
+ * same address. Without /proc the map keeps the parent's description. */
+static void ash__fork_own_fd(ash__map *m) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/self/fd/%d", m->fd);
+  int fd = open(path, (m->fd_rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  int meta = PROT_READ | (m->fd_rw ? PROT_WRITE : 0);
+  int arena = PROT_READ | (m->arena_rw ? PROT_WRITE : 0);
+  uint64_t head = (uint64_t)(m->base - m->addr);
+  bool ok = mmap(m->addr, head, meta, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED;
+  if (ok && m->size)
+    ok = mmap(m->base, m->size, arena, MAP_SHARED | MAP_FIXED, fd,
+              (off_t)head) != MAP_FAILED;
+  if (!ok) { /* the old mapping is gone in part: keep what works */
+    close(fd);
+    return;
+  }
+  close(m->fd);
+  m->fd = fd;
+}
+
+static void ash__fork_child(void) {
+  ash__map *m = ash__list, *next;
+  ash__list = NULL;
+  ash__ncached = 0;
+  for (; m; m = next) {
+    next = m->next;
+    pthread_mutex_unlock(&m->lock);
+    pthread_mutex_init(&m->lock, NULL);
+    m->next = NULL;
+    m->listed = false;
+    m->attached = false; /* the slot is the parent's */
+    m->slot = -1;
+    if (atomic_load(&m->refs) == 0) {
+      ash__map_free(m);
+      continue;
+    }
+    if (m->fd >= 0 && m->base)
+      ash__fork_own_fd(m);
+  }
+  pthread_mutex_unlock(&ash__list_lock);
+}
+
+static pthread_once_t ash__fork_once = PTHREAD_ONCE_INIT;
+static void ash__fork_register(void) {
+  pthread_atfork(ash__fork_prepare, ash__fork_parent, ash__fork_child);
+}
+
+/* Evicts cached maps beyond the bound and, at most every 100 ms, the ones
+ * whose segment lost its name. Returns them in *@out (freed by the caller,
+ * outside the lock). */
+static void ash__cache_trim_locked(bool all, ash__map **out) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+  int64_t now = (int64_t)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  bool check = all || now - ash__cache_checked >= ASH__CACHE_CHECK_NS;
+  if (check)
+    ash__cache_checked = now;
+  int kept = 0;
+  for (ash__map **pp = &ash__list; *pp;) {
+    ash__map *m = *pp;
+    bool drop = false;
+    if (atomic_load(&m->refs) == 0) {
+      struct stat st;
+      drop = all || kept >= ASH__CACHE_MAX || m->unlinked || m->stale ||
+             (check && m->backend != ASH__BACKEND_MEMFD &&
+              (fstat(m->fd, &st) != 0 || st.st_nlink == 0));
+      if (!drop)
+        kept++;
+    }
+    if (drop) {
+      *pp = m->next;
+      m->listed = false;
+      m->next = *out;
+      *out = m;
+    } else {
+      pp = &m->next;
+    }
+  }
+  ash__ncached = kept;
+}
+
+static void ash__free_chain(ash__map *m) {
+  while (m) {
+    ash__map *n = m->next;
+    ash__map_free(m);
+    m = n;
+  }
+}
+
+ash_status ash_cache_clear(void) {
+  ash__map *drop = NULL;
+  pthread_mutex_lock(&ash__list_lock);
+  ash__cache_trim_locked(true, &drop);
+  pthread_mutex_unlock(&ash__list_lock);
+  ash__free_chain(drop);
+  return ASH_OK;
+}
+
+/* ---- references ------------------------------------------------------------ */
+
+/* Another reference on a map the caller already holds one on. */
+void ash__map_retain(ash__map *m, bool writer) {
+  atomic_fetch_add(&m->refs, 1);
+  if (writer)
+    atomic_fetch_add(&m->writers, 1); /* a writer exists: arena is writable */
+}
+
+void ash__map_release(ash__map *m, bool writer) {
+  long r = atomic_load(&m->refs);
+  while (r > 1) {
+    if (atomic_compare_exchange_weak(&m->refs, &r, r - 1)) {
+      if (writer)
+        ash__writer_gone(m, true);
+      return;
+    }
+  }
+  /* The last reference: detach, then keep the mapping in the cache. */
+  if (writer)
+    ash__writer_gone(m, false);
+  pthread_mutex_lock(&m->lock);
+  bool last = atomic_fetch_sub(&m->refs, 1) == 1;
+  if (last && m->attached)
+    ash__detach(m);
+  pthread_mutex_unlock(&m->lock);
+  if (!last)
+    return;
+  ash__map *drop = NULL;
+  pthread_mutex_lock(&ash__list_lock);
+  if (!m->listed && atomic_load(&m->refs) == 0) {
+    m->next = drop; /* inspection, inherited or unpublished: not cached */
+    drop = m;
+  }
+  ash__cache_trim_locked(false, &drop);
+  pthread_mutex_unlock(&ash__list_lock);
+  ash__free_chain(drop);
+}
+
+/* Takes a reference on a listed map, under the list lock: a cached map is
+ * attached again when @attach; a writer makes the arena writable, a reader
+ * alone makes it read-only. ASH__RETRY: the map cannot be used (its segment
+ * is being removed or lost its name). */
+/* A cached map is used again only if its segment is as it was validated:
+ * the same immutable header fields, the same size (the caller checks the
+ * size and the name in ash__attach, or here for an inspection). */
+static bool ash__map_intact(ash__map *m, bool attach) {
+  struct stat st;
+  if (!attach && (fstat(m->fd, &st) != 0 ||
+                  (uint64_t)st.st_size < m->hdr.total_size))
+    return false;
+  struct ash__hdr live, mine = m->hdr;
+  struct ash__guard g;
+  if (ASH__GUARD(g, m, NULL))
+    return false;
+  memcpy(&live, m->addr, sizeof live);
+  ash__guard_pop(&g);
+  live.state = mine.state = 0; /* the fields that change */
+  live.arena_used = mine.arena_used = 0;
+  live.dir_count = mine.dir_count = 0;
+  return memcmp(&live, &mine, sizeof live) == 0;
+}
+
+static int ash__map_reuse(ash__map *m, bool writer, bool attach) {
+  pthread_mutex_lock(&m->lock);
+  int r = ASH_OK;
+  bool revive = atomic_load(&m->refs) == 0;
+  if (m->stale || (revive && m->unlinked))
+    r = ASH__RETRY;
+  if (r == ASH_OK && attach && !m->attached)
+    r = ash__attach(m);
+  if (r == ASH_OK && revive && !ash__map_intact(m, attach && m->attached)) {
+    if (m->attached)
+      ash__detach(m);
+    m->stale = true;
+    r = ASH__RETRY;
+  }
+  if (r == ASH_OK && atomic_load(&m->writers) == 0 &&
+      (writer || atomic_load(&m->refs) == 0))
+    r = ash__arena_protect(m, writer);
+  if (r == ASH_OK) {
+    atomic_fetch_add(&m->refs, 1);
+    if (writer)
+      atomic_fetch_add(&m->writers, 1);
+  }
+  pthread_mutex_unlock(&m->lock);
+  return r;
+}
+
+/* Finds the listed map of the object (@dev, @ino), or with @gen != 0 of the
+ * segment called @name created at @gen, and takes a reference on it (see
+ * ash__map_reuse). *@out is NULL when there is none or it cannot be used
+ * (the caller then opens by name). */
+int ash__map_find(int backend, dev_t dev, ino_t ino, int64_t gen,
+                  const char *name, bool writer, bool attach, ash__map **out) {
+  *out = NULL;
+  pthread_mutex_lock(&ash__list_lock);
+  ash__map *m = ash__list;
+  for (; m; m = m->next) {
+    if (m->backend != backend)
+      continue;
+    if (gen ? (m->hdr.ctime_ns == gen && strcmp(m->name, name) == 0)
+            : (m->dev == dev && m->ino == ino))
+      break;
+  }
+  int r = ASH_OK;
+  if (m) {
+    r = ash__map_reuse(m, writer, attach);
+    if (r == ASH_OK && m != ash__list) { /* most recently used first */
+      ash__list_unlink_locked(m);
+      ash__list_front_locked(m);
+    }
+  }
+  pthread_mutex_unlock(&ash__list_lock);
+  if (r == ASH__RETRY)
+    return ASH_OK;
+  if (r == ASH_OK)
+    *out = m;
+  return r;
+}
+
+/* Lists a map made by this process's open or create, unless a map of the
+ * same object was listed meanwhile by another thread: then that one is
+ * reused and ours returned in *@dup for the caller to drop. */
+int ash__map_list_add(ash__map *m, bool writer, ash__map **use,
+                      ash__map **dup) {
+  pthread_once(&ash__fork_once, ash__fork_register);
+  *dup = NULL;
+  *use = m;
+  int r = ASH_OK;
+  pthread_mutex_lock(&ash__list_lock);
+  for (ash__map *o = ash__list; o; o = o->next) {
+    if (o->backend == m->backend && o->dev == m->dev && o->ino == m->ino &&
+        o != m) {
+      r = ash__map_reuse(o, writer, m->attached);
+      if (r == ASH__RETRY)
+        break; /* the other one is dead: list ours */
+      *dup = m;
+      *use = o;
+      pthread_mutex_unlock(&ash__list_lock);
+      return r;
+    }
+  }
+  ash__list_front_locked(m);
+  pthread_mutex_unlock(&ash__list_lock);
+  return ASH_OK;
+}
+
+/* ---- the directory ---------------------------------------------------------- */
+
+uint32_t ash__dir_count(ash__map *m) {
+  const uint32_t *p =
+      (const uint32_t *)(const void *)(m->addr +
+                                       offsetof(struct ash__hdr, dir_count));
+  struct ash__guard g;
+  if (ASH__GUARD(g, m, NULL))
+    return m->hdr.dir_cap + 1; /* truncated: reported as damaged */
+  uint32_t n = __atomic_load_n(p, __ATOMIC_ACQUIRE);
+  ash__guard_pop(&g);
+  return n > m->hdr.dir_cap ? m->hdr.dir_cap + 1 : n; /* +1: corrupted */
+}
+
+/* The validated private copy of entry @i (< dir_count), made on first use.
+ * Under m->lock. */
+static int ash__entry_locked(ash__map *m, uint32_t i,
+                             const struct ash__array **out) {
+  if (m->arrays == NULL) {
+    m->arrays = calloc(m->hdr.dir_cap, sizeof *m->arrays);
+    if (m->arrays == NULL)
+      return ash__err(ASH_E_NOMEM, "out of memory");
+  }
+  if (m->arrays[i] == NULL) {
+    struct ash__entry e;
+    struct ash__guard g;
+    if (ASH__GUARD(g, m, NULL))
+      return ash__guard_fault(m);
+    memcpy(&e,
+           m->addr + m->hdr.dir_offset + (uint64_t)i * ASH__ENTRY_SIZE,
+           offsetof(struct ash__entry, reserved_v10));
+    ash__guard_pop(&g);
+    struct ash__array *a = malloc(sizeof *a);
+    if (a == NULL)
+      return ash__err(ASH_E_NOMEM, "out of memory");
+    int r = ash__validate_entry(&m->hdr, &e, i, m->name, a);
+    if (r) {
+      free(a);
+      return r;
+    }
+    m->arrays[i] = a;
+  }
+  *out = m->arrays[i];
+  return ASH_OK;
+}
+
+static int ash__count_checked(ash__map *m, uint32_t *n) {
+  *n = ash__dir_count(m);
+  if (*n > m->hdr.dir_cap)
+    return ash__err(ASH_E_CORRUPT,
+                    "segment \"%s\": directory count exceeds its capacity %u",
+                    m->name, m->hdr.dir_cap);
+  return ASH_OK;
+}
+
+/* Validates every published entry and checks that names are unique. */
+int ash__map_ingest_all(ash__map *m) {
+  uint32_t n;
+  int r = ash__count_checked(m, &n);
+  if (r)
+    return r;
+  pthread_mutex_lock(&m->lock);
+  for (uint32_t i = m->ningested; i < n && r == ASH_OK; i++) {
+    const struct ash__array *a;
+    r = ash__entry_locked(m, i, &a);
+    for (uint32_t j = 0; j < i && r == ASH_OK; j++)
+      if (strcmp(m->arrays[j]->name, a->name) == 0)
+        r = ash__err(ASH_E_CORRUPT,
+                     "segment \"%s\": two arrays are named \"%s\" (corrupted "
+                     "directory)",
+                     m->name, a->name);
+    if (r == ASH_OK)
+      m->ningested = i + 1;
+  }
+  pthread_mutex_unlock(&m->lock);
+  return r;
+}
+
+const struct ash__array *ash__array_at(ash__map *m, uint32_t index) {
+  uint32_t n;
+  if (ash__count_checked(m, &n) || index >= n)
+    return NULL;
+  const struct ash__array *a = NULL;
+  pthread_mutex_lock(&m->lock);
+  (void)ash__entry_locked(m, index, &a);
+  pthread_mutex_unlock(&m->lock);
+  return a;
+}
+
+/* Looks an array up by name: through the name index (format 1.1: 4 bytes
+ * per array), validating only the entries whose hash matches; a second
+ * entry of the same name is a corrupted directory. NULL with the error set
+ * when there is none (ASH_E_NOENT) or the directory is damaged. */
+const struct ash__array *ash__find_array(ash__map *m, const char *name) {
+  uint32_t n;
+  if (ash__count_checked(m, &n))
+    return NULL;
+  if (m->hdr.index_offset == 0) { /* format 1.0: no index */
+    if (ash__map_ingest_all(m))
+      return NULL;
+    for (uint32_t i = 0; i < n; i++)
+      if (strcmp(m->arrays[i]->name, name) == 0)
+        return m->arrays[i];
+    ash__err(ASH_E_NOENT, "segment \"%s\" has no array \"%s\"", m->name, name);
+    return NULL;
+  }
+  uint32_t h = ash__name_hash(name);
+  const uint32_t *index =
+      (const uint32_t *)(const void *)(m->addr + m->hdr.index_offset);
+  uint16_t cand[ASH__MAX_ARRAYS];
+  uint32_t ncand = 0;
+  struct ash__guard g;
+  if (ASH__GUARD(g, m, NULL)) {
+    ash__guard_fault(m);
+    return NULL;
+  }
+  for (uint32_t i = 0; i < n; i++)
+    if (__atomic_load_n(&index[i], __ATOMIC_RELAXED) == h)
+      cand[ncand++] = (uint16_t)i;
+  ash__guard_pop(&g);
+  const struct ash__array *found = NULL;
+  int r = ASH_OK;
+  pthread_mutex_lock(&m->lock);
+  for (uint32_t k = 0; k < ncand && r == ASH_OK; k++) {
+    const struct ash__array *a;
+    r = ash__entry_locked(m, cand[k], &a);
+    if (r == ASH_OK && strcmp(a->name, name) == 0) {
+      if (found)
+        r = ash__err(ASH_E_CORRUPT,
+                     "segment \"%s\": two arrays are named \"%s\" (corrupted "
+                     "directory)",
+                     m->name, name);
+      found = a;
+    }
+  }
+  pthread_mutex_unlock(&m->lock);
+  if (r)
+    return NULL;
+  if (found == NULL)
+    ash__err(ASH_E_NOENT, "segment \"%s\" has no array \"%s\"", m->name, name);
+  return found;
+}
+
+int ash__segment_wrap(ash__map *m, bool readonly, ash_segment **out) {
+  ash_segment *s = malloc(sizeof *s);
+  if (s == NULL) {
+    ash__map_release(m, !readonly);
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  }
+  s->map = m;
+  s->readonly = readonly;
+  *out = s;
+  return ASH_OK;
+}
