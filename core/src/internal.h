@@ -177,7 +177,9 @@ int ash__scan_names(int (*fn)(const char *name, void *ctx), void *ctx,
 /* One mapping of one segment in this process, shared by handles and views.
  * It maps the whole segment (header, tables and arena) once. */
 typedef struct ash__map {
-  atomic_long refs;    /* handles and views of this process */
+  atomic_long refs;    /* handles and views in this process */
+  atomic_long arefs;   /* those opened by this process (not inherited
+                          through fork): attached while there are any */
   atomic_long writers; /* writable handles and views */
   pthread_mutex_t lock; /* directory cache, protection, attach state */
   int backend;
@@ -210,14 +212,20 @@ typedef struct ash__map {
 struct ash_segment {
   ash__map *map;
   bool readonly;
+  bool counted; /* holds one of map->arefs, in process pid */
+  pid_t pid;
 };
+
+/* A handle or view counts toward its map's arefs in the process that
+ * opened it, not in a fork child that inherited it. */
+#define ASH__COUNTED(x) ((x)->counted && (x)->pid == ash__getpid())
 
 ash__map *ash__map_new(const char *name, int backend, int fd, bool fd_rw);
 void ash__map_free(ash__map *m);
 int ash__map_mmap(ash__map *m, uint64_t size);
 int ash__map_arena(ash__map *m, bool rw);
-void ash__map_retain(ash__map *m, bool writer);
-void ash__map_release(ash__map *m, bool writer);
+void ash__map_retain(ash__map *m, bool writer, bool counted);
+void ash__map_release(ash__map *m, bool writer, bool counted);
 int ash__map_add_writer(ash__map *m);
 void ash__map_drop_writer(ash__map *m);
 int ash__map_find(int backend, dev_t dev, ino_t ino, int64_t gen,
@@ -228,7 +236,8 @@ const struct ash__array *ash__find_array(ash__map *m, const char *name);
 const struct ash__array *ash__array_at(ash__map *m, uint32_t index);
 int ash__map_ingest_all(ash__map *m);
 uint32_t ash__dir_count(ash__map *m);
-int ash__segment_wrap(ash__map *m, bool readonly, ash_segment **out);
+int ash__segment_wrap(ash__map *m, bool readonly, bool counted,
+                      ash_segment **out);
 
 /* ---- the SIGBUS guard (sigbus.c) ------------------------------------------
  * Accesses of a mapping that a peer may have truncated run inside a guard:
@@ -294,11 +303,13 @@ struct ash_view {
   int64_t shape[ASH_MAX_NDIM];
   int64_t strides[ASH_MAX_NDIM];
   _Atomic(char *) desc;
+  bool counted; /* see ASH__COUNTED */
+  pid_t pid;
 };
 
 /* view.c */
 int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
-                  ash_view **out);
+                  bool counted, ash_view **out);
 ash_view *ash__view_clone(const ash_view *v);
 void ash__view_drop_write(ash_view *v);
 void ash__view_update_flags(ash_view *v);

@@ -17,9 +17,10 @@
  * fork(): the child shares its parent's open file descriptions, and with
  * them the parent's slot locks. The child gives every inherited map a file
  * description of its own (and maps it anew at the same address), so the
- * parent's death is seen even while children it forked live on; inherited
- * maps leave the list (a child's own opens make maps of their own, counted
- * as attachers), and cached ones are dropped. */
+ * parent's death is seen even while children it forked live on. Inherited
+ * handles and views keep working but do not count (arefs): the child
+ * attaches when it opens the segment itself, and detaches when those
+ * references go, whatever happens to the inherited ones. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -52,6 +53,7 @@ ash__map *ash__map_new(const char *name, int backend, int fd, bool fd_rw) {
     return NULL;
   }
   atomic_init(&m->refs, 1);
+  atomic_init(&m->arefs, 0);
   atomic_init(&m->writers, 0);
   pthread_mutex_init(&m->lock, NULL);
   m->backend = backend;
@@ -203,23 +205,23 @@ static void ash__fork_own_fd(ash__map *m) {
 }
 
 static void ash__fork_child(void) {
-  ash__map *m = ash__list, *next;
-  ash__list = NULL;
+  ash__map **pp = &ash__list;
   ash__ncached = 0;
-  for (; m; m = next) {
-    next = m->next;
+  while (*pp) {
+    ash__map *m = *pp;
     pthread_mutex_unlock(&m->lock);
     pthread_mutex_init(&m->lock, NULL);
-    m->next = NULL;
-    m->listed = false;
     m->attached = false; /* the slot is the parent's */
     m->slot = -1;
+    atomic_store(&m->arefs, 0); /* inherited references do not count */
     if (atomic_load(&m->refs) == 0) {
+      *pp = m->next;
       ash__map_free(m);
       continue;
     }
     if (m->fd >= 0 && m->base)
       ash__fork_own_fd(m);
+    pp = &m->next;
   }
   pthread_mutex_unlock(&ash__list_lock);
 }
@@ -227,6 +229,16 @@ static void ash__fork_child(void) {
 static pthread_once_t ash__fork_once = PTHREAD_ONCE_INIT;
 static void ash__fork_register(void) {
   pthread_atfork(ash__fork_prepare, ash__fork_parent, ash__fork_child);
+}
+
+/* A released map of an "auto" segment that still has its name and no live
+ * attacher. */
+static bool ash__orphaned(ash__map *m) {
+  return m->hdr.policy == ASH_POLICY_AUTO && m->fd_rw && !m->attached &&
+         !m->unlinked && !m->stale && !m->unpublished &&
+         m->backend != ASH__BACKEND_MEMFD &&
+         !ash__probe(m->fd, m->hdr.attach_offset,
+                     (uint64_t)m->hdr.attach_cap * ASH__SLOT_SIZE);
 }
 
 /* Evicts cached maps beyond the bound and, at most every 100 ms, the ones
@@ -247,7 +259,8 @@ static void ash__cache_trim_locked(bool all, ash__map **out) {
       struct stat st;
       drop = all || kept >= ASH__CACHE_MAX || m->unlinked || m->stale ||
              (check && m->backend != ASH__BACKEND_MEMFD &&
-              (fstat(m->fd, &st) != 0 || st.st_nlink == 0));
+              (fstat(m->fd, &st) != 0 || st.st_nlink == 0 ||
+               ash__orphaned(m)));
       if (!drop)
         kept++;
     }
@@ -263,12 +276,33 @@ static void ash__cache_trim_locked(bool all, ash__map **out) {
   ash__ncached = kept;
 }
 
+/* Frees maps dropped from the cache. An "auto" segment this process used
+ * and whose attachers have all died since (a Pool worker killed with its
+ * views) is removed on the way: this process is the next one to look. */
 static void ash__free_chain(ash__map *m) {
   while (m) {
     ash__map *n = m->next;
+    if (ash__orphaned(m))
+      (void)ash__reap_auto(m);
     ash__map_free(m);
     m = n;
   }
+}
+
+/* At a normal exit (not a kill: then the next process that looks does it),
+ * the process detaches from every segment, so that an "auto" segment it was
+ * the last to use goes with it, and drops its released mappings. Mappings
+ * in use stay: another thread may still touch them while the process
+ * ends. */
+__attribute__((destructor)) static void ash__at_exit(void) {
+  pthread_mutex_lock(&ash__list_lock);
+  for (ash__map *m = ash__list; m; m = m->next) {
+    pthread_mutex_lock(&m->lock);
+    ash__detach(m);
+    pthread_mutex_unlock(&m->lock);
+  }
+  pthread_mutex_unlock(&ash__list_lock);
+  (void)ash_cache_clear();
 }
 
 ash_status ash_cache_clear(void) {
@@ -282,36 +316,34 @@ ash_status ash_cache_clear(void) {
 
 /* ---- references ------------------------------------------------------------ */
 
-/* Another reference on a map the caller already holds one on. */
-void ash__map_retain(ash__map *m, bool writer) {
+/* Another reference on a map the caller already holds one on (@counted:
+ * one that the caller holds counts). */
+void ash__map_retain(ash__map *m, bool writer, bool counted) {
   atomic_fetch_add(&m->refs, 1);
+  if (counted)
+    atomic_fetch_add(&m->arefs, 1);
   if (writer)
     atomic_fetch_add(&m->writers, 1); /* a writer exists: arena is writable */
 }
 
-void ash__map_release(ash__map *m, bool writer) {
-  long r = atomic_load(&m->refs);
-  while (r > 1) {
-    if (atomic_compare_exchange_weak(&m->refs, &r, r - 1)) {
-      if (writer)
-        ash__writer_gone(m, true);
-      return;
-    }
-  }
-  /* The last reference: detach, then keep the mapping in the cache. */
+void ash__map_release(ash__map *m, bool writer, bool counted) {
   if (writer)
-    ash__writer_gone(m, false);
-  pthread_mutex_lock(&m->lock);
-  bool last = atomic_fetch_sub(&m->refs, 1) == 1;
-  if (last && m->attached)
-    ash__detach(m);
-  pthread_mutex_unlock(&m->lock);
-  if (!last)
+    ash__writer_gone(m, atomic_load(&m->refs) > 1);
+  if (counted && atomic_fetch_sub(&m->arefs, 1) == 1) {
+    /* The last counted reference: detach (a revival under the lock may
+     * have come meanwhile). */
+    pthread_mutex_lock(&m->lock);
+    if (atomic_load(&m->arefs) == 0 && m->attached)
+      ash__detach(m);
+    pthread_mutex_unlock(&m->lock);
+  }
+  if (atomic_fetch_sub(&m->refs, 1) != 1)
     return;
+  /* The last reference: keep the mapping in the cache. */
   ash__map *drop = NULL;
   pthread_mutex_lock(&ash__list_lock);
   if (!m->listed && atomic_load(&m->refs) == 0) {
-    m->next = drop; /* inspection, inherited or unpublished: not cached */
+    m->next = drop; /* inspection or unpublished: not cached */
     drop = m;
   }
   ash__cache_trim_locked(false, &drop);
@@ -319,10 +351,6 @@ void ash__map_release(ash__map *m, bool writer) {
   ash__free_chain(drop);
 }
 
-/* Takes a reference on a listed map, under the list lock: a cached map is
- * attached again when @attach; a writer makes the arena writable, a reader
- * alone makes it read-only. ASH__RETRY: the map cannot be used (its segment
- * is being removed or lost its name). */
 /* A cached map is used again only if its segment is as it was validated:
  * the same immutable header fields, the same size (the caller checks the
  * size and the name in ash__attach, or here for an inspection). */
@@ -349,10 +377,12 @@ static int ash__map_reuse(ash__map *m, bool writer, bool attach) {
   bool revive = atomic_load(&m->refs) == 0;
   if (m->stale || (revive && m->unlinked))
     r = ASH__RETRY;
-  if (r == ASH_OK && attach && !m->attached)
+  bool attaching = r == ASH_OK && attach && !m->attached;
+  if (attaching)
     r = ash__attach(m);
-  if (r == ASH_OK && revive && !ash__map_intact(m, attach && m->attached)) {
-    if (m->attached)
+  if (r == ASH_OK && (revive || attaching) &&
+      !ash__map_intact(m, attaching)) {
+    if (attaching)
       ash__detach(m);
     m->stale = true;
     r = ASH__RETRY;
@@ -362,6 +392,8 @@ static int ash__map_reuse(ash__map *m, bool writer, bool attach) {
     r = ash__arena_protect(m, writer);
   if (r == ASH_OK) {
     atomic_fetch_add(&m->refs, 1);
+    if (attach)
+      atomic_fetch_add(&m->arefs, 1);
     if (writer)
       atomic_fetch_add(&m->writers, 1);
   }
@@ -571,14 +603,17 @@ const struct ash__array *ash__find_array(ash__map *m, const char *name) {
   return found;
 }
 
-int ash__segment_wrap(ash__map *m, bool readonly, ash_segment **out) {
+int ash__segment_wrap(ash__map *m, bool readonly, bool counted,
+                      ash_segment **out) {
   ash_segment *s = malloc(sizeof *s);
   if (s == NULL) {
-    ash__map_release(m, !readonly);
+    ash__map_release(m, !readonly, counted);
     return ash__err(ASH_E_NOMEM, "out of memory");
   }
   s->map = m;
   s->readonly = readonly;
+  s->counted = counted;
+  s->pid = ash__getpid();
   *out = s;
   return ASH_OK;
 }

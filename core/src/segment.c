@@ -82,7 +82,7 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
     close(fd);
     if (r == ASH_OK && gen && m->hdr.ctime_ns != gen) {
       r = ash__gen_mismatch(l->name, gen, m->hdr.ctime_ns);
-      ash__map_release(m, writer);
+      ash__map_release(m, writer, !noattach);
     }
     *out = r ? NULL : m;
     return r;
@@ -116,6 +116,8 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
   }
   if (writer)
     atomic_store(&m->writers, 1);
+  if (!noattach)
+    atomic_store(&m->arefs, 1);
   if (noattach) {
     *out = m;
     return ASH_OK;
@@ -123,7 +125,7 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
   ash__map *use, *dup;
   r = ash__map_list_add(m, writer, &use, &dup);
   if (dup) /* another thread listed the same segment first */
-    ash__map_release(dup, writer);
+    ash__map_release(dup, writer, true);
   *out = r ? NULL : use;
   return r;
 }
@@ -183,7 +185,8 @@ int ash__open_gen(const char *name, unsigned flags, int64_t gen,
   int r = ash__open_map(name, flags, gen, &m);
   if (r)
     return r;
-  return ash__segment_wrap(m, (flags & (ASH_RDONLY | ASH_NOATTACH)) != 0, out);
+  return ash__segment_wrap(m, (flags & (ASH_RDONLY | ASH_NOATTACH)) != 0,
+                           !(flags & ASH_NOATTACH), out);
 }
 
 ash_status ash_segment_open(const char *name, unsigned flags, ash_segment **out) {
@@ -195,7 +198,7 @@ ash_status ash_segment_open(const char *name, unsigned flags, ash_segment **out)
 void ash_segment_close(ash_segment *seg) {
   if (seg == NULL)
     return;
-  ash__map_release(seg->map, !seg->readonly);
+  ash__map_release(seg->map, !seg->readonly, ASH__COUNTED(seg));
   free(seg);
 }
 
@@ -370,6 +373,7 @@ static int ash__build(const struct ash__loc *l, const struct ash__layout *lay,
     return r;
   }
   atomic_store(&m->writers, 1);
+  atomic_store(&m->arefs, 1);
   *out = m;
   return ASH_OK;
 }
@@ -433,17 +437,17 @@ static ash_status ash__create(const char *name, uint64_t arena_bytes,
     if (r)
       return r;
     if (flags & ASH_UNPUBLISHED)
-      return ash__segment_wrap(m, false, out);
+      return ash__segment_wrap(m, false, true, out);
     r = ash__publish(m);
     if (r == ASH_OK)
-      return ash__segment_wrap(m, false, out);
-    ash__map_release(m, true); /* nameless: nothing is left */
+      return ash__segment_wrap(m, false, true, out);
+    ash__map_release(m, true, true); /* nameless: nothing is left */
     if (r != ASH_E_EXIST || !(flags & ASH_OR_OPEN))
       return r;
     ash__map *o;
     r = ash__open_loc(&l, flags & ~(unsigned)ASH_OR_OPEN, 0, &o);
     if (r == ASH_OK)
-      return ash__segment_wrap(o, false, out);
+      return ash__segment_wrap(o, false, true, out);
     if (r != ASH_E_NOENT || attempt >= 8)
       return r; /* removed between our two calls: create again */
   }
@@ -521,7 +525,7 @@ ash_status ash_unlink(const char *name, unsigned flags) {
                     &m) == ASH_OK &&
       m) {
     m->unlinked = true;
-    ash__map_release(m, false);
+    ash__map_release(m, false, false);
   }
   return ASH_OK;
 }
@@ -846,7 +850,7 @@ ash_status ash_segment_view(ash_segment *seg, const char *name, ash_view **out) 
   }
   if (a == NULL)
     return ash_last_error_code();
-  return ash__view_new(m, a, seg->readonly, out);
+  return ash__view_new(m, a, seg->readonly, ASH__COUNTED(seg), out);
 }
 
 /* ---- one-call API -------------------------------------------------------- */
@@ -888,6 +892,7 @@ ash_status ash_view_segment(const ash_view *v, ash_segment **out) {
     return ash__err(ASH_E_INVAL, "view or output pointer is NULL");
   *out = NULL;
   bool ro = (v->flags & ASH_VIEW_READONLY) != 0;
-  ash__map_retain(v->map, !ro);
-  return ash__segment_wrap(v->map, ro, out);
+  bool counted = ASH__COUNTED(v);
+  ash__map_retain(v->map, !ro, counted);
+  return ash__segment_wrap(v->map, ro, counted, out);
 }

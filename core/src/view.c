@@ -38,14 +38,16 @@ static void ash__view_resize(ash_view *v) {
 }
 
 int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
-                  ash_view **out) {
+                  bool counted, ash_view **out) {
   ash_view *v = calloc(1, sizeof *v);
   if (v == NULL)
     return ash__err(ASH_E_NOMEM, "out of memory");
   atomic_init(&v->refs, 1);
   bool ro = readonly || !m->arena_rw;
-  ash__map_retain(m, !ro);
+  ash__map_retain(m, !ro, counted);
   v->map = m;
+  v->counted = counted;
+  v->pid = ash__getpid();
   v->arr = a;
   v->dtype = a->dtype;
   v->ndim = a->ndim;
@@ -73,7 +75,9 @@ ash_view *ash__view_clone(const ash_view *v) {
   memcpy(c, v, sizeof *c);
   atomic_init(&c->refs, 1);
   atomic_init(&c->desc, NULL);
-  ash__map_retain(c->map, !(c->flags & ASH_VIEW_READONLY));
+  c->counted = ASH__COUNTED(v);
+  c->pid = ash__getpid();
+  ash__map_retain(c->map, !(c->flags & ASH_VIEW_READONLY), c->counted);
   return c;
 }
 
@@ -95,7 +99,7 @@ void ash_view_release(ash_view *v) {
   if (v == NULL || atomic_fetch_sub(&v->refs, 1) != 1)
     return;
   free(atomic_load(&v->desc));
-  ash__map_release(v->map, !(v->flags & ASH_VIEW_READONLY));
+  ash__map_release(v->map, !(v->flags & ASH_VIEW_READONLY), ASH__COUNTED(v));
   free(v);
 }
 

@@ -111,10 +111,15 @@ TEST(reliability, fork_child_releases_inherited_views_then_attaches) {
   ASSERT_OK(ash_unlink(b, 0));
 }
 
+/* G: reports its pid once fork() returned in it (its own file description
+ * made), then keeps the inherited view until killed. */
 static int child_keeps_inherited(void *arg) {
-  struct fork_ctx *c = arg;
-  (void)c;
-  pause(); /* killed by the test */
+  (void)arg;
+  char pid[32];
+  snprintf(pid, sizeof pid, "%d\n", (int)getpid());
+  if (write(STDOUT_FILENO, pid, strlen(pid)) < 0)
+    return 3;
+  pause();
   return 0;
 }
 
@@ -131,10 +136,6 @@ static int parent_then_killed(void *arg) {
   pid_t g = fork();
   if (g == 0)
     _exit(child_keeps_inherited(c));
-  char pid[32];
-  snprintf(pid, sizeof pid, "%d\n", (int)g);
-  if (write(STDOUT_FILENO, pid, strlen(pid)) < 0)
-    return 3;
   pause();
   return 0;
 }

@@ -95,9 +95,12 @@ describe("a second process", function()
     local out, ok = child([[
       local v = ash.create(%q, 8, "int8")
       v[1] = 1
-      os.exit(0, false) -- no finalizers: the segment stays with a dead attacher
+      print("made")
+      os.execute("kill -KILL $PPID") -- a crash: the segment stays with a dead attacher
+      os.exit(0)
     ]], name)
-    assert.is_true(ok, out)
+    assert.matches("^made\n", out)
+    assert.is_not_true(ok) -- killed
     assert.is_true(H.shm_exists(name))
     do
       local seg <close> = ash.segment_open(name, { noattach = true })
@@ -116,9 +119,10 @@ describe("a second process", function()
     local out, ok = child([[
       local v = ash.attach(%q)
       v[2] = 5
-      os.exit(0, false)
+      os.execute("kill -KILL $PPID") -- a crash, attached
+      os.exit(0)
     ]], name)
-    assert.is_true(ok, out)
+    assert.is_not_true(ok, out)
     assert.are.equal(5, v[2])
     local seg <close> = v:segment()
     local alive, dead = seg:attachers()

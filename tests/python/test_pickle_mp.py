@@ -5,6 +5,8 @@ import gc
 import multiprocessing as mp
 import os
 import pickle
+import subprocess
+import sys
 
 import pytest
 
@@ -59,6 +61,11 @@ def test_exceptions_pickle(name):
     assert isinstance(g, FileNotFoundError) and g.name == "NOENT"
 
 
+def _mappings(name):
+    """Regions of this process's address space that map segment ``name``."""
+    return ash_workers.mappings_of(name)
+
+
 def test_cache_one_mapping_per_segment(names):
     a, b = names(), names()
     va = arrayshare.create(a, 10, "float64")
@@ -66,34 +73,33 @@ def test_cache_one_mapping_per_segment(names):
     arrayshare.clear_cache()
     got = [pickle.loads(pickle.dumps(va[i:i + 1])) for i in range(10)]
     got += [pickle.loads(pickle.dumps(vb[i:])) for i in range(3)]
-    assert list(arrayshare._cache) == [a, b]
+    assert _mappings(a) == 1 and _mappings(b) == 1
     # All unpickled views share the creator's mapping in this process.
     assert len({g.address - g.offset for g in got[:10]}) == 1
     arrayshare.clear_cache()
-    assert len(arrayshare._cache) == 0
     assert got[3][0] == 0.0  # views keep working after clear_cache()
     for x in got + [va, vb]:
         x.close()
 
 
-def test_cache_is_bounded(names):
-    made = [arrayshare.create(names(), 1, "int8", persist=True)
-            for _ in range(arrayshare.CACHE_SIZE + 3)]
-    for v in made:
+def test_released_mappings_are_bounded(names):
+    made = [names() for _ in range(11)]
+    for n in made:
+        v = arrayshare.create(n, 1, "int8", persist=True)
         pickle.loads(pickle.dumps(v)).close()
-    assert len(arrayshare._cache) == arrayshare.CACHE_SIZE
-    assert list(arrayshare._cache)[-1] == made[-1].segment_name
-    arrayshare.clear_cache()
-    for v in made:
-        arrayshare.unlink(v.segment_name)
         v.close()
+    assert sum(_mappings(n) > 0 for n in made) <= 8
+    assert _mappings(made[-1]) == 1  # the most recent is kept
+    arrayshare.clear_cache()
+    assert sum(_mappings(n) for n in made) == 0
+    for n in made:
+        arrayshare.unlink(n)
 
 
 def test_cache_revalidates_recreated_names(name):
     v = arrayshare.create(name, 3, "int32", persist=True)
     v[0] = 1
     w = pickle.loads(pickle.dumps(v))
-    first = arrayshare._cache[name][0]
     arrayshare.unlink(name)
     v.close()
     w.close()
@@ -101,7 +107,6 @@ def test_cache_revalidates_recreated_names(name):
     v2[0] = 2
     w2 = pickle.loads(pickle.dumps(v2))
     assert w2.shape == (5,) and w2[0] == 2
-    assert arrayshare._cache[name][0] is not first and first.closed
     w2.close()
     v2.close()
     arrayshare.unlink(name)
@@ -124,29 +129,32 @@ def test_a_stale_pickle_refuses_a_recreated_name(name):
         arrayshare.unlink(name)
 
 
-def test_cache_keeps_an_auto_segment_until_cleared(name):
+def test_released_views_do_not_keep_an_auto_segment(name):
     v = arrayshare.create(name, 2, "int8")
     pickle.loads(pickle.dumps(v)).close()
     v.close()
-    assert name in arrayshare.ls()  # the cache is still an attacher
-    arrayshare.clear_cache()
-    assert name not in arrayshare.ls()  # last attacher gone: unlinked
+    # The last view gone, this process no longer counts as an attacher,
+    # though it keeps the mapping: the auto segment is removed at once.
+    assert not os.path.exists("/dev/shm/ash." + name)
 
 
 @pytest.mark.skipif("fork" not in METHODS, reason="needs fork")
-def test_fork_child_drops_the_cache(name):
+def test_fork_child_attaches_on_its_own(name):
     v = arrayshare.create(name, 2, "int8")
-    pickle.loads(pickle.dumps(v)).close()
-    assert len(arrayshare._cache) == 1
     pid = os.fork()
-    if pid == 0:  # child
-        ok = len(arrayshare._cache) == 0
+    if pid == 0:  # child: inherited views work; its own opens attach it
+        ok = v[0] == 0
         w = pickle.loads(pickle.dumps(v))
+        with w.segment() as seg:
+            ok = ok and seg.attachers[0] == 2  # parent and child
         w[1] = 7
-        os._exit(0 if ok and len(arrayshare._cache) == 1 else 1)
+        w.close()
+        os._exit(0 if ok else 1)
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     assert v[1] == 7
+    with v.segment() as seg:
+        assert seg.attachers == (1, 0)  # the child left
     v.close()
 
 
@@ -180,18 +188,38 @@ def test_process_pool_executor(name, method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_worker_cache_maps_each_segment_once(name, method):
+def test_worker_maps_each_segment_once(name, method):
     v = arrayshare.create(name, 50, "float64")
     with mp.get_context(method).Pool(1) as p:
-        ncached, pid = p.apply(ash_workers.cache_probe,
-                               ([v[i:i + 1] for i in range(50)],))
+        nmapped, pid = p.apply(ash_workers.cache_probe,
+                               ([v[i:i + 1] for i in range(50)], name))
         with v.segment() as seg:
             alive, dead = seg.attachers
-        assert ncached == 1 and pid != os.getpid()
-        assert alive == 2  # this process and the worker (its cache)
+        assert nmapped == 1 and pid != os.getpid()
+        assert alive == 1  # the worker's views are gone: it does not count
     assert v.tolist() == [1.0] * 50
     v.close()
     gc.collect()
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_with_pool_leaves_nothing(names, method):
+    # The idiom of the seed, in a program of its own: the parent closes its
+    # auto segment inside the with block, Pool.__exit__ terminates the
+    # workers (one may be killed while it still holds its task's views).
+    # Once the program has ended, nothing may be left in /dev/shm, without
+    # gc, every time.
+    runs = 20 if method == "fork" else 4
+    made = [names() for _ in range(runs)]
+    here = os.path.dirname(os.path.abspath(__file__))
+    code = ("import sys; sys.path.insert(0, %r); import ash_workers; "
+            "ash_workers.pool_idiom(%r, %r)" % (here, method, made))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True,
+                         text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["ok"] * runs
+    left = [n for n in made if os.path.exists("/dev/shm/ash." + n)]
+    assert left == []
 
 
 def test_attach_by_name_in_child(name):

@@ -20,12 +20,9 @@ See docs/python.md for the guide.
 
 from __future__ import annotations
 
-import atexit
-import collections
 import operator
 import os
 import sys
-import threading
 
 from . import arrayshare_core as _core
 from .arrayshare_core import (  # noqa: F401  (re-exported)
@@ -66,13 +63,10 @@ error_classes = dict(_core.error_classes)
 #: dtype names, in the library's numbering (ASH_BOOL = 1 ... ASH_COMPLEX128).
 DTYPES = tuple(_core.ash_dtype_name(i) for i in range(1, 15))
 
-#: How many segments the per-process attach cache keeps (see clear_cache()).
-CACHE_SIZE = 16
-
 __all__ = [
     "View", "Segment", "create", "attach", "unlink", "ls", "gc",
     "clear_cache", "arena_bytes", "dtype_name", "core", "DTYPES",
-    "CACHE_SIZE", "Error", "ClosedError", "error_classes",
+    "Error", "ClosedError", "error_classes",
 ] + sorted(c.__name__ for c in _core.error_classes.values())
 
 
@@ -395,76 +389,27 @@ def _format_plain(v, edge=3, threshold=1000):
 
 
 # ---------------------------------------------------------------------------
-# per-process attach cache (unpickled descriptors)
-
-_cache = collections.OrderedDict()  # segment name -> (SegmentHandle, gen)
-_cache_lock = threading.Lock()
-
-
-def _same_segment(a, b):
-    return (_core.ash_segment_ctime(a) == _core.ash_segment_ctime(b) and
-            _core.ash_segment_creator_pid(a) == _core.ash_segment_creator_pid(b)
-            and _core.ash_segment_size(a) == _core.ash_segment_size(b))
-
-
-def _cache_keep(handle, name, gen):
-    """Keeps the segment of view handle @handle (segment @name created at
-    @gen) open in this process."""
-    with _cache_lock:
-        old = _cache.get(name)
-        if old is not None and old[1] == gen and not old[0].closed:
-            _cache.move_to_end(name)  # the same segment: nothing to do
-            return
-        _cache[name] = (_core.ash_view_segment(handle), gen)
-        _cache.move_to_end(name)
-        if old is not None:
-            old[0].close()  # the name was re-created: drop the old one
-        while len(_cache) > CACHE_SIZE:
-            _cache.popitem(last=False)[1][0].close()
-
+# unpickling
 
 def _unpickle_view(descriptor, name=None, gen=None):
-    """Re-creates a pickled view from its descriptor (per-process cache)."""
-    handle = _core.ash_attach(descriptor, 0)
-    if name is not None:
-        try:
-            _cache_keep(handle, name, gen)
-        except Error:
-            pass  # caching is an optimisation only
-    return View._adopt(handle)
+    """Re-creates a pickled view from its descriptor. The library keeps the
+    mappings of segments this process stopped using (without counting as
+    their attacher), so a worker receiving many descriptors of one segment
+    maps it once."""
+    return View._adopt(_core.ash_attach(descriptor, 0))
 
 
 def clear_cache() -> None:
-    """Closes the segment handles this process keeps for unpickled views.
+    """Drops the mappings this process keeps of segments it no longer uses.
 
-    Unpickling a view (e.g. in a Pool worker) keeps its segment open in a
-    small per-process cache (the CACHE_SIZE most recent segments), so that
-    many descriptors of one segment map it once. Such a process counts as an
-    attacher of the segment until it exits or calls clear_cache(), which
-    matters for "auto" segments (unlinked when their last attacher leaves).
-    Views still alive keep working.
+    When its last view of a segment goes, a process stops counting as an
+    attacher at once (so an "auto" segment is removed when its last user
+    leaves, even if other processes merely keep it mapped), but keeps the
+    mapping of the eight most recent such segments so that using them again
+    costs a lock instead of a mapping. clear_cache() returns that memory and
+    address space now; views still alive keep working.
     """
-    with _cache_lock:
-        handles = [h for h, _ in _cache.values()]
-        _cache.clear()
-    for h in handles:
-        h.close()
-
-
-def _after_fork_in_child():
-    global _cache_lock
-    _cache_lock = threading.Lock()
-    handles = [h for h, _ in _cache.values()]
-    _cache.clear()
-    # The parent's handles map the parent's attachment: drop them, so this
-    # process attaches (and counts) on its own.
-    for h in handles:
-        h.close()
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
-atexit.register(clear_cache)
+    _core.ash_cache_clear()
 
 
 # ---------------------------------------------------------------------------

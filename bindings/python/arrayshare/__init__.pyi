@@ -29,7 +29,6 @@ from .arrayshare_core import (AxisError as AxisError, BusyError as BusyError,
 __version__: str
 error_classes: Dict[str, Type[Error]]
 DTYPES: Tuple[str, ...]
-CACHE_SIZE: int
 
 # Anything NumPy or the library understands as a dtype: "float64", "<f8",
 # "d", float, int, bool, complex, numpy.float64, numpy.dtype("u1"), ...
