@@ -66,7 +66,12 @@ ash_status amp_agree(MPI_Comm comm, const char *what, ash_status status,
     if (status != ASH_OK)
       return status; /* failed too: its own detail says why */
     f.detail[sizeof f.detail - 1] = 0;
-    return amp_err(f.code, "%s: rank %d failed: %s", what, root, f.detail);
+    /* "what: rank R failed: <R's detail without its own what: prefix>" */
+    const char *d = f.detail;
+    size_t n = strlen(what);
+    if (strncmp(d, what, n) == 0 && d[n] == ':' && d[n + 1] == ' ')
+      d += n + 2;
+    return amp_err(f.code, "%s: rank %d failed: %s", what, root, d);
   }
   if (out[1] != ~out[2])
     return amp_err(ASH_E_INVAL,
