@@ -63,15 +63,19 @@ ash_status amp_agree(MPI_Comm comm, const char *what, ash_status status,
       return amp_mpi_err(rc, what, "MPI_Bcast (error report)");
     if (root == rank)
       return status; /* keeps its own detail */
-    if (status != ASH_OK)
-      return status; /* failed too: its own detail says why */
     f.detail[sizeof f.detail - 1] = 0;
-    /* "what: rank R failed: <R's detail without its own what: prefix>" */
+    /* Every rank returns R's code: "what: rank R failed: <R's detail
+     * without its what: prefix>", and its own detail if it failed too. */
     const char *d = f.detail;
     size_t n = strlen(what);
     if (strncmp(d, what, n) == 0 && d[n] == ':' && d[n + 1] == ' ')
       d += n + 2;
-    return amp_err(f.code, "%s: rank %d failed: %s", what, root, d);
+    if (status == ASH_OK)
+      return amp_err(f.code, "%s: rank %d failed: %s", what, root, d);
+    char mine[400];
+    amp_err_copy(mine, sizeof mine);
+    return amp_err(f.code, "%s: rank %d failed: %s (this rank too: %s)", what,
+                   root, d, mine);
   }
   if (out[1] != ~out[2])
     return amp_err(ASH_E_INVAL,
