@@ -68,9 +68,9 @@ AMP_HIDDEN void amp_sig_view(amp_sig *s, const ash_view *v);
 /* Collective over @comm: every rank passes its local status (ASH_OK or the
  * code of an error already recorded in this thread) and the signature of its
  * arguments. Returns ASH_OK on every rank when all statuses are ASH_OK and
- * all signatures are equal; otherwise the same error on every rank (the
- * failing rank keeps its own detail, the others get "@what: rank R: ..."
- * with R's detail). @flag is and-ed over the ranks when not NULL (e.g. "my
+ * all signatures are equal; otherwise the code of the lowest failing rank R
+ * on every rank (R keeps its own detail, the others get "@what: rank R
+ * failed: <R's detail>"). @flag is and-ed over the ranks when not NULL (e.g. "my
  * view is contiguous"). Acts as a barrier. */
 AMP_HIDDEN ash_status amp_agree(MPI_Comm comm, const char *what,
                                 ash_status status, const amp_sig *sig,
