@@ -219,7 +219,9 @@ enum ash_flags {
                                would clamp                                   */
   ASH_UNPUBLISHED = 1u << 6, /* create: build without a name; see
                                ash_segment_publish()                         */
-  ASH_DRY_RUN = 1u << 7     /* ash_gc_match: report, remove nothing          */
+  ASH_DRY_RUN = 1u << 7,    /* ash_gc_match: report, remove nothing          */
+  ASH_ANON = 1u << 8        /* create: an anonymous, size-sealed segment (see
+                               ash_segment_open_fd())                        */
 };
 
 /* Lifetime policies, as returned by ash_segment_policy(). */
@@ -238,7 +240,8 @@ enum ash_policy { ASH_POLICY_AUTO = 0, ASH_POLICY_PERSIST = 1 };
  *          sufficient total for a list of arrays.
  *  @max_arrays : directory capacity, 1 to 4096, fixed for the segment's life.
  *  @flags : ASH_PERSIST, ASH_OR_OPEN, ASH_FILE, ASH_UNPUBLISHED (not with
- *          ASH_OR_OPEN).
+ *          ASH_OR_OPEN), or ASH_ANON alone (an anonymous segment: @name is
+ *          only its label; see ash_segment_open_fd()).
  *  @mode : permission bits, e.g. 0600 (applied exactly, not masked by umask);
  *          0 means 0600.
  *  @out : receives the handle; set to NULL on failure.
@@ -297,6 +300,48 @@ ASH_EXTERN ash_status ash_segment_create_ex(const char *name,
  *  @return ASH_OK, ASH_E_EXIST, ASH_E_INVAL (NULL, or published already),
  *          ASH_E_PERM, ASH_E_SYS. */
 ASH_EXTERN ash_status ash_segment_publish(ash_segment *seg);
+
+/*! ash_segment_open_fd() :
+ *  Attaches the segment open on file descriptor @fd: an anonymous segment
+ *  (ASH_ANON) received from another process (SCM_RIGHTS; Python's
+ *  socket.recv_fds, Ruby's UNIXSocket#recv_io), or any segment file. The
+ *  library works on its own duplicate: the caller keeps @fd and closes it
+ *  when it likes.
+ *
+ *  Anonymous segments: ash_segment_create(name, ..., ASH_ANON, ...) makes
+ *  one in memory that has no name in any file system (memfd), with its size
+ *  sealed, so no peer can truncate it (no SIGBUS) and nothing is left
+ *  behind when its holders exit or crash: it lives while a process holds
+ *  its descriptor or a mapping. Hand it over by descriptor passing
+ *  (ash_segment_fd()), or by its view descriptors "ash+fd://PID/FD?...",
+ *  which any process of the same user can attach with ash_attach() while
+ *  process PID keeps it (they always carry gen=, so a reused pid or
+ *  descriptor number is refused). ash_segment_seal() makes it read-only for
+ *  every process that attaches afterwards.
+ *  @flags : ASH_RDONLY (required when @fd is read-only), ASH_NOATTACH.
+ *  @return ASH_OK, ASH_E_INVAL (bad flags, NULL), ASH_E_RDONLY (a read-only
+ *          @fd without ASH_RDONLY), ASH_E_CORRUPT, ASH_E_VERSION,
+ *          ASH_E_TRUNC, ASH_E_FULL, ASH_E_NOMEM, ASH_E_SYS. */
+ASH_EXTERN ash_status ash_segment_open_fd(int fd, unsigned flags,
+                                          ash_segment **out);
+
+/*! ash_segment_fd() :
+ *  @return the descriptor this process holds for the segment (to pass to
+ *          another process with SCM_RIGHTS), owned by the library: valid
+ *          while @seg is open; do not close it. -1 for NULL. */
+ASH_EXTERN int ash_segment_fd(const ash_segment *seg);
+
+/*! ash_segment_seal() :
+ *  Seals an anonymous segment against writes (F_SEAL_FUTURE_WRITE): from
+ *  now on no process can map it writable or write to it; mappings made
+ *  before (this process's, and those of processes already attached
+ *  writable) keep working. Seal after filling it and before handing it
+ *  over, for a read-only publication. Attachers map it read-only and
+ *  record no pid (they are still counted by their lock). Sealing a sealed
+ *  segment again is ASH_OK.
+ *  @return ASH_OK, ASH_E_INVAL (not anonymous, NULL), ASH_E_RDONLY (a
+ *          read-only handle), ASH_E_SYS. */
+ASH_EXTERN ash_status ash_segment_seal(ash_segment *seg);
 
 /*! ash_arena_bytes_for() :
  *  Adds to *@total the arena bytes one array of @dtype and shape

@@ -132,7 +132,7 @@ static int ash__slot_claim(ash__map *m) {
 /* The slot record (pid, generation, start time), for display and for the
  * owner identity of locks. Written through the mapping by its holder. */
 static void ash__record(ash__map *m, int slot, bool set) {
-  if (!m->fd_rw || (m->hdr.flags & ASH__HF_WSEALED))
+  if (!m->fd_rw || m->wsealed)
     return;
   struct ash__slot *s = &ash__slots(m)[slot];
   uint64_t start = set ? ash__self_start() : 0;
@@ -228,7 +228,7 @@ int ash__unlink_if_same(ash__map *m) {
 /* Clears the records of slots whose holder died (display only). Taking the
  * slot's lock proves nobody holds it; the record is cleared under it. */
 void ash__clear_dead_records(ash__map *m) { /* the caller guards */
-  if (!m->fd_rw || m->addr == NULL || (m->hdr.flags & ASH__HF_WSEALED))
+  if (!m->fd_rw || m->addr == NULL || m->wsealed)
     return;
   struct ash__slot *s = ash__slots(m);
   for (uint32_t i = 0; i < m->hdr.attach_cap; i++) {

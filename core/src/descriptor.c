@@ -88,8 +88,19 @@ static bool ash__is_whole(const ash_view *v) {
 static char *ash__format(const ash_view *v) {
   struct ash__sb b = {0};
   bool file = v->map->backend == ASH__BACKEND_FILE;
+  bool anon = v->map->backend == ASH__BACKEND_MEMFD;
   char sep = '?';
-  if (file) {
+  if (anon) { /* this process's descriptor of it, pinned by generation */
+    ash__sb_str(&b, "ash+fd://");
+    ash__sb_i64(&b, ash__getpid());
+    ash__sb_str(&b, "/");
+    ash__sb_i64(&b, v->map->fd);
+    ash__sb_str(&b, "?array=");
+    ash__sb_str(&b, v->arr->name);
+    ash__sb_str(&b, "&gen=");
+    ash__sb_i64(&b, v->map->hdr.ctime_ns);
+    sep = '&';
+  } else if (file) {
     ash__sb_str(&b, "ash+file://");
     for (const unsigned char *p = (const unsigned char *)v->map->name; *p; p++) {
       if (ash__path_safe(*p)) {
@@ -261,6 +272,8 @@ static int ash__hexval(char c) {
 struct ash__parsed {
   char *seg;   /* segment name or decoded path */
   bool file;
+  bool anon;   /* ash+fd://PID/FD */
+  int64_t pid, fd;
   char *array; /* may be NULL */
   char *index; /* text inside [], may be NULL */
   char *query; /* after '?', may be NULL */
@@ -290,10 +303,15 @@ static int ash__split(const char *desc, struct ash__parsed *p) {
     s += 11;
     if (*s != '/')
       return ash__desc_err(desc, s, "a file path must be absolute");
+  } else if (strncmp(s, "ash+fd://", 9) == 0) {
+    p->anon = true;
+    s += 9;
   } else if (strncmp(s, "ash://", 6) == 0) {
     s += 6;
   } else if (strstr(s, "://") != NULL) {
-    return ash__desc_err(desc, s, "unknown scheme (expected ash:// or ash+file://)");
+    return ash__desc_err(desc, s,
+                         "unknown scheme (expected ash://, ash+file:// or "
+                         "ash+fd://)");
   }
   const char *q = strchr(s, '?');
   const char *qend = q ? q : s + strlen(s);
@@ -327,6 +345,15 @@ static int ash__split(const char *desc, struct ash__parsed *p) {
     }
     path[n] = '\0';
     p->seg = path;
+  } else if (p->anon) { /* PID/FD */
+    const char *slash = memchr(s, '/', (size_t)(loc_end - s));
+    if (slash == NULL || !ash__parse_i64(s, slash, &p->pid) || p->pid <= 0 ||
+        !ash__parse_i64(slash + 1, loc_end, &p->fd) || p->fd < 0 ||
+        p->fd > INT32_MAX)
+      return ash__desc_err(desc, s,
+                           "ash+fd:// needs a process id and a descriptor "
+                           "number: ash+fd://PID/FD");
+    p->seg = ash__dup(s, loc_end);
   } else {
     const char *slash = memchr(s, '/', (size_t)(loc_end - s));
     p->seg = ash__dup(s, slash ? slash : loc_end);
@@ -528,8 +555,12 @@ ash_status ash_view_from_descriptor(const char *desc, unsigned flags,
     return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad gen", desc);
   }
   free(gentext);
-  r = g ? ash__open_gen(p.seg, oflags, gen, &seg)
-        : ash_segment_open(p.seg, oflags, &seg);
+  if (p.anon)
+    r = ash__open_anon(p.pid, p.fd, oflags & ~(unsigned)ASH_FILE, g ? gen : 0,
+                       &seg);
+  else
+    r = g ? ash__open_gen(p.seg, oflags, gen, &seg)
+          : ash_segment_open(p.seg, oflags, &seg);
   if (r == ASH_OK)
     r = ash_segment_view(seg, array, &v);
   ash_segment_close(seg);

@@ -201,6 +201,7 @@ typedef struct ash__map {
   bool listed;    /* on the process-wide list */
   bool noattach;  /* an inspection map (ASH_NOATTACH): never listed */
   bool sealed;    /* memfd with size seals: cannot be truncated */
+  bool wsealed;   /* memfd sealed against writes: mapped read-only */
   bool unpublished; /* created with ASH_UNPUBLISHED, not linked yet */
   char *tmp_path; /* unpublished, made without O_TMPFILE: its temporary name */
   struct ash__hdr hdr; /* validated private copy of the immutable fields */
@@ -282,6 +283,12 @@ int ash__open_gen(const char *name, unsigned flags, int64_t gen,
  * them), gc (remove them and clear dead attachers' records). */
 enum { ASH__REAP_LIST = 0, ASH__REAP_DRY = 1, ASH__REAP_GC = 2 };
 int ash__reap_name(const char *name, int mode, int *reaped);
+int ash__open_fd_once(const char *name, int backend, int fd, bool rw,
+                      unsigned flags, int64_t gen, ash__map **out);
+
+/* ---- anonymous segments (anon.c) ----------------------------------------- */
+int ash__open_anon(int64_t pid, int64_t fdnum, unsigned flags, int64_t gen,
+                   ash_segment **out);
 
 /* ---- string lists (list.c) ------------------------------------------------ */
 ash_list *ash__list_new(int cap);

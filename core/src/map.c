@@ -86,13 +86,13 @@ void ash__map_free(ash__map *m) {
 /* Maps the whole segment of @size bytes, writable when the descriptor is;
  * ash__map_arena() then sets the arena's protection. */
 int ash__map_mmap(ash__map *m, uint64_t size) {
-  int prot = PROT_READ | (m->fd_rw ? PROT_WRITE : 0);
+  int prot = PROT_READ | (m->fd_rw && !m->wsealed ? PROT_WRITE : 0);
   void *p = mmap(NULL, size, prot, MAP_SHARED, m->fd, 0);
   if (p == MAP_FAILED)
     return ash__syserr(errno, "mmap", m->name);
   m->addr = p;
   m->len = size;
-  m->arena_rw = m->fd_rw;
+  m->arena_rw = m->fd_rw && !m->wsealed;
   return ASH_OK;
 }
 
@@ -102,6 +102,10 @@ static int ash__arena_protect(ash__map *m, bool rw) {
     return ASH_OK;
   if (rw && !m->fd_rw)
     return ash__err(ASH_E_RDONLY, "segment \"%s\" was opened read-only",
+                    m->name);
+  if (rw && m->wsealed)
+    return ash__err(ASH_E_RDONLY,
+                    "segment \"%s\" is sealed read-only (ash_segment_seal)",
                     m->name);
   if (mprotect(m->base, m->size, PROT_READ | (rw ? PROT_WRITE : 0)) != 0)
     return ash__syserr(errno, "mprotect", m->name);
@@ -413,7 +417,8 @@ int ash__map_find(int backend, dev_t dev, ino_t ino, int64_t gen,
   for (; m; m = m->next) {
     if (m->backend != backend)
       continue;
-    if (gen ? (m->hdr.ctime_ns == gen && strcmp(m->name, name) == 0)
+    if (gen ? (m->hdr.ctime_ns == gen &&
+               (name == NULL || strcmp(m->name, name) == 0))
             : (m->dev == dev && m->ino == ino))
       break;
   }

@@ -21,17 +21,33 @@
 
 /* ---- open ------------------------------------------------------------- */
 
-static int ash__not_segment(const struct ash__loc *l, int fd, uint64_t size) {
+static int ash__not_segment(const char *name, int fd, uint64_t size) {
   uint64_t magic = 0;
   ssize_t got = pread(fd, &magic, sizeof magic, 0);
   if (got == (ssize_t)sizeof magic && magic == ASH__MAGIC)
     return ash__err(ASH_E_TRUNC,
                     "segment \"%s\" is %llu bytes, smaller than its header "
                     "(truncated by another process?)",
-                    l->name, (unsigned long long)size);
+                    name, (unsigned long long)size);
   return ash__err(ASH_E_CORRUPT,
                   "\"%s\" is not an arrayshare segment (%llu bytes, no header)",
-                  l->name, (unsigned long long)size);
+                  name, (unsigned long long)size);
+}
+
+/* An anonymous segment is known by the name its creator gave it, kept in
+ * the header for display. */
+static int ash__anon_name(ash__map *m) {
+  char name[sizeof m->hdr.name + 1];
+  memcpy(name, m->hdr.name, sizeof m->hdr.name);
+  name[sizeof m->hdr.name] = '\0';
+  if (ash__name_check(name, 0) != ASH_OK)
+    snprintf(name, sizeof name, "anonymous");
+  char *copy = strdup(name);
+  if (copy == NULL)
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  free(m->name);
+  m->name = copy;
+  return ASH_OK;
 }
 
 /* Copies the header out of the mapping (a peer may truncate it meanwhile)
@@ -52,36 +68,31 @@ static int ash__gen_mismatch(const char *name, int64_t gen, int64_t now) {
                   name, (long long)gen, (long long)now);
 }
 
-/* One attempt; returns ASH_OK, an error, or ASH__RETRY. */
-static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
-                          ash__map **out) {
+/* Makes (or finds) this process's map of the segment open on @fd, which
+ * it takes over (closed on failure and when a map exists already). @name
+ * is the user-facing name; @rw: fd opened O_RDWR. Returns ASH_OK, an
+ * error, or ASH__RETRY. */
+int ash__open_fd_once(const char *name, int backend, int fd, bool rw,
+                      unsigned flags, int64_t gen, ash__map **out) {
   bool noattach = flags & ASH_NOATTACH;
   bool writer = !(flags & (ASH_RDONLY | ASH_NOATTACH));
-  bool rw = !noattach;
-  int fd = ash__loc_open(l, rw ? O_RDWR : O_RDONLY);
-  if (fd < 0 && rw && errno == EACCES && (flags & ASH_RDONLY)) {
-    rw = false; /* read permission only: a reader holding a read lock */
-    fd = ash__loc_open(l, O_RDONLY);
-  }
-  if (fd < 0)
-    return ash__open_error(l, errno);
   struct stat st;
   if (fstat(fd, &st) != 0) {
     int e = errno;
     close(fd);
-    return ash__syserr(e, "fstat", l->name);
+    return ash__syserr(e, "fstat", name);
   }
   if (!S_ISREG(st.st_mode)) {
     close(fd);
-    return ash__err(ASH_E_CORRUPT, "\"%s\" is not a regular file", l->name);
+    return ash__err(ASH_E_CORRUPT, "\"%s\" is not a regular file", name);
   }
   ash__map *m;
-  int r = ash__map_find(l->backend, st.st_dev, st.st_ino, 0, NULL, writer,
+  int r = ash__map_find(backend, st.st_dev, st.st_ino, 0, NULL, writer,
                         !noattach, &m);
   if (r || m) { /* this process maps it already */
     close(fd);
     if (r == ASH_OK && gen && m->hdr.ctime_ns != gen) {
-      r = ash__gen_mismatch(l->name, gen, m->hdr.ctime_ns);
+      r = ash__gen_mismatch(name, gen, m->hdr.ctime_ns);
       ash__map_release(m, writer, !noattach);
     }
     *out = r ? NULL : m;
@@ -89,11 +100,11 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
   }
   uint64_t size = (uint64_t)st.st_size;
   if (size < ASH__ATTACH_OFFSET) {
-    r = ash__not_segment(l, fd, size);
+    r = ash__not_segment(name, fd, size);
     close(fd);
     return r;
   }
-  m = ash__map_new(l->name, l->backend, fd, rw);
+  m = ash__map_new(name, backend, fd, rw);
   if (m == NULL) {
     close(fd);
     return ash__err(ASH_E_NOMEM, "out of memory");
@@ -101,11 +112,18 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
   m->dev = st.st_dev;
   m->ino = st.st_ino;
   m->noattach = noattach;
+  if (backend == ASH__BACKEND_MEMFD) {
+    int seals = fcntl(fd, F_GET_SEALS);
+    m->sealed = seals > 0 && (seals & F_SEAL_SHRINK);
+    m->wsealed = seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
+  }
   r = ash__map_mmap(m, size);
   if (r == ASH_OK)
     r = ash__read_header(m, size);
   if (r == ASH_OK && gen && m->hdr.ctime_ns != gen)
-    r = ash__gen_mismatch(l->name, gen, m->hdr.ctime_ns);
+    r = ash__gen_mismatch(name, gen, m->hdr.ctime_ns);
+  if (r == ASH_OK && backend == ASH__BACKEND_MEMFD)
+    r = ash__anon_name(m);
   if (r == ASH_OK)
     r = ash__map_arena(m, writer);
   if (r == ASH_OK && !noattach)
@@ -128,6 +146,20 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
     ash__map_release(dup, writer, true);
   *out = r ? NULL : use;
   return r;
+}
+
+/* One attempt by name; returns ASH_OK, an error, or ASH__RETRY. */
+static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
+                          ash__map **out) {
+  bool rw = !(flags & ASH_NOATTACH);
+  int fd = ash__loc_open(l, rw ? O_RDWR : O_RDONLY);
+  if (fd < 0 && rw && errno == EACCES && (flags & ASH_RDONLY)) {
+    rw = false; /* read permission only: a reader holding a read lock */
+    fd = ash__loc_open(l, O_RDONLY);
+  }
+  if (fd < 0)
+    return ash__open_error(l, errno);
+  return ash__open_fd_once(l->name, l->backend, fd, rw, flags, gen, out);
 }
 
 static int64_t ash__mono_ns(void) {
@@ -302,7 +334,8 @@ static int ash__init_segment(ash__map *m, const struct ash__layout *lay,
   struct ash__hdr h;
   ash__hdr_init(&h, lay, (flags & ASH_PERSIST) ? ASH_POLICY_PERSIST
                                                : ASH_POLICY_AUTO,
-                0, m->backend == ASH__BACKEND_SHM ? m->name : "");
+                m->sealed ? ASH__HF_SEALED : 0,
+                m->backend == ASH__BACKEND_FILE ? "" : m->name);
   m->hdr = h;
   if (first) {
     uint64_t alloc = ash__array_alloc(first->nbytes);
@@ -320,15 +353,24 @@ static int ash__init_segment(ash__map *m, const struct ash__layout *lay,
   return ASH_OK;
 }
 
+/* An anonymous file for ASH_ANON: it exists while a process holds it. */
+static int ash__memfd(const char *name) {
+  char label[ASH_NAME_MAX + 8];
+  snprintf(label, sizeof label, "ash:%s", name);
+  return memfd_create(label, MFD_CLOEXEC | MFD_ALLOW_SEALING);
+}
+
 /* Builds a complete, attached, nameless segment. */
 static int ash__build(const struct ash__loc *l, const struct ash__layout *lay,
                       unsigned flags, unsigned mode,
                       const struct ash__first *first, ash__map **out) {
-  char *tmp;
-  int fd = ash__tmp_open(l, mode, &tmp);
+  char *tmp = NULL;
+  bool anon = flags & ASH_ANON;
+  int fd = anon ? ash__memfd(l->name) : ash__tmp_open(l, mode, &tmp);
   if (fd < 0)
     return ash__syserr(errno, "create", l->name);
-  ash__map *m = ash__map_new(l->name, l->backend, fd, true);
+  ash__map *m = ash__map_new(l->name, anon ? ASH__BACKEND_MEMFD : l->backend,
+                             fd, true);
   if (m == NULL) {
     if (tmp)
       unlink(tmp);
@@ -337,10 +379,15 @@ static int ash__build(const struct ash__loc *l, const struct ash__layout *lay,
     return ash__err(ASH_E_NOMEM, "out of memory");
   }
   m->tmp_path = tmp;
-  m->unpublished = true;
+  m->unpublished = !anon;
   int r = ASH_OK;
   struct stat st;
   int fe = posix_fallocate(fd, 0, (off_t)lay->total);
+  /* An anonymous segment's size is sealed: nobody can truncate it. */
+  if (fe == 0 && anon &&
+      fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW) != 0)
+    fe = errno;
+  m->sealed = anon;
   if (fe == ENOSPC || fe == EFBIG || fe == EDQUOT)
     r = ash__err(ASH_E_NOSPC,
                  "create \"%s\": cannot reserve %llu bytes (%s); nothing was "
@@ -420,6 +467,13 @@ static ash_status ash__create(const char *name, uint64_t arena_bytes,
   if ((flags & ASH_UNPUBLISHED) && (flags & ASH_OR_OPEN))
     return ash__err(ASH_E_INVAL,
                     "create: ASH_UNPUBLISHED and ASH_OR_OPEN exclude each other");
+  if ((flags & ASH_ANON) &&
+      (flags & (ASH_PERSIST | ASH_OR_OPEN | ASH_FILE | ASH_UNPUBLISHED)))
+    return ash__err(ASH_E_INVAL,
+                    "create: an anonymous segment (ASH_ANON) has no name to "
+                    "publish, open or keep: it lives while a process holds "
+                    "it (no ASH_PERSIST, ASH_OR_OPEN, ASH_FILE, "
+                    "ASH_UNPUBLISHED)");
   if (mode & ~07777u)
     return ash__err(ASH_E_INVAL, "mode %o: only permission bits (07777)", mode);
   if (mode == 0)
@@ -438,6 +492,11 @@ static ash_status ash__create(const char *name, uint64_t arena_bytes,
       return r;
     if (flags & ASH_UNPUBLISHED)
       return ash__segment_wrap(m, false, true, out);
+    if (flags & ASH_ANON) {
+      ash__map *use, *dup;
+      (void)ash__map_list_add(m, true, &use, &dup); /* a new inode */
+      return ash__segment_wrap(m, false, true, out);
+    }
     r = ash__publish(m);
     if (r == ASH_OK)
       return ash__segment_wrap(m, false, true, out);

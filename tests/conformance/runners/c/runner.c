@@ -129,7 +129,7 @@ static const struct konst konsts[] = {
             K(ASH_UINT32) K(ASH_UINT64) K(ASH_FLOAT16) K(ASH_FLOAT32)
                 K(ASH_FLOAT64) K(ASH_COMPLEX64) K(ASH_COMPLEX128) K(ASH_PERSIST)
                     K(ASH_OR_OPEN) K(ASH_RDONLY) K(ASH_FILE) K(ASH_NOATTACH)
-                        K(ASH_SLICE_STRICT) K(ASH_UNPUBLISHED) K(ASH_DRY_RUN)
+                        K(ASH_SLICE_STRICT) K(ASH_UNPUBLISHED) K(ASH_DRY_RUN) K(ASH_ANON)
                         K(ASH_POLICY_AUTO)
                             K(ASH_POLICY_PERSIST) K(ASH_VIEW_READONLY)
                                 K(ASH_VIEW_C_CONTIGUOUS) K(ASH_VIEW_F_CONTIGUOUS)
@@ -215,6 +215,11 @@ static const char *to_str(cJSON *a) {
     buf[n] = '\0';
     return buf;
   }
+  if ((k = obj_key(a, "ref"))) { /* a saved string */
+    struct var *sv = find_var(k->valuestring);
+    if (sv && sv->kind == K_VALUE && cJSON_IsString(sv->value))
+      return sv->value->valuestring;
+  }
   if ((k = obj_key(a, "desc"))) {
     const char *s = k->valuestring;
     size_t n = 0;
@@ -280,6 +285,11 @@ static long long to_int(cJSON *a) {
   }
   if ((k = obj_key(a, "int"))) /* exact 64-bit integers as strings */
     return strtoll(k->valuestring, NULL, 0);
+  if ((k = obj_key(a, "ref"))) { /* a saved number */
+    struct var *sv = find_var(k->valuestring);
+    if (sv && sv->kind == K_VALUE && cJSON_IsNumber(sv->value))
+      return (long long)sv->value->valuedouble;
+  }
   fail("not an integer: %s", cJSON_PrintUnformatted(a));
   return 0;
 }
@@ -456,6 +466,16 @@ static bool call(const char *fn, cJSON *args, struct outcome *o) {
                                       (uint32_t)INT(2), (uint32_t)INT(3),
                                       (unsigned)INT(4), (unsigned)INT(5), &s);
     HANDLE(K_SEG, s);
+  } else if (IS(ash_segment_open_fd)) {
+    ash_segment *s = NULL;
+    o->status = ash_segment_open_fd((int)INT(0), (unsigned)INT(1), &s);
+    HANDLE(K_SEG, s);
+  } else if (IS(ash_segment_fd)) {
+    cJSON *a0 = arg(args, 0);
+    o->value = cJSON_CreateNumber(
+        ash_segment_fd(cJSON_IsNull(a0) ? NULL : SEG(0)));
+  } else if (IS(ash_segment_seal)) {
+    o->status = ash_segment_seal(SEG(0));
   } else if (IS(ash_segment_publish)) {
     o->status = ash_segment_publish(SEG(0));
   } else if (IS(ash_segment_attacher_list)) {
