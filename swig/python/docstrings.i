@@ -93,4 +93,7 @@ ASHPY_DOC(ash_list_value, "ash_list_value(list, index) -> int: the entry's integ
 ASHPY_DOC(ash_list_flag, "ash_list_flag(list, index) -> int: the entry's flag (1: attacher alive), 0 out of range.")
 ASHPY_DOC(ash_segment_attacher_list, "ash_segment_attacher_list(seg) -> ListHandle: one snapshot of the attach table (name: pid, value: pid, flag: alive).")
 ASHPY_DOC(ash_segment_create_ex, "ash_segment_create_ex(name, arena_bytes, max_arrays, max_attachers, flags, mode) -> SegmentHandle.")
+ASHPY_DOC(ash_segment_open_fd, "ash_segment_open_fd(fd, flags) -> SegmentHandle: attaches the segment open on descriptor fd (an anonymous segment received with socket.recv_fds); fd stays yours.")
+ASHPY_DOC(ash_segment_fd, "ash_segment_fd(seg) -> int: the descriptor to pass with socket.send_fds (owned by the library; do not close it).")
+ASHPY_DOC(ash_segment_seal, "ash_segment_seal(seg) -> None: seals an anonymous segment against writes for every later attacher.")
 ASHPY_DOC(ash_segment_publish, "ash_segment_publish(seg) -> None: names a segment created with ASH_UNPUBLISHED; raises ExistsError if taken.")
