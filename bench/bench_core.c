@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
 #include <time.h>
@@ -58,7 +59,7 @@ static struct {
 /* is removed on every exit path, signals included.                          */
 /* ------------------------------------------------------------------------ */
 
-#define MAX_PATHS 8
+#define MAX_PATHS 32
 static char g_paths[MAX_PATHS][320]; /* /dev/shm/... */
 static volatile sig_atomic_t g_npaths;
 
@@ -432,6 +433,30 @@ static void open_segment(void *vctx, long iters) {
   }
 }
 
+/* Cold: the process keeps no mapping of the segment between iterations. */
+static void open_attach_cold(void *vctx, long iters) {
+  open_ctx *c = vctx;
+  for (long i = 0; i < iters; i++) {
+    ash_view *v = NULL;
+    CHECK_ASH(ash_attach(c->ash_name, 0, &v));
+    ash_view_release(v);
+    ash_cache_clear();
+  }
+}
+
+static void open_segment_cold(void *vctx, long iters) {
+  open_ctx *c = vctx;
+  for (long i = 0; i < iters; i++) {
+    ash_segment *s = NULL;
+    ash_view *v = NULL;
+    CHECK_ASH(ash_segment_open(c->ash_name, 0, &s));
+    CHECK_ASH(ash_segment_view(s, NULL, &v));
+    ash_view_release(v);
+    ash_segment_close(s);
+    ash_cache_clear();
+  }
+}
+
 static void open_segment_only(void *vctx, long iters) {
   open_ctx *c = vctx;
   for (long i = 0; i < iters; i++) {
@@ -455,14 +480,25 @@ static void bench_open(void) {
   char nm[48];
   const char *sz = opt.open_bytes == (1u << 20) ? "1MiB" : "";
   snprintf(nm, sizeof nm, "open-attach%s%s", *sz ? "-" : "", sz);
-  run_pair(nm, K_TIME, 0, open_attach, open_raw, &c, opt.reps, 0, T_MAX_RATIO,
-           1.3, "ash_attach + ash_view_release",
+  run_pair(nm, K_TIME, 0, open_attach_cold, open_raw, &c, opt.reps, 0,
+           T_MAX_RATIO, 1.3,
+           "ash_attach + ash_view_release + ash_cache_clear (a cold open)",
            "shm_open + fstat + mmap + munmap + close");
   snprintf(nm, sizeof nm, "open-seg+view%s%s", *sz ? "-" : "", sz);
-  run_pair(nm, K_TIME, 0, open_segment, open_raw, &c, opt.reps, 0,
+  run_pair(nm, K_TIME, 0, open_segment_cold, open_raw, &c, opt.reps, 0,
            T_MAX_RATIO, 1.3,
            "ash_segment_open + ash_segment_view + ash_view_release + "
-           "ash_segment_close",
+           "ash_segment_close + ash_cache_clear (a cold open)",
+           "shm_open + fstat + mmap + munmap + close");
+  snprintf(nm, sizeof nm, "reopen-attach%s%s", *sz ? "-" : "", sz);
+  run_pair(nm, K_TIME, 0, open_attach, open_raw, &c, opt.reps, 0, T_NONE, 0,
+           "ash_attach + ash_view_release of a segment released just before "
+           "(its mapping kept)",
+           "shm_open + fstat + mmap + munmap + close");
+  snprintf(nm, sizeof nm, "reopen-seg+view%s%s", *sz ? "-" : "", sz);
+  run_pair(nm, K_TIME, 0, open_segment, open_raw, &c, opt.reps, 0, T_NONE, 0,
+           "ash_segment_open + ash_segment_view + ash_view_release + "
+           "ash_segment_close, its mapping kept",
            "shm_open + fstat + mmap + munmap + close");
   snprintf(nm, sizeof nm, "open-seg-only%s%s", *sz ? "-" : "", sz);
   run_pair(nm, K_TIME, 0, open_segment_only, open_raw, &c, opt.reps, 0, T_NONE,
@@ -477,6 +513,109 @@ static void bench_open(void) {
            "ash_attach + ash_view_release",
            "shm_open + fstat + mmap + atomic write of 1 byte + munmap + close");
   remove_ash(c.ash_name, c.shm_name);
+}
+
+/* ------------------------------------------------------------------------ */
+/* 1b. attach cost against the number of arrays and of live attachers       */
+/* ------------------------------------------------------------------------ */
+
+/* A segment of @narrays arrays; the one attached is the last. */
+static void make_many(open_ctx *c, int narrays, uint32_t max_attachers) {
+  ash_segment *s = NULL;
+  CHECK_ASH(ash_segment_create_ex(c->ash_name, (uint64_t)narrays * 64 + 4096,
+                                  (uint32_t)narrays, max_attachers,
+                                  ASH_PERSIST, 0600, &s));
+  for (int i = 0; i < narrays; i++) {
+    char an[32];
+    snprintf(an, sizeof an, "a%d", i);
+    int64_t shape[1] = {8};
+    CHECK_ASH(ash_segment_add_array(s, an, ASH_UINT8, 1, shape, NULL));
+  }
+  ash_segment_close(s);
+  ash_cache_clear();
+}
+
+typedef struct {
+  open_ctx o;
+  char desc[300];
+} scale_ctx;
+
+static void scale_attach(void *vctx, long iters) {
+  scale_ctx *c = vctx;
+  for (long i = 0; i < iters; i++) {
+    ash_view *v = NULL;
+    CHECK_ASH(ash_attach(c->desc, 0, &v));
+    ash_view_release(v);
+    ash_cache_clear();
+  }
+}
+
+static void scale_raw(void *vctx, long iters) { open_raw(&((scale_ctx *)vctx)->o, iters); }
+
+static void bench_scale(void) {
+  static const int counts[] = {1, 16, 256, 4096};
+  for (size_t k = 0; k < sizeof counts / sizeof counts[0]; k++) {
+    scale_ctx c;
+    make_names("scale", c.o.ash_name, sizeof c.o.ash_name, c.o.shm_name,
+               sizeof c.o.shm_name);
+    track_path(c.o.shm_name);
+    make_many(&c.o, counts[k], 128);
+    snprintf(c.desc, sizeof c.desc, "%s/a%d", c.o.ash_name, counts[k] - 1);
+    char nm[48];
+    snprintf(nm, sizeof nm, "attach-of-%d-arrays", counts[k]);
+    run_pair(nm, K_TIME, 0, scale_attach, scale_raw, &c, opt.reps, 0,
+             T_MAX_RATIO, 1.3,
+             "ash_attach(NAME/LAST) + release + ash_cache_clear",
+             "shm_open + fstat + mmap + munmap + close");
+    remove_ash(c.o.ash_name, c.o.shm_name);
+  }
+  static const int attachers[] = {1, 8, 64, 120, 1000};
+  for (size_t k = 0; k < sizeof attachers / sizeof attachers[0]; k++) {
+    scale_ctx c;
+    make_names("attachers", c.o.ash_name, sizeof c.o.ash_name, c.o.shm_name,
+               sizeof c.o.shm_name);
+    track_path(c.o.shm_name);
+    make_many(&c.o, 1, 1100);
+    snprintf(c.desc, sizeof c.desc, "%s", c.o.ash_name);
+    int n = attachers[k] - 1; /* the benchmark itself is one */
+    pid_t *kids = calloc((size_t)(n ? n : 1), sizeof *kids);
+    int ready[2], go[2];
+    CHECK_SYS(pipe(ready) == 0 && pipe(go) == 0, "pipe");
+    for (int i = 0; i < n; i++) {
+      kids[i] = fork();
+      CHECK_SYS(kids[i] >= 0, "fork");
+      if (kids[i] == 0) {
+        close(go[1]);
+        ash_view *v = NULL;
+        char ok = ash_attach(c.desc, 0, &v) == ASH_OK ? 'y' : 'n';
+        if (write(ready[1], &ok, 1) != 1)
+          _exit(2);
+        char b;
+        while (read(go[0], &b, 1) > 0)
+          ;
+        _exit(0);
+      }
+    }
+    close(go[0]);
+    for (int i = 0; i < n; i++) {
+      char b = 0;
+      CHECK_SYS(read(ready[0], &b, 1) == 1 && b == 'y', "attacher ready");
+    }
+    char nm[48];
+    snprintf(nm, sizeof nm, "attach-with-%d-attachers", attachers[k]);
+    run_pair(nm, K_TIME, 0, scale_attach, scale_raw, &c, opt.reps, 0,
+             T_MAX_RATIO, 1.3,
+             "ash_attach + release + ash_cache_clear, N-1 other processes "
+             "attached",
+             "shm_open + fstat + mmap + munmap + close");
+    close(go[1]);
+    for (int i = 0; i < n; i++)
+      waitpid(kids[i], NULL, 0);
+    close(ready[0]);
+    close(ready[1]);
+    free(kids);
+    remove_ash(c.o.ash_name, c.o.shm_name);
+  }
 }
 
 /* ------------------------------------------------------------------------ */
@@ -781,6 +920,7 @@ int main(int argc, char **argv) {
   print_header();
   double t0 = now_ns();
   if (want("open")) bench_open();
+  if (want("scale")) bench_scale();
   if (want("create")) bench_create();
   if (want("copy")) bench_copy();
   printf("\n%d benchmarks in %.1f s\n", g_nres, (now_ns() - t0) / 1e9);

@@ -105,11 +105,22 @@ ash_status ash_segment_seal(ash_segment *seg) {
   if (seg->readonly || !m->fd_rw || m->wsealed)
     return ash__err(ASH_E_RDONLY, "seal \"%s\": the handle is read-only",
                     m->name);
-  /* The flag first, through this process's writable mapping, so readers
-   * know; then the seal: no new writable mapping, no write(2). */
-  struct ash__hdr *live = (struct ash__hdr *)(void *)m->addr;
-  __atomic_or_fetch(&live->flags, ASH__HF_WSEALED, __ATOMIC_RELEASE);
+  /* The flag first, so readers know; then the seal: no new writable
+   * mapping, no write(2) (so no more arrays, and no more attach records:
+   * this process's own is cleared now). */
+  uint32_t hflags = m->hdr.flags | ASH__HF_WSEALED;
+  static const int32_t nopid = 0;
+  if (m->attached)
+    (void)ash__meta_write(m, m->hdr.attach_offset +
+                                 (uint64_t)m->slot * ASH__SLOT_SIZE,
+                          &nopid, sizeof nopid);
+  int r = ash__meta_write(m, offsetof(struct ash__hdr, flags), &hflags,
+                          sizeof hflags);
+  if (r)
+    return r;
   if (fcntl(m->fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) != 0)
     return ash__syserr(errno, "seal", m->name);
+  m->hdr.flags = hflags;
+  m->norecord = true;
   return ASH_OK;
 }

@@ -75,27 +75,16 @@ static uint64_t ash__slots_bytes(const ash__map *m) {
   return (uint64_t)m->hdr.attach_cap * ASH__SLOT_SIZE;
 }
 
-static struct ash__slot *ash__slots(const ash__map *m) {
-  return (struct ash__slot *)(void *)(m->addr + m->hdr.attach_offset);
-}
-
 bool ash__slot_alive(ash__map *m, uint32_t i) {
   if (m->attached && (int)i == m->slot)
     return true;
   return ash__probe(m->fd, ash__slot_off(m, i), 1) != 0;
 }
 
-/* Copies the pid column of the attach table (a peer may have truncated
- * the segment: ASH_E_TRUNC then). */
-static int ash__read_pids(ash__map *m, int32_t *pids) {
-  const struct ash__slot *s = ash__slots(m);
-  struct ash__guard g;
-  if (ASH__GUARD(g, m, NULL))
-    return ash__guard_fault(m);
-  for (uint32_t i = 0; i < m->hdr.attach_cap; i++)
-    pids[i] = __atomic_load_n(&s[i].pid, __ATOMIC_RELAXED);
-  ash__guard_pop(&g);
-  return ASH_OK;
+/* Reads the attach table (a peer may have truncated the segment:
+ * ASH_E_TRUNC then). */
+int ash__read_slots(ash__map *m, struct ash__slot *slots) {
+  return ash__meta_read(m, m->hdr.attach_offset, slots, ash__slots_bytes(m));
 }
 
 /* Claims a free slot: its lock is the claim. Tries the process's own guess
@@ -107,22 +96,22 @@ static int ash__slot_claim(ash__map *m) {
   uint32_t guess = (uint32_t)ash__getpid() % cap;
   if (ash__lockop(m->fd, type, ash__slot_off(m, guess), 1, false) == 0)
     return (int)guess;
-  int32_t *pids = malloc(sizeof *pids * cap);
-  if (pids == NULL)
+  struct ash__slot *slots = malloc(ash__slots_bytes(m));
+  if (slots == NULL)
     return ash__err(ASH_E_NOMEM, "out of memory");
-  int r = ash__read_pids(m, pids);
+  int r = ash__read_slots(m, slots);
   for (int pass = 1; pass < 3 && r == ASH_OK; pass++) {
     for (uint32_t k = 1; k < cap; k++) {
       uint32_t i = (guess + k) % cap;
-      if ((pids[i] == 0) != (pass == 1))
+      if ((slots[i].pid == 0) != (pass == 1))
         continue;
       if (ash__lockop(m->fd, type, ash__slot_off(m, i), 1, false) == 0) {
-        free(pids);
+        free(slots);
         return (int)i;
       }
     }
   }
-  free(pids);
+  free(slots);
   return r ? r
            : ash__err(ASH_E_FULL,
                       "segment \"%s\": attach table full (%u live attachers)",
@@ -130,23 +119,24 @@ static int ash__slot_claim(ash__map *m) {
 }
 
 /* The slot record (pid, generation, start time), for display and for the
- * owner identity of locks. Written through the mapping by its holder. */
+ * owner identity of locks. Written by its holder alone; one pwrite. */
 static void ash__record(ash__map *m, int slot, bool set) {
-  if (!m->fd_rw || m->wsealed)
+  if (!m->fd_rw || m->wsealed || m->norecord)
     return;
-  struct ash__slot *s = &ash__slots(m)[slot];
-  uint64_t start = set ? ash__self_start() : 0;
-  int32_t pid = set ? (int32_t)ash__getpid() : 0;
-  struct ash__guard g;
-  if (ASH__GUARD(g, m, NULL))
-    return; /* truncated: nothing to record in */
+  struct ash__slot rec = {0, 0, 0};
+  uint64_t off = ash__slot_off(m, (uint32_t)slot);
   if (set) {
-    m->slot_gen = __atomic_load_n(&s->gen, __ATOMIC_RELAXED) + 1;
-    __atomic_store_n(&s->gen, m->slot_gen, __ATOMIC_RELAXED);
-    __atomic_store_n(&s->start, start, __ATOMIC_RELAXED);
+    struct ash__slot old = {0, 0, 0};
+    if (!m->fresh && ash__meta_read(m, off, &old, sizeof old))
+      return;
+    m->slot_gen = old.gen + 1;
+    rec.pid = (int32_t)ash__getpid();
+    rec.gen = m->slot_gen;
+    rec.start = ash__self_start();
+    (void)ash__meta_write(m, off, &rec, sizeof rec);
+  } else {
+    (void)ash__meta_write(m, off, &rec, sizeof rec.pid);
   }
-  __atomic_store_n(&s->pid, pid, __ATOMIC_RELEASE);
-  ash__guard_pop(&g);
 }
 
 int ash__attach(ash__map *m) {
@@ -227,19 +217,23 @@ int ash__unlink_if_same(ash__map *m) {
 
 /* Clears the records of slots whose holder died (display only). Taking the
  * slot's lock proves nobody holds it; the record is cleared under it. */
-void ash__clear_dead_records(ash__map *m) { /* the caller guards */
-  if (!m->fd_rw || m->addr == NULL || m->wsealed)
+void ash__clear_dead_records(ash__map *m) {
+  if (!m->fd_rw || m->wsealed)
     return;
-  struct ash__slot *s = ash__slots(m);
+  struct ash__slot *slots = malloc(ash__slots_bytes(m));
+  if (slots == NULL || ash__read_slots(m, slots) != ASH_OK) {
+    free(slots);
+    return;
+  }
+  static const int32_t zero = 0;
   for (uint32_t i = 0; i < m->hdr.attach_cap; i++) {
-    if (__atomic_load_n(&s[i].pid, __ATOMIC_RELAXED) == 0 ||
-        (m->attached && (int)i == m->slot))
+    if (slots[i].pid == 0 || (m->attached && (int)i == m->slot))
       continue;
     uint64_t off = ash__slot_off(m, i);
     if (ash__lockop(m->fd, F_WRLCK, off, 1, false) == 0) {
-      __atomic_store_n(&s[i].pid, 0, __ATOMIC_RELEASE);
+      (void)ash__meta_write(m, off, &zero, sizeof zero);
       (void)ash__lockop(m->fd, F_UNLCK, off, 1, false);
     }
   }
+  free(slots);
 }
-

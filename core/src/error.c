@@ -8,6 +8,10 @@
 
 static _Thread_local char ash__detail[1024];
 static _Thread_local int ash__code;
+static _Thread_local int ash__quiet; /* > 0: work on no caller's behalf */
+
+void ash__quiet_begin(void) { ash__quiet++; }
+void ash__quiet_end(void) { ash__quiet--; }
 
 const char *ash_strerror(int code) {
   switch (code) {
@@ -42,6 +46,8 @@ const char *ash_last_error(void) { return ash__detail; }
 int ash_last_error_code(void) { return ash__code; }
 
 int ash__err(int code, const char *fmt, ...) {
+  if (ash__quiet)
+    return code; /* a release or a cache trim: the caller's error stays */
   va_list ap;
   va_start(ap, fmt);
   vsnprintf(ash__detail, sizeof ash__detail, fmt, ap);

@@ -18,6 +18,11 @@
 
 /* Records code and detail for this thread; returns code. */
 int ash__err(int code, const char *fmt, ...) ASH__PRINTF(2, 3);
+/* Between these, errors are returned but not recorded: for work done on no
+ * caller's behalf (detaching at a release, trimming the cache), which must
+ * not overwrite the detail of the caller's last failed call. */
+void ash__quiet_begin(void);
+void ash__quiet_end(void);
 /* Maps an errno from a system call on @what to an ASH_E_* code with detail. */
 int ash__syserr(int err, const char *op, const char *what);
 
@@ -202,9 +207,14 @@ typedef struct ash__map {
   bool noattach;  /* an inspection map (ASH_NOATTACH): never listed */
   bool sealed;    /* memfd with size seals: cannot be truncated */
   bool wsealed;   /* memfd sealed against writes: mapped read-only */
+  bool norecord;  /* write no attach records (sealed by this process) */
   bool unpublished; /* created with ASH_UNPUBLISHED, not linked yet */
+  bool fresh;     /* being built: its attach table is all zero */
   char *tmp_path; /* unpublished, made without O_TMPFILE: its temporary name */
   struct ash__hdr hdr; /* validated private copy of the immutable fields */
+  uint8_t *head;      /* the segment's first head_len bytes, read at open */
+  uint32_t head_len;
+  uint32_t head_count; /* dir_count when the head was read */
   struct ash__array **arrays; /* dir_cap pointers, filled on demand */
   uint32_t ningested;         /* entries [0, ningested) are all validated */
   struct ash__map *next;
@@ -236,9 +246,17 @@ int ash__map_list_add(ash__map *m, bool writer, ash__map **use,
 const struct ash__array *ash__find_array(ash__map *m, const char *name);
 const struct ash__array *ash__array_at(ash__map *m, uint32_t index);
 int ash__map_ingest_all(ash__map *m);
-uint32_t ash__dir_count(ash__map *m);
 int ash__segment_wrap(ash__map *m, bool readonly, bool counted,
                       ash_segment **out);
+
+/* ---- header, table and directory I/O (meta.c) ---------------------------- */
+int ash__pread_all(int fd, void *buf, size_t n, uint64_t off, const char *name);
+int ash__meta_read(ash__map *m, uint64_t off, void *dst, size_t len);
+int ash__meta_write(ash__map *m, uint64_t off, const void *src, size_t len);
+int ash__meta_entry(ash__map *m, uint32_t i, struct ash__entry *e, bool fresh);
+int ash__meta_index(ash__map *m, uint32_t n, const uint32_t **buf,
+                    bool *owned);
+uint32_t ash__dir_count(ash__map *m);
 
 /* ---- the SIGBUS guard (sigbus.c) ------------------------------------------
  * Accesses of a mapping that a peer may have truncated run inside a guard:
@@ -272,6 +290,7 @@ bool ash__slot_alive(ash__map *m, uint32_t i);
 int ash__reap_auto(ash__map *m);
 int ash__unlink_if_same(ash__map *m);
 void ash__clear_dead_records(ash__map *m);
+int ash__read_slots(ash__map *m, struct ash__slot *slots);
 
 /* ---- segments (segment.c) ------------------------------------------------ */
 

@@ -72,6 +72,7 @@ void ash__map_free(ash__map *m) {
   }
   if (m->addr)
     munmap(m->addr, m->len);
+  free(m->head);
   if (m->fd >= 0)
     close(m->fd);
   if (m->tmp_path) { /* unpublished, built under a temporary name */
@@ -299,6 +300,7 @@ static void ash__free_chain(ash__map *m) {
  * in use stay: another thread may still touch them while the process
  * ends. */
 __attribute__((destructor)) static void ash__at_exit(void) {
+  ash__quiet_begin();
   pthread_mutex_lock(&ash__list_lock);
   for (ash__map *m = ash__list; m; m = m->next) {
     pthread_mutex_lock(&m->lock);
@@ -307,14 +309,17 @@ __attribute__((destructor)) static void ash__at_exit(void) {
   }
   pthread_mutex_unlock(&ash__list_lock);
   (void)ash_cache_clear();
+  ash__quiet_end();
 }
 
 ash_status ash_cache_clear(void) {
+  ash__quiet_begin();
   ash__map *drop = NULL;
   pthread_mutex_lock(&ash__list_lock);
   ash__cache_trim_locked(true, &drop);
   pthread_mutex_unlock(&ash__list_lock);
   ash__free_chain(drop);
+  ash__quiet_end();
   return ASH_OK;
 }
 
@@ -336,14 +341,17 @@ void ash__map_release(ash__map *m, bool writer, bool counted) {
   if (counted && atomic_fetch_sub(&m->arefs, 1) == 1) {
     /* The last counted reference: detach (a revival under the lock may
      * have come meanwhile). */
+    ash__quiet_begin();
     pthread_mutex_lock(&m->lock);
     if (atomic_load(&m->arefs) == 0 && m->attached)
       ash__detach(m);
     pthread_mutex_unlock(&m->lock);
+    ash__quiet_end();
   }
   if (atomic_fetch_sub(&m->refs, 1) != 1)
     return;
   /* The last reference: keep the mapping in the cache. */
+  ash__quiet_begin();
   ash__map *drop = NULL;
   pthread_mutex_lock(&ash__list_lock);
   if (!m->listed && atomic_load(&m->refs) == 0) {
@@ -353,6 +361,7 @@ void ash__map_release(ash__map *m, bool writer, bool counted) {
   ash__cache_trim_locked(false, &drop);
   pthread_mutex_unlock(&ash__list_lock);
   ash__free_chain(drop);
+  ash__quiet_end();
 }
 
 /* A cached map is used again only if its segment is as it was validated:
@@ -364,11 +373,8 @@ static bool ash__map_intact(ash__map *m, bool attach) {
                   (uint64_t)st.st_size < m->hdr.total_size))
     return false;
   struct ash__hdr live, mine = m->hdr;
-  struct ash__guard g;
-  if (ASH__GUARD(g, m, NULL))
+  if (ash__meta_read(m, 0, &live, sizeof live))
     return false;
-  memcpy(&live, m->addr, sizeof live);
-  ash__guard_pop(&g);
   live.state = mine.state = 0; /* the fields that change */
   live.arena_used = mine.arena_used = 0;
   live.dir_count = mine.dir_count = 0;
@@ -467,18 +473,6 @@ int ash__map_list_add(ash__map *m, bool writer, ash__map **use,
 
 /* ---- the directory ---------------------------------------------------------- */
 
-uint32_t ash__dir_count(ash__map *m) {
-  const uint32_t *p =
-      (const uint32_t *)(const void *)(m->addr +
-                                       offsetof(struct ash__hdr, dir_count));
-  struct ash__guard g;
-  if (ASH__GUARD(g, m, NULL))
-    return m->hdr.dir_cap + 1; /* truncated: reported as damaged */
-  uint32_t n = __atomic_load_n(p, __ATOMIC_ACQUIRE);
-  ash__guard_pop(&g);
-  return n > m->hdr.dir_cap ? m->hdr.dir_cap + 1 : n; /* +1: corrupted */
-}
-
 /* The validated private copy of entry @i (< dir_count), made on first use.
  * Under m->lock. */
 static int ash__entry_locked(ash__map *m, uint32_t i,
@@ -489,18 +483,18 @@ static int ash__entry_locked(ash__map *m, uint32_t i,
       return ash__err(ASH_E_NOMEM, "out of memory");
   }
   if (m->arrays[i] == NULL) {
-    struct ash__entry e;
-    struct ash__guard g;
-    if (ASH__GUARD(g, m, NULL))
-      return ash__guard_fault(m);
-    memcpy(&e,
-           m->addr + m->hdr.dir_offset + (uint64_t)i * ASH__ENTRY_SIZE,
-           offsetof(struct ash__entry, reserved_v10));
-    ash__guard_pop(&g);
     struct ash__array *a = malloc(sizeof *a);
     if (a == NULL)
       return ash__err(ASH_E_NOMEM, "out of memory");
-    int r = ash__validate_entry(&m->hdr, &e, i, m->name, a);
+    /* From the head first; a damaged entry is read again from the file,
+     * which a peer may have repaired since. */
+    int r = ASH_E_CORRUPT;
+    for (int fresh = 0; fresh < 2 && r != ASH_OK; fresh++) {
+      struct ash__entry e;
+      r = ash__meta_entry(m, i, &e, fresh);
+      if (r == ASH_OK)
+        r = ash__validate_entry(&m->hdr, &e, i, m->name, a);
+    }
     if (r) {
       free(a);
       return r;
@@ -572,19 +566,17 @@ const struct ash__array *ash__find_array(ash__map *m, const char *name) {
     return NULL;
   }
   uint32_t h = ash__name_hash(name);
-  const uint32_t *index =
-      (const uint32_t *)(const void *)(m->addr + m->hdr.index_offset);
+  const uint32_t *index;
+  bool owned;
+  if (ash__meta_index(m, n, &index, &owned))
+    return NULL;
   uint16_t cand[ASH__MAX_ARRAYS];
   uint32_t ncand = 0;
-  struct ash__guard g;
-  if (ASH__GUARD(g, m, NULL)) {
-    ash__guard_fault(m);
-    return NULL;
-  }
   for (uint32_t i = 0; i < n; i++)
-    if (__atomic_load_n(&index[i], __ATOMIC_RELAXED) == h)
+    if (index[i] == h)
       cand[ncand++] = (uint16_t)i;
-  ash__guard_pop(&g);
+  if (owned)
+    free((void *)(uintptr_t)index);
   const struct ash__array *found = NULL;
   int r = ASH_OK;
   pthread_mutex_lock(&m->lock);

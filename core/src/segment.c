@@ -50,15 +50,39 @@ static int ash__anon_name(ash__map *m) {
   return ASH_OK;
 }
 
-/* Copies the header out of the mapping (a peer may truncate it meanwhile)
- * and validates it against the size the file had. */
+/* Reads the head (header, attach table start, name index and first
+ * entries: the first page, or up to the first entry when the tables are
+ * larger, at most 64 KiB) and validates the header against the size the
+ * file had. */
+#define ASH__HEAD_MIN 4096u
+#define ASH__HEAD_MAX 65536u
 static int ash__read_header(ash__map *m, uint64_t size) {
-  struct ash__guard g;
-  if (ASH__GUARD(g, m, NULL))
-    return ash__guard_fault(m);
-  memcpy(&m->hdr, m->addr, sizeof m->hdr);
-  ash__guard_pop(&g);
-  return ash__validate_header(&m->hdr, size, m->name);
+  uint32_t len = size < ASH__HEAD_MIN ? (uint32_t)size : ASH__HEAD_MIN;
+  m->head = malloc(len);
+  if (m->head == NULL)
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  int r = ash__pread_all(m->fd, m->head, len, 0, m->name);
+  if (r)
+    return r;
+  m->head_len = len;
+  memcpy(&m->hdr, m->head, sizeof m->hdr);
+  r = ash__validate_header(&m->hdr, size, m->name);
+  if (r)
+    return r;
+  m->head_count = m->hdr.dir_count <= m->hdr.dir_cap ? m->hdr.dir_count : 0;
+  uint64_t want = m->hdr.dir_offset + ASH__ENTRY_SIZE;
+  if (want > len && len < size) { /* large tables: read up to entry 0 */
+    uint32_t more = (uint32_t)(want < ASH__HEAD_MAX ? want : ASH__HEAD_MAX);
+    uint8_t *h = realloc(m->head, more);
+    if (h == NULL)
+      return ash__err(ASH_E_NOMEM, "out of memory");
+    m->head = h;
+    r = ash__pread_all(m->fd, h + len, more - len, len, m->name);
+    if (r)
+      return r;
+    m->head_len = more;
+  }
+  return ASH_OK;
 }
 
 static int ash__gen_mismatch(const char *name, int64_t gen, int64_t now) {
@@ -117,9 +141,9 @@ int ash__open_fd_once(const char *name, int backend, int fd, bool rw,
     m->sealed = seals > 0 && (seals & F_SEAL_SHRINK);
     m->wsealed = seals > 0 && (seals & (F_SEAL_WRITE | F_SEAL_FUTURE_WRITE));
   }
-  r = ash__map_mmap(m, size);
+  r = ash__read_header(m, size);
   if (r == ASH_OK)
-    r = ash__read_header(m, size);
+    r = ash__map_mmap(m, size);
   if (r == ASH_OK && gen && m->hdr.ctime_ns != gen)
     r = ash__gen_mismatch(name, gen, m->hdr.ctime_ns);
   if (r == ASH_OK && backend == ASH__BACKEND_MEMFD)
@@ -310,12 +334,10 @@ static int ash__link(ash__map *m, const char *path) {
   return r == 0 ? 0 : errno;
 }
 
-static void ash__write_entry(ash__map *m, uint32_t i, const char *name,
-                             int dtype, int ndim, const int64_t *shape,
-                             uint64_t offset, uint64_t nbytes) {
-  struct ash__entry *e = (struct ash__entry *)(void *)(
-      m->addr + m->hdr.dir_offset + (uint64_t)i * ASH__ENTRY_SIZE);
-  memset(e, 0, offsetof(struct ash__entry, sync));
+static void ash__fill_entry(struct ash__entry *e, const char *name, int dtype,
+                            int ndim, const int64_t *shape, uint64_t offset,
+                            uint64_t nbytes) {
+  memset(e, 0, sizeof *e);
   snprintf(e->name, sizeof e->name, "%s", name);
   e->dtype = (uint32_t)dtype;
   e->ndim = (uint32_t)ndim;
@@ -323,34 +345,55 @@ static void ash__write_entry(ash__map *m, uint32_t i, const char *name,
   e->nbytes = nbytes;
   if (ndim > 0)
     memcpy(e->shape, shape, sizeof(int64_t) * (size_t)ndim);
-  uint32_t *index = (uint32_t *)(void *)(m->addr + m->hdr.index_offset);
-  index[i] = ash__name_hash(name);
 }
 
-/* Writes the header of a new segment through the creator's mapping, the
- * magic last. */
+/* Writes the header of a new segment (and its first array's entry) in one
+ * pwrite; the buffer becomes the map's head. The file has no name yet:
+ * nobody can read it half-written. */
 static int ash__init_segment(ash__map *m, const struct ash__layout *lay,
                              unsigned flags, const struct ash__first *first) {
-  struct ash__hdr h;
-  ash__hdr_init(&h, lay, (flags & ASH_PERSIST) ? ASH_POLICY_PERSIST
-                                               : ASH_POLICY_AUTO,
+  uint64_t end = first ? lay->dir_offset + ASH__ENTRY_SIZE
+                       : ASH__ATTACH_OFFSET;
+  if (end > ASH__HEAD_MAX)
+    end = ASH__ATTACH_OFFSET; /* large tables: the entry is written apart */
+  uint8_t *buf = calloc(1, end);
+  if (buf == NULL)
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  struct ash__hdr *h = (struct ash__hdr *)(void *)buf;
+  ash__hdr_init(h, lay, (flags & ASH_PERSIST) ? ASH_POLICY_PERSIST
+                                              : ASH_POLICY_AUTO,
                 m->sealed ? ASH__HF_SEALED : 0,
                 m->backend == ASH__BACKEND_FILE ? "" : m->name);
-  m->hdr = h;
+  h->magic = ASH__MAGIC;
+  struct ash__entry e;
+  uint32_t hash = 0;
   if (first) {
     uint64_t alloc = ash__array_alloc(first->nbytes);
-    if (alloc > h.arena_size)
+    if (alloc > h->arena_size) {
+      free(buf);
       return ash__err(ASH_E_FULL, "create \"%s\": arena too small", m->name);
-    ash__write_entry(m, 0, first->name, first->dtype, first->ndim,
-                     first->shape, h.arena_offset, first->nbytes);
-    h.arena_used = alloc;
-    h.dir_count = 1;
+    }
+    ash__fill_entry(&e, first->name, first->dtype, first->ndim, first->shape,
+                    h->arena_offset, first->nbytes);
+    hash = ash__name_hash(first->name);
+    h->arena_used = alloc;
+    h->dir_count = 1;
+    if (end > ASH__ATTACH_OFFSET) {
+      memcpy(buf + lay->dir_offset, &e, sizeof e);
+      memcpy(buf + lay->index_offset, &hash, sizeof hash);
+    }
   }
-  memcpy(m->addr + 8, (const uint8_t *)&h + 8, sizeof h - 8);
-  __atomic_store_n((uint64_t *)(void *)m->addr, ASH__MAGIC, __ATOMIC_RELEASE);
-  m->hdr = h;
-  m->hdr.magic = ASH__MAGIC;
-  return ASH_OK;
+  m->hdr = *h;
+  m->head = buf;
+  m->head_len = (uint32_t)end;
+  m->head_count = h->dir_count;
+  int r = ash__meta_write(m, 0, buf, end);
+  if (r == ASH_OK && first && end == ASH__ATTACH_OFFSET) {
+    r = ash__meta_write(m, lay->dir_offset, &e, sizeof e);
+    if (r == ASH_OK)
+      r = ash__meta_write(m, lay->index_offset, &hash, sizeof hash);
+  }
+  return r;
 }
 
 /* An anonymous file for ASH_ANON: it exists while a process holds it. */
@@ -409,8 +452,10 @@ static int ash__build(const struct ash__loc *l, const struct ash__layout *lay,
     r = ash__init_segment(m, lay, flags, first);
   if (r == ASH_OK)
     r = ash__map_arena(m, true);
+  m->fresh = true; /* a fresh file: nobody else holds a slot or wrote one */
   if (r == ASH_OK)
-    r = ash__attach(m); /* a fresh file: nobody else can hold a slot */
+    r = ash__attach(m);
+  m->fresh = false;
   if (r) {
     if (m->tmp_path)
       unlink(m->tmp_path);
@@ -635,16 +680,7 @@ int ash__reap_name(const char *name, int mode, int *reaped) {
     else
       *reaped += ash__reap_auto(m);
   } else if (mode == ASH__REAP_GC) {
-    void *p = mmap(NULL, h.dir_offset, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-    if (p != MAP_FAILED) {
-      m->addr = p;
-      m->len = h.dir_offset;
-      struct ash__guard g;
-      if (!ASH__GUARD(g, m, NULL)) {
-        ash__clear_dead_records(m);
-        ash__guard_pop(&g);
-      }
-    }
+    ash__clear_dead_records(m);
   }
   ash__map_free(m);
   return ASH_OK;
@@ -662,13 +698,10 @@ uint64_t ash_segment_arena_free(const ash_segment *seg) {
   if (seg == NULL)
     return 0;
   ash__map *m = seg->map;
-  struct ash__guard g;
-  if (ASH__GUARD(g, m, NULL))
+  uint64_t used = 0;
+  if (ash__meta_read(m, offsetof(struct ash__hdr, arena_used), &used,
+                     sizeof used))
     return 0;
-  uint64_t used = __atomic_load_n(
-      (uint64_t *)(void *)(m->addr + offsetof(struct ash__hdr, arena_used)),
-      __ATOMIC_ACQUIRE);
-  ash__guard_pop(&g);
   uint64_t size = m->hdr.arena_size;
   return used > size ? 0 : size - used;
 }
@@ -702,25 +735,22 @@ static int ash__snapshot(ash_segment *seg, struct ash__attacher **out, int *n) {
   ash__map *m = seg->map;
   uint32_t cap = m->hdr.attach_cap;
   struct ash__attacher *a = malloc(sizeof *a * cap);
-  if (a == NULL)
-    return ash__err(ASH_E_NOMEM, "out of memory");
-  const struct ash__slot *s =
-      (const struct ash__slot *)(const void *)(m->addr + m->hdr.attach_offset);
+  struct ash__slot *slots = malloc(sizeof *slots * cap);
+  int r = a && slots ? ash__read_slots(m, slots)
+                     : ash__err(ASH_E_NOMEM, "out of memory");
   int k = 0;
-  struct ash__guard g;
-  if (ASH__GUARD(g, m, NULL)) {
-    free(a);
-    return ash__guard_fault(m);
-  }
-  for (uint32_t i = 0; i < cap; i++) {
-    int32_t pid = __atomic_load_n(&s[i].pid, __ATOMIC_ACQUIRE);
-    if (pid == 0)
+  for (uint32_t i = 0; r == ASH_OK && i < cap; i++) {
+    if (slots[i].pid == 0)
       continue;
-    a[k].pid = pid;
+    a[k].pid = slots[i].pid;
     a[k].alive = ash__slot_alive(m, i);
     k++;
   }
-  ash__guard_pop(&g);
+  free(slots);
+  if (r) {
+    free(a);
+    return r;
+  }
   *out = a;
   *n = k;
   return ASH_OK;
@@ -821,9 +851,12 @@ ash_status ash_arena_bytes_for(int dtype, int ndim, const int64_t *shape,
  * and index first, then the counters, dir_count last). */
 static int ash__add_locked(ash__map *m, const char *name, int dtype, int ndim,
                            const int64_t *shape, uint64_t nbytes) {
-  struct ash__hdr *live = (struct ash__hdr *)(void *)m->addr;
-  uint32_t count = __atomic_load_n(&live->dir_count, __ATOMIC_ACQUIRE);
-  uint64_t used = __atomic_load_n(&live->arena_used, __ATOMIC_ACQUIRE);
+  struct ash__hdr live;
+  int r = ash__meta_read(m, 0, &live, sizeof live);
+  if (r)
+    return r;
+  uint32_t count = live.dir_count;
+  uint64_t used = live.arena_used;
   if (count > m->hdr.dir_cap)
     return ash__err(ASH_E_CORRUPT, "segment \"%s\": directory count corrupted",
                     m->name);
@@ -853,11 +886,24 @@ static int ash__add_locked(ash__map *m, const char *name, int dtype, int ndim,
                     "segment \"%s\" has format 1.0: this library adds arrays "
                     "only to format 1.1 segments",
                     m->name);
-  ash__write_entry(m, count, name, dtype, ndim, shape, off, nbytes);
-  __atomic_store_n(&live->arena_used, end - m->hdr.arena_offset,
-                   __ATOMIC_RELEASE);
-  __atomic_store_n(&live->dir_count, count + 1, __ATOMIC_RELEASE);
-  return ASH_OK;
+  /* The entry and its hash first, then the counters, dir_count last. */
+  struct ash__entry e;
+  ash__fill_entry(&e, name, dtype, ndim, shape, off, nbytes);
+  uint32_t hash = ash__name_hash(name);
+  uint64_t new_used = end - m->hdr.arena_offset;
+  uint32_t new_count = count + 1;
+  r = ash__meta_write(m, m->hdr.dir_offset + (uint64_t)count * ASH__ENTRY_SIZE,
+                      &e, offsetof(struct ash__entry, reserved_v10));
+  if (r == ASH_OK)
+    r = ash__meta_write(m, m->hdr.index_offset + (uint64_t)count * 4, &hash,
+                        sizeof hash);
+  if (r == ASH_OK)
+    r = ash__meta_write(m, offsetof(struct ash__hdr, arena_used), &new_used,
+                        sizeof new_used);
+  if (r == ASH_OK)
+    r = ash__meta_write(m, offsetof(struct ash__hdr, dir_count), &new_count,
+                        sizeof new_count);
+  return r;
 }
 
 ash_status ash_segment_add_array(ash_segment *seg, const char *name, int dtype,
@@ -879,13 +925,7 @@ ash_status ash_segment_add_array(ash_segment *seg, const char *name, int dtype,
     return r;
   if ((r = ash__hdr_lock(m)))
     return r;
-  struct ash__guard g;
-  if (ASH__GUARD(g, m, NULL)) {
-    r = ash__guard_fault(m);
-  } else {
-    r = ash__add_locked(m, name, dtype, ndim, shape, nbytes);
-    ash__guard_pop(&g);
-  }
+  r = ash__add_locked(m, name, dtype, ndim, shape, nbytes);
   ash__hdr_unlock(m);
   if (r == ASH_OK && out)
     r = ash_segment_view(seg, name, out);

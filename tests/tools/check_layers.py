@@ -18,6 +18,7 @@ LAYERS = [
     ["convert.c"],
     ["loc.c"],
     ["format.c"],
+    ["meta.c"],
     ["sigbus.c"],
     ["attach.c"],
     ["map.c"],
