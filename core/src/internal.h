@@ -205,6 +205,16 @@ uint64_t ash__round_up(uint64_t v, uint64_t align);
 int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
                       uint64_t *nbytes, int64_t *count);
 
+/* A small growable string (util.c): ash__sb_add/str append, NUL-terminated;
+ * oom is set (and nothing appended any more) when realloc fails. */
+struct ash__sb {
+  char *s;
+  size_t n, cap;
+  bool oom;
+};
+void ash__sb_add(struct ash__sb *b, const char *s, size_t n);
+void ash__sb_str(struct ash__sb *b, const char *s);
+
 /* dtype.c */
 bool ash__dtype_valid(int dtype);
 
