@@ -31,5 +31,8 @@
 /* Per-language typemaps, error mapping and fast paths. */
 %include "arrayshare_lang.i"
 
+/* Kernels (libffi): typemaps and wrappers shared by every language. */
+%include "kernel.i"
+
 %include "arrayshare_version.h"
 %include "arrayshare.h"
