@@ -38,6 +38,7 @@
 %feature("docstring") ash_kernel_nscalars "ash_kernel_nscalars(k) -> int: how many scalars a call takes.";
 %feature("docstring") ash_kernel_view_name "ash_kernel_view_name(k, index) -> str or None: the name of view operand index.";
 %feature("docstring") ash_kernel_scalar_name "ash_kernel_scalar_name(k, index) -> str or None: the name of scalar index.";
+%feature("docstring") ash_kernel_result_dtype "ash_kernel_result_dtype(k) -> int: the ASH_* dtype of a plain kernel's result, 0 for none.";
 %feature("docstring") ash_kernel_view_writes "ash_kernel_view_writes(k, index) -> int: 1 if the kernel may write view operand index, 0 if not, -1 out of range.";
 %feature("docstring") ash_kernel_max_threads "ash_kernel_max_threads() -> int: the size of the kernel thread pool (ASH_NUM_THREADS or the CPUs of the affinity mask).";
 #endif

@@ -813,6 +813,14 @@ ASH_EXTERN const char *ash_kernel_scalar_name(const ash_kernel *k, int index);
  *          non-const pointer), 0 if it only reads it, -1 out of range. */
 ASH_EXTERN int ash_kernel_view_writes(const ash_kernel *k, int index);
 
+/*! ash_kernel_result_dtype() :
+ *  @return the dtype of a plain kernel's result (ASH_INT32 for int,
+ *          ASH_FLOAT64 for double, ASH_INT8 for char, ...), so a binding can
+ *          return the value ash_kernel_call() gives as a double in the
+ *          right type; ASH_DTYPE_INVALID (0) for a void result and for map
+ *          and loop kernels (their results are in their output views). */
+ASH_EXTERN int ash_kernel_result_dtype(const ash_kernel *k);
+
 /*! ash_kernel_call() :
  *  Calls the kernel on @views and @scalars (in operand order). The views
  *  are retained for the call: one released or unlinked meanwhile stays

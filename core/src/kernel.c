@@ -158,6 +158,11 @@ const char *ash_kernel_scalar_name(const ash_kernel *k, int index) {
                                                        : NULL;
 }
 
+int ash_kernel_result_dtype(const ash_kernel *k) {
+  return k && k->kind == ASH_KERNEL_PLAIN ? ash__ckind_dtype(k->sig.ret.kind)
+                                          : ASH_DTYPE_INVALID;
+}
+
 int ash_kernel_view_writes(const ash_kernel *k, int index) {
   return index >= 0 && index < ash_kernel_nviews(k) ? k->ops.view[index].writes
                                                      : -1;

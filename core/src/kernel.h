@@ -230,13 +230,6 @@ int ash__bind_prepare(struct ash__pcall *pc, ash_view *const *views,
 void ash__bind_range(const struct ash__pcall *pc, int64_t lo, int64_t hi,
                      union ash__arg *args);
 
-/* Stores integer @v / double @d into @a as a @kind parameter. ASH_E_OVERFLOW
- * (integer out of range) / ASH_E_VALUE (double not representable); the
- * detail names @param and describes the value with @what. */
-int ash__arg_int(int kind, int64_t v, union ash__arg *a, const char *param,
-                 const char *what);
-int ash__arg_double(int kind, double d, union ash__arg *a, const char *param,
-                    const char *what);
 /* The value of an arithmetic result as a double. */
 double ash__arg_to_double(int kind, const void *p);
 

@@ -57,9 +57,9 @@ static void ash__store_int(int kind, int64_t v, union ash__arg *a) {
   }
 }
 
-int ash__arg_int(int kind, int64_t v, union ash__arg *a, const char *param,
-                 const char *what) {
-  char t[64];
+/* Stores @v as a @kind value: ASH_OK, or ASH_E_OVERFLOW (out of range).
+ * No detail: the caller makes it (only on failure) with ash__put_err. */
+static int ash__put_int(int kind, int64_t v, union ash__arg *a) {
   if (kind == ASH__C_F32) {
     a->f32 = (float)v;
     return ASH_OK;
@@ -70,46 +70,54 @@ int ash__arg_int(int kind, int64_t v, union ash__arg *a, const char *param,
   }
   if (v < ash__int_range[kind].min ||
       (v > 0 && (uint64_t)v > ash__int_range[kind].max))
-    return ash__err(ASH_E_OVERFLOW, "parameter %s: %s = %" PRId64
-                    " does not fit %s", param, what, v,
-                    ash__ctype_str((struct ash__ctype){(uint8_t)kind, 0, 0},
-                                   t, sizeof t));
+    return ASH_E_OVERFLOW;
   ash__store_int(kind, v, a);
   return ASH_OK;
 }
 
-int ash__arg_double(int kind, double d, union ash__arg *a, const char *param,
-                    const char *what) {
-  char t[64];
-  ash__ctype_str((struct ash__ctype){(uint8_t)kind, 0, 0}, t, sizeof t);
+/* Stores @d as a @kind value: ASH_OK, or ASH_E_VALUE (an integer parameter
+ * given a fraction or a value out of its range; a finite value beyond
+ * float's range). NaN and infinities pass to float and double as they are. */
+static int ash__put_double(int kind, double d, union ash__arg *a) {
   if (kind == ASH__C_F64) {
     a->f64 = d;
     return ASH_OK;
   }
   if (kind == ASH__C_F32) {
     if (isfinite(d) && fabs(d) > FLT_MAX)
-      return ash__err(ASH_E_VALUE, "parameter %s: %s = %g overflows float",
-                      param, what, d);
+      return ASH_E_VALUE;
     a->f32 = (float)d;
     return ASH_OK;
   }
   if (!isfinite(d) || d != trunc(d))
-    return ash__err(ASH_E_VALUE, "parameter %s (%s): %s = %g is not an "
-                    "integer", param, t, what, d);
+    return ASH_E_VALUE;
   if (kind == ASH__C_U64) {
     if (d < 0 || d >= 18446744073709551616.0)
-      return ash__err(ASH_E_VALUE, "parameter %s: %s = %g does not fit %s",
-                      param, what, d, t);
+      return ASH_E_VALUE;
     a->u64 = (uint64_t)d;
     return ASH_OK;
   }
-  if (d < -9223372036854775808.0 || d >= 9223372036854775808.0 ||
-      (int64_t)d < ash__int_range[kind].min ||
-      (d > 0 && (uint64_t)(int64_t)d > ash__int_range[kind].max))
-    return ash__err(ASH_E_VALUE, "parameter %s: %s = %g does not fit %s",
-                    param, what, d, t);
-  ash__store_int(kind, (int64_t)d, a);
-  return ASH_OK;
+  if (d < -9223372036854775808.0 || d >= 9223372036854775808.0)
+    return ASH_E_VALUE;
+  return ash__put_int(kind, (int64_t)d, a) == ASH_OK ? ASH_OK : ASH_E_VALUE;
+}
+
+/* The detail of a failed ash__put_*: parameter @param given @what = value. */
+static int ash__put_err(int rc, int kind, bool dbl, int64_t iv, double dv,
+                        const char *param, const char *what) {
+  char t[64];
+  ash__ctype_str((struct ash__ctype){(uint8_t)kind, 0, 0}, t, sizeof t);
+  if (!dbl)
+    return ash__err(rc, "parameter %s: %s = %" PRId64 " does not fit %s",
+                    param, what, iv, t);
+  if (kind == ASH__C_F32)
+    return ash__err(rc, "parameter %s: %s = %g overflows float", param, what,
+                    dv);
+  if (!isfinite(dv) || dv != trunc(dv))
+    return ash__err(rc, "parameter %s (%s): %s = %g is not an integer", param,
+                    t, what, dv);
+  return ash__err(rc, "parameter %s: %s = %g does not fit %s", param, what,
+                  dv, t);
 }
 
 double ash__arg_to_double(int kind, const void *p) {
@@ -350,13 +358,15 @@ static int ash__resolve(struct ash__lex *lx, const struct ash__sig *s, int p,
   }
   if (r->what == ASH__S_INT || r->what == ASH__S_FLOAT) {
     union ash__arg a;
-    if (r->what == ASH__S_FLOAT && ash__ckind_int(pa->t.kind))
+    bool dbl = r->what == ASH__S_FLOAT;
+    if (dbl && ash__ckind_int(pa->t.kind))
       return ash__lex_err(lx, r->col, "integer parameter %s (%s) given the "
                           "float %g", pa->name, tn, r->f);
-    return r->what == ASH__S_INT
-               ? ash__arg_int(pa->t.kind, r->i, &a, pa->name, "the literal")
-               : ash__arg_double(pa->t.kind, r->f, &a, pa->name,
-                                 "the literal");
+    int rc = dbl ? ash__put_double(pa->t.kind, r->f, &a)
+                 : ash__put_int(pa->t.kind, r->i, &a);
+    return rc ? ash__put_err(rc, pa->t.kind, dbl, r->i, r->f, pa->name,
+                             "the literal")
+              : ASH_OK;
   }
   if (r->what == ASH__S_DATA && !pa->t.ptr) { /* a call-time scalar */
     for (int i = 0; i < ops->nviews; i++)
@@ -653,14 +663,15 @@ static int ash__src_value(const struct ash__source *src,
   }
 }
 
-/* The value of parameter @p: all its sources agree, it fits its type. */
+/* The value of parameter @p: all its sources agree, it fits its type.
+ * Descriptions of the sources are made only for an error. */
 static int ash__param_value(struct ash__pcall *pc, int p,
                             const double *scalars) {
   const struct ash__param *pa = &pc->s->param[p];
   const struct ash__binding *b = &pc->plan->bind[p];
   int64_t iv0 = 0, iv = 0;
   double dv0 = 0, dv = 0;
-  bool dbl0 = false, dbl;
+  bool dbl0 = false, dbl = false;
   char w0[96], w[96];
   int rc;
   for (int i = 0; i < b->nsrc; i++) {
@@ -668,21 +679,23 @@ static int ash__param_value(struct ash__pcall *pc, int p,
       return rc;
     if (i == 0) {
       iv0 = iv, dv0 = dv, dbl0 = dbl;
-      ash__src_str(&b->src[0], pc->ops, w0, sizeof w0);
       continue;
     }
     double a = dbl0 ? dv0 : (double)iv0, c = dbl ? dv : (double)iv;
     if ((dbl0 || dbl) ? a != c : iv0 != iv) {
+      ash__src_str(&b->src[0], pc->ops, w0, sizeof w0);
       ash__src_str(&b->src[i], pc->ops, w, sizeof w);
       return ash__err(ASH_E_SHAPE, "parameter %s: %s = %.17g but %s = %.17g",
                       pa->name, w0, a, w, c);
     }
   }
-  if (b->src[0].what == ASH__S_INT || b->src[0].what == ASH__S_FLOAT)
-    snprintf(w0, sizeof w0, "the literal");
   pc->ival[p] = dbl0 ? 0 : iv0;
-  return dbl0 ? ash__arg_double(pa->t.kind, dv0, &pc->args[p], pa->name, w0)
-              : ash__arg_int(pa->t.kind, iv0, &pc->args[p], pa->name, w0);
+  rc = dbl0 ? ash__put_double(pa->t.kind, dv0, &pc->args[p])
+            : ash__put_int(pa->t.kind, iv0, &pc->args[p]);
+  if (rc == ASH_OK)
+    return ASH_OK;
+  ash__src_str(&b->src[0], pc->ops, w0, sizeof w0);
+  return ash__put_err(rc, pa->t.kind, dbl0, iv0, dv0, pa->name, w0);
 }
 
 /* The pointer passed for view state @vs over elements [lo, hi). */

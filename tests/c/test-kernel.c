@@ -65,6 +65,7 @@ TEST(kernel, open_plain_and_accessors) {
   cr_assert_eq(ash_kernel_view_writes(k, 1), 1);
   cr_assert_eq(ash_kernel_view_writes(k, 2), -1);
   cr_assert_eq(ash_kernel_nscalars(k), 1);
+  cr_assert_eq(ash_kernel_result_dtype(k), ASH_DTYPE_INVALID);
   cr_assert_str_eq(ash_kernel_scalar_name(k, 0), "a");
   cr_assert_null(ash_kernel_scalar_name(k, 1));
   cr_assert_eq(ash_kernel_retain(k), k);
@@ -104,6 +105,8 @@ TEST(kernel, open_canonical_forms) {
 TEST(kernel, open_map_and_loop_operands) {
   ash_kernel *k = t_open("map double tk_hypot(double a, double b)", NULL);
   cr_assert_eq(ash_kernel_kind(k), ASH_KERNEL_MAP);
+  cr_assert_eq(ash_kernel_result_dtype(k), ASH_DTYPE_INVALID);
+  cr_assert_eq(ash_kernel_result_dtype(NULL), ASH_DTYPE_INVALID);
   cr_assert_eq(ash_kernel_nviews(k), 3);
   cr_assert_str_eq(ash_kernel_view_name(k, 2), "out");
   cr_assert_eq(ash_kernel_view_writes(k, 2), 1);
@@ -319,6 +322,7 @@ TEST(kernel, plain_results_and_scalars) {
 
   /* Results: beyond 2^53 rounds to nearest, narrow signed results. */
   k = t_open("int64_t tk_big(void)", NULL);
+  cr_assert_eq(ash_kernel_result_dtype(k), ASH_INT64);
   ASSERT_OK(ash_kernel_call(k, 0, NULL, 0, NULL, 1, &out));
   cr_assert_eq(out, 9007199254740992.0);
   ash_kernel_close(k);

@@ -741,6 +741,8 @@ static bool call(const char *fn, cJSON *args, struct outcome *o) {
                         ? ash_kernel_view_name(k, (int)INT(1))
                         : ash_kernel_scalar_name(k, (int)INT(1));
     o->value = s ? cJSON_CreateString(s) : cJSON_CreateNull();
+  } else if (IS(ash_kernel_result_dtype)) {
+    o->value = cJSON_CreateNumber(ash_kernel_result_dtype(KERNEL(0)));
   } else if (IS(ash_kernel_view_writes)) {
     o->value = cJSON_CreateNumber(ash_kernel_view_writes(KERNEL(0), (int)INT(1)));
   } else if (IS(ash_kernel_call)) {
