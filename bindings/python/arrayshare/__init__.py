@@ -72,8 +72,11 @@ DTYPES = tuple(_core.ash_dtype_name(i) for i in range(1, 15))
 #: How many segments the per-process attach cache keeps (see clear_cache()).
 CACHE_SIZE = 16
 
+from ._kernel import Kernel, kernel, max_threads  # noqa: E402
+
 __all__ = [
     "View", "Segment", "create", "attach", "unlink", "ls", "gc",
+    "Kernel", "kernel", "max_threads",
     "clear_cache", "arena_bytes", "dtype_name", "core", "DTYPES",
     "CACHE_SIZE", "Error", "ClosedError", "error_classes",
 ] + sorted(c.__name__ for c in _core.error_classes.values())
