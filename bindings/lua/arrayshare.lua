@@ -524,12 +524,8 @@ for _, n in ipairs({ "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT
   INT_DTYPES[core["ASH_" .. n]] = true
 end
 
-function Kernel.__call(k, ...)
-  local n, args = select("#", ...), { ... }
-  local named = {}
-  if n > 0 and type(args[n]) == "table" and getmetatable(args[n]) == nil then
-    named, n = args[n], n - 1
-  end
+-- {views}, {scalars}, threads from positional and named arguments
+local function arrange(k, n, args, named)
   local names, values = k.names, {}
   if n > #names then
     raise(core.ASH_E_INVAL, "%s takes %d arguments (%s), got %d", tostring(k), #names,
@@ -553,6 +549,20 @@ function Kernel.__call(k, ...)
     local v = values[name]
     if v == nil then raise(core.ASH_E_INVAL, "missing %s", name) end
     if i <= #k.views then views[i] = v else scalars[i - #k.views] = v end
+  end
+  return views, scalars, threads
+end
+
+function Kernel.__call(k, ...)
+  local n, args = select("#", ...), { ... }
+  local views, scalars, threads
+  if n > 0 and type(args[n]) == "table" and getmetatable(args[n]) == nil then
+    views, scalars, threads = arrange(k, n - 1, args, args[n])
+  elseif n == #k.names then -- the common case, fast
+    local nv = #k.views
+    views, scalars, threads = table.move(args, 1, nv, 1, {}), table.move(args, nv + 1, n, 1, {}), k.threads
+  else
+    views, scalars, threads = arrange(k, n, args, {})
   end
   local out = core.ash_kernel_call(k.h, views, scalars, threads)
   if k.result == 0 then return nil end

@@ -33,7 +33,8 @@ class Kernel:
     A context manager; ``close()`` closes now, else collection does.
     """
 
-    __slots__ = ("_h", "views", "scalars", "threads", "_result", "__weakref__")
+    __slots__ = ("_h", "views", "scalars", "threads", "_result", "_nv", "_n",
+                 "__weakref__")
 
     def __init__(self, handle, threads=1):
         self._h = handle
@@ -45,6 +46,8 @@ class Kernel:
                              for i in range(n))
         self.threads = threads
         self._result = _core.ash_kernel_result_dtype(handle)
+        self._nv = len(self.views)
+        self._n = self._nv + len(self.scalars)
 
     @property
     def signature(self):
@@ -68,6 +71,22 @@ class Kernel:
         return self._h
 
     def __call__(self, *args, threads=None, **named):
+        if threads is None:
+            threads = self.threads
+        if not named and len(args) == self._n:  # the common case, fast
+            nv = self._nv
+            out = _core.ash_kernel_call(self._h, args[:nv], args[nv:], threads)
+        else:
+            out = _core.ash_kernel_call(self._h, *self._arrange(args, named),
+                                        threads)
+        if not self._result:
+            return None
+        if self._result == _core.ASH_BOOL:
+            return bool(out)
+        return int(out) if self._result in _INT_DTYPES else out
+
+    def _arrange(self, args, named):
+        """(views, scalars) from positional and named arguments."""
         names = self.views + self.scalars
         if len(args) > len(names):
             raise TypeError(f"{self!r} takes {len(names)} arguments "
@@ -83,15 +102,8 @@ class Kernel:
         missing = [n for n in names if n not in values]
         if missing:
             raise TypeError(f"{self!r} is missing {', '.join(missing)}")
-        out = _core.ash_kernel_call(
-            self._h, [values[n] for n in self.views],
-            [values[n] for n in self.scalars],
-            self.threads if threads is None else threads)
-        if not self._result:
-            return None
-        if self._result == _core.ASH_BOOL:
-            return bool(out)
-        return int(out) if self._result in _INT_DTYPES else out
+        return ([values[n] for n in self.views],
+                [values[n] for n in self.scalars])
 
     def close(self):
         """Closes the kernel (a call in progress keeps it until it returns);

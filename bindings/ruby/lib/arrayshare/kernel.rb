@@ -37,6 +37,24 @@ module ArrayShare
     # Calls the kernel; returns a plain C function's result (nil for void,
     # map and loop kernels).
     def call(*args, threads: nil, **named)
+      threads ||= @threads
+      nv = @views.size
+      out = if named.empty? && args.size == @names.size # the common case, fast
+              Core.ash_kernel_call(@h, args[0, nv], args[nv..], threads)
+            else
+              Core.ash_kernel_call(@h, *arrange(args, named), threads)
+            end
+      return nil if @result.zero?
+      return out != 0 if @result == Core::ASH_BOOL
+
+      INT_DTYPES.include?(@result) ? out.to_i : out
+    end
+    alias [] call
+
+    private
+
+    # [views, scalars] from positional and named arguments.
+    def arrange(args, named)
       if args.size > @names.size
         raise ArgumentError, "#{signature} takes #{@names.size} arguments (#{@names.join(', ')}), got #{args.size}"
       end
@@ -52,14 +70,10 @@ module ArrayShare
       missing = @names.reject { |n| values.key?(n) }
       raise ArgumentError, "missing #{missing.join(', ')}" unless missing.empty?
 
-      out = Core.ash_kernel_call(@h, values.values_at(*@views), values.values_at(*@scalars),
-                                 threads || @threads)
-      return nil if @result.zero?
-      return out != 0 if @result == Core::ASH_BOOL
-
-      INT_DTYPES.include?(@result) ? out.to_i : out
+      [values.values_at(*@views), values.values_at(*@scalars)]
     end
-    alias [] call
+
+    public
 
     # The signature in canonical form (nil once closed).
     def signature = Core.ash_kernel_signature(@h)
