@@ -716,9 +716,10 @@ ASH_EXTERN ash_status ash_gc(int *reaped);
  * rules and passes strides: strided and reversed views need no copy. Binder
  * (optional): "data=ADDRESS" for the loop's void *data (default NULL).
  *
- * Operands: view operands are numbered in the order the signature first
- * uses them (ash_kernel_view_name), call-time scalars likewise
- * (ash_kernel_scalar_name). Before a call, every view is checked: dtype
+ * Operands (ash_kernel_view_name, ash_kernel_scalar_name): loop and map
+ * kernels' views are their operands in order; a plain kernel's views are
+ * numbered by the pointer parameters they are passed to, then views used
+ * only for their shape, and its scalars by the parameters that use them. Before a call, every view is checked: dtype
  * against the pointee or operand type (ASH_E_DTYPE), writable when the
  * kernel may write (ASH_E_RDONLY), layout (ASH_E_CONTIG), alignment
  * (ASH_E_INVAL), shapes (ASH_E_SHAPE), integer parameters in range

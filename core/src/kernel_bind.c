@@ -432,6 +432,29 @@ static int ash__check_split(struct ash__lex *lx, const struct ash__sig *s,
   return ASH_OK;
 }
 
+/* Resolves the sources of parameter @p, bound in @raw. */
+static int ash__bind_param(struct ash__lex *lx, const struct ash__sig *s,
+                           const struct ash__rawbind *raw, int p,
+                           struct ash__plain *plan, struct ash__operands *ops) {
+  const struct ash__param *pa = &s->param[p];
+  int rc;
+  if (pa->name[0] == '\0')
+    return ash__lex_err(lx, 1, "parameter %d of %s has no name: name it in "
+                        "the prototype to bind it", p + 1, s->name);
+  if (raw[p].col == 0)
+    return ash__lex_err(lx, (int)strlen(lx->text) + 1, "parameter %s of %s "
+                        "is not bound", pa->name, s->name);
+  if (pa->t.ptr && raw[p].nsrc > 1)
+    return ash__lex_err(lx, raw[p].src[1].col, "pointer parameter %s takes "
+                        "one source", pa->name);
+  plan->bind[p].nsrc = raw[p].nsrc;
+  for (int i = 0; i < raw[p].nsrc; i++)
+    if ((rc = ash__resolve(lx, s, p, &raw[p].src[i], &plan->bind[p].src[i],
+                           ops)) != ASH_OK)
+      return rc;
+  return ASH_OK;
+}
+
 int ash__bind_parse(const struct ash__sig *s, const char *bind,
                     struct ash__plain *plan, struct ash__operands *ops) {
   struct ash__rawbind raw[ASH__K_MAXPARAM];
@@ -455,23 +478,16 @@ int ash__bind_parse(const struct ash__sig *s, const char *bind,
     if ((rc = ash__lex_next(&lx)) != ASH_OK)
       return rc;
   }
-  for (int p = 0; p < s->nparam; p++) {
-    const struct ash__param *pa = &s->param[p];
-    if (pa->name[0] == '\0')
-      return ash__lex_err(&lx, 1, "parameter %d of %s has no name: name it "
-                          "in the prototype to bind it", p + 1, s->name);
-    if (raw[p].col == 0)
-      return ash__lex_err(&lx, (int)strlen(lx.text) + 1, "parameter %s of %s "
-                          "is not bound", pa->name, s->name);
-    if (pa->t.ptr && raw[p].nsrc > 1)
-      return ash__lex_err(&lx, raw[p].src[1].col, "pointer parameter %s takes "
-                          "one source", pa->name);
-    plan->bind[p].nsrc = raw[p].nsrc;
-    for (int i = 0; i < raw[p].nsrc; i++)
-      if ((rc = ash__resolve(&lx, s, p, &raw[p].src[i], &plan->bind[p].src[i],
-                             ops)) != ASH_OK)
-        return rc;
-  }
+  /* Views are numbered by the pointer parameters they are passed to (so
+   * dgemm's are a, b, c whatever its m=len(a)=len(c) says first), then the
+   * arithmetic parameters add the views used for their shape only and the
+   * call-time scalars, in order. */
+  for (int p = 0; p < s->nparam; p++)
+    if (s->param[p].t.ptr && (rc = ash__bind_param(&lx, s, raw, p, plan, ops)))
+      return rc;
+  for (int p = 0; p < s->nparam; p++)
+    if (!s->param[p].t.ptr && (rc = ash__bind_param(&lx, s, raw, p, plan, ops)))
+      return rc;
   if (plan->split >= 0)
     return ash__check_split(&lx, s, plan, ops, split_col);
   return ASH_OK;

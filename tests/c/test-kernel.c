@@ -167,7 +167,7 @@ TEST(kernel, binder_errors) {
       {"n=size(x), a=x, x=x, incx=inc(x), y=y, incy=inc(y)",
        "\"x\" is a view", ASH_E_SIGNATURE},
       {"n=size(x), a=a, x=a, incx=inc(x), y=y, incy=inc(y)",
-       "\"a\" is a scalar", ASH_E_SIGNATURE},
+       "\"a\" is a view", ASH_E_SIGNATURE},
       {"n=2.5, a=a, x=x, incx=inc(x), y=y, incy=inc(y)",
        "integer parameter n (int32_t) given the float 2.5", ASH_E_SIGNATURE},
       {"n=size(x), a=a, x=size(x), incx=inc(x), y=y, incy=inc(y)",

@@ -53,6 +53,24 @@ uint32_t tk_scale(uint32_t n, float a, float *x) {
   return n;
 }
 
+/* cblas_dgemm's contract for row-major (order 101) and no transposes (111):
+ * c = alpha a b + beta c, a m x k (lda), b k x n (ldb), c m x n (ldc). The
+ * cross-language scenario falls back to it where OpenBLAS is not installed.
+ * Other orders and transposes are not implemented: c is left untouched. */
+void tk_dgemm(int order, int transa, int transb, int m, int n, int k,
+              double alpha, const double *a, int lda, const double *b, int ldb,
+              double beta, double *c, int ldc) {
+  if (order != 101 || transa != 111 || transb != 111)
+    return;
+  for (int i = 0; i < m; i++)
+    for (int j = 0; j < n; j++) {
+      double s = 0;
+      for (int l = 0; l < k; l++)
+        s += a[(int64_t)i * lda + l] * b[(int64_t)l * ldb + j];
+      c[(int64_t)i * ldc + j] = alpha * s + beta * c[(int64_t)i * ldc + j];
+    }
+}
+
 /* A result beyond 2^53 and a negative small one: return conversions. */
 int64_t tk_big(void) { return (INT64_C(1) << 53) + 1; }
 int8_t tk_minus(int8_t x) { return (int8_t)-x; }
