@@ -36,6 +36,7 @@
 #include <unistd.h>
 
 #include "arrayshare.h"
+#include "bench_util.h"
 
 /* ---- options, cleanup, timing --------------------------------------------- */
 
@@ -62,25 +63,6 @@ static void on_signal(int sig) {
   raise(sig);
 }
 
-__attribute__((format(printf, 1, 2), noreturn)) static void die(
-    const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("bench: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  exit(2);
-}
-
-#define CHECK(call)                                                          \
-  do {                                                                       \
-    ash_status st_ = (call);                                                 \
-    if (st_ != ASH_OK)                                                       \
-      die("%s:%d: %s -> %s (%s)", __FILE__, __LINE__, #call,                 \
-          ash_err_name(st_), ash_last_error());                              \
-  } while (0)
-
 /* A float64 array in its own segment, unlinked at exit. */
 static ash_view *array(const char *what, int ndim, const int64_t *shape) {
   if (g_nnames == MAX_NAMES)
@@ -88,7 +70,7 @@ static ash_view *array(const char *what, int ndim, const int64_t *shape) {
   char *name = g_names[g_nnames];
   snprintf(name, 64, "ashbench-k%d-%s", (int)getpid(), what);
   ash_view *v = NULL;
-  CHECK(ash_create(name, ASH_FLOAT64, ndim, shape, 0, 0600, &v));
+  CHECK_ASH(ash_create(name, ASH_FLOAT64, ndim, shape, 0, 0600, &v));
   g_nnames++;
   return v;
 }
@@ -244,7 +226,7 @@ static void bench_call(void) {
   c.views[1] = array("cy", 1, &n);
   c.x = ash_view_data(c.views[0]);
   c.y = ash_view_data(c.views[1]);
-  CHECK(ash_kernel_open(NULL, "void bk_axpy(int n, double a, const double *x, "
+  CHECK_ASH(ash_kernel_open(NULL, "void bk_axpy(int n, double a, const double *x, "
                         "int incx, double *y, int incy)",
                         "n=size(x)=size(y), a=a, x=x, incx=inc(x), y=y, "
                         "incy=inc(y)", &c.k));
@@ -276,7 +258,7 @@ struct sin_ctx {
 static double sin_kernel(void *p) {
   struct sin_ctx *c = p;
   double t0 = now_s();
-  CHECK(ash_kernel_call(c->k, 2, c->views, 0, NULL, c->threads, NULL));
+  CHECK_ASH(ash_kernel_call(c->k, 2, c->views, 0, NULL, c->threads, NULL));
   return now_s() - t0;
 }
 
@@ -299,7 +281,7 @@ static void bench_sin(void) {
   for (int64_t i = 0; i < c.n; i++)
     c.x[i] = (double)(i % 100003) * 0.001;
   c.sinf_ = sin;
-  CHECK(ash_kernel_open("libm.so.6", "map double sin(double)", NULL, &c.k));
+  CHECK_ASH(ash_kernel_open("libm.so.6", "map double sin(double)", NULL, &c.k));
   struct sin_ctx c2 = c;
   c.threads = 1;
   c2.threads = 2;
@@ -326,7 +308,7 @@ struct loop_ctx {
 static double loop_run(void *p) {
   struct loop_ctx *c = p;
   double t0 = now_s();
-  CHECK(ash_kernel_call(c->k, 2, c->views, 0, NULL, 1, NULL));
+  CHECK_ASH(ash_kernel_call(c->k, 2, c->views, 0, NULL, 1, NULL));
   return now_s() - t0;
 }
 
@@ -338,11 +320,11 @@ static void bench_strided(void) {
   double *pa = ash_view_data(a);
   for (int64_t i = 0; i < big[0] * big[1]; i++)
     pa[i] = (double)(i % 1000);
-  CHECK(ash_view_slice(a, 0, ASH_NONE, ASH_NONE, 2, 0, &rows));
-  CHECK(ash_view_slice(rows, 1, ASH_NONE, ASH_NONE, -1, 0, &v));
-  CHECK(ash_view_copy(copy, v));
+  CHECK_ASH(ash_view_slice(a, 0, ASH_NONE, ASH_NONE, 2, 0, &rows));
+  CHECK_ASH(ash_view_slice(rows, 1, ASH_NONE, ASH_NONE, -1, 0, &v));
+  CHECK_ASH(ash_view_copy(copy, v));
   struct loop_ctx strided = {0}, contig;
-  CHECK(ash_kernel_open(NULL, "loop bk_scale(f8 x -> f8 y)", NULL,
+  CHECK_ASH(ash_kernel_open(NULL, "loop bk_scale(f8 x -> f8 y)", NULL,
                         &strided.k));
   strided.views[0] = v;
   strided.views[1] = out;
@@ -374,7 +356,7 @@ struct gemm_ctx {
 static double gemm_kernel(void *p) {
   struct gemm_ctx *c = p;
   double s[2] = {1.0, 0.0}, t0 = now_s();
-  CHECK(ash_kernel_call(c->k, 3, c->views, 2, s, 1, NULL));
+  CHECK_ASH(ash_kernel_call(c->k, 3, c->views, 2, s, 1, NULL));
   return now_s() - t0;
 }
 
@@ -406,7 +388,7 @@ static void bench_dgemm(void) {
       p[j] = (double)((j * 7 + i) % 13) * 0.1;
   }
   *(void **)&c.fn = dlsym(blas, "cblas_dgemm");
-  CHECK(ash_kernel_open("libopenblas.so.0",
+  CHECK_ASH(ash_kernel_open("libopenblas.so.0",
                         "void cblas_dgemm(int order, int transa, int transb, "
                         "int m, int n, int k, double alpha, const double *a, "
                         "int lda, const double *b, int ldb, double beta, "
@@ -472,7 +454,7 @@ int main(int argc, char **argv) {
   signal(SIGINT, on_signal);
   signal(SIGTERM, on_signal);
   int pool = 0;
-  CHECK(ash_kernel_max_threads(&pool));
+  CHECK_ASH(ash_kernel_max_threads(&pool));
   char load[64] = "?";
   FILE *lf = fopen("/proc/loadavg", "r");
   if (lf) {
