@@ -767,8 +767,9 @@ typedef void ash_loop_fn(char **args, const int64_t *dims,
  *  @return ASH_OK, ASH_E_SIGNATURE (syntax or unsupported type: the detail
  *          gives the column; binder: unbound, doubly bound or unknown
  *          parameter), ASH_E_LIBRARY (library or symbol not found, with
- *          dlerror's text), ASH_E_OVERFLOW (a literal does not fit its
- *          parameter), ASH_E_INVAL (NULL), ASH_E_NOMEM. */
+ *          dlerror's text), ASH_E_OVERFLOW / ASH_E_VALUE (an integer /
+ *          float literal does not fit its parameter), ASH_E_INVAL (NULL),
+ *          ASH_E_NOMEM. */
 ASH_EXTERN ash_status ash_kernel_open(const char *library,
                                       const char *signature, const char *bind,
                                       ash_kernel **out);
