@@ -8,14 +8,17 @@
 #           loop (Ruby, Lua): target >= 50x faster
 #   dgemm   cblas_dgemm 2000x2000 through the kernel API from Lua and Ruby,
 #           against NumPy's a @ b (the same OpenBLAS): target <= 1.05x
-# Needs a full build (BUILD_DIR, default <repo>/build) and OpenBLAS
-# (installed by bench/kernels.sh). Options: --quick.
+# Every row is single-threaded (OPENBLAS_NUM_THREADS=1 unless set) and
+# measured in process CPU time, so that other processes on shared CPUs do
+# not inflate it. Needs a full build (BUILD_DIR, default <repo>/build) and
+# OpenBLAS (installed by bench/kernels.sh). Options: --quick.
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(dirname "$here")
 build=${BUILD_DIR:-$root/build}
 quick=${1:-}
 . "$build/ash-env.sh"
+export OPENBLAS_NUM_THREADS=${OPENBLAS_NUM_THREADS:-1}
 # The kernels' signatures and binders, in one place for the three languages.
 eval "$($ASH_PYTHON "$here/python/kernel_common.py" | sed 's/^/export /')"
 out=$(mktemp -d)
@@ -35,7 +38,8 @@ for lang in ("python", "ruby", "lua"):
         if line.startswith("RESULT "):
             _, key, val = line.split()
             r[(lang, key)] = float(val)
-print("load average:", open("/proc/loadavg").read().split()[:3])
+print("load average:", open("/proc/loadavg").read().split()[:3],
+      "OPENBLAS_NUM_THREADS=" + os.environ.get("OPENBLAS_NUM_THREADS", ""))
 print(f"{'row':28s} {'ours':>12s} {'anchor':>12s} {'ratio':>9s}  target")
 def row(name, ours, anchor, ratio, target):
     print(f"{name:28s} {ours:12.6g} {anchor:12.6g} {ratio:9.3f}  {target}")

@@ -18,12 +18,10 @@ for _, k in ipairs({ "OPENBLAS", "DAXPY", "DAXPY_BIND", "DGEMM", "DGEMM_BIND" })
   BK[k] = assert(os.getenv("ASH_BK_" .. k), "ASH_BK_" .. k .. " is not set (run bench/kernels_langs.sh)")
 end
 
--- wall-clock seconds: lua-system (a dependency of busted), else CPU time
-local have_system, system = pcall(require, "system")
-local now = have_system and (system.monotime or system.gettime) or os.clock
-
-local function median(runs, fn, clock)
-  clock = clock or now
+-- process CPU time (os.clock): with OPENBLAS_NUM_THREADS=1 every row is
+-- single-threaded, and other processes on shared CPUs do not inflate it
+local function median(runs, fn)
+  local clock = os.clock
   fn()
   local t = {}
   for i = 1, runs do
@@ -48,7 +46,7 @@ local ok, err = pcall(function()
   local calls = 20000
   print(string.format("RESULT call %.9f", median(RUNS, function()
     for _ = 1, calls do daxpy(x16, y16, 1e-9) end
-  end, os.clock) / calls)) -- CPU time: not inflated by other processes
+  end) / calls))
   local x, y = make("x", N), make("y", N)
   for i = 1, N do x[i] = ((i - 1) % 100003) * 0.001 end
   local sin = ash.kernel("libm.so.6", "map double sin(double)")

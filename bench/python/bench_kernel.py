@@ -2,9 +2,10 @@
 # SPDX-License-Identifier: MIT
 """Kernels from Python: call overhead, element-wise sin, cblas_dgemm.
 
-Prints "RESULT key seconds" lines (medians of --runs) for bench/kernels_langs.sh:
+Prints "RESULT key seconds" lines (medians of --runs, process CPU time: run
+with OPENBLAS_NUM_THREADS=1, as bench/kernels_langs.sh does, every row is
+single-threaded and other processes on shared CPUs do not inflate it):
   call        one arrayshare.Kernel call of cblas_daxpy (n = 16), per call
-              (process CPU time: not inflated by other processes)
   sin         map sin over --n float64 through the kernel (1 thread)
   sin_numpy   numpy.sin(x, out=y) on the same shared arrays (information)
   dgemm       cblas_dgemm --m x --m through the kernel API on shared views
@@ -27,14 +28,21 @@ except ImportError:
     np = None
 
 
-def median(fn, runs, clock=time.perf_counter):
-    times = []
-    fn()
+def median(fn, runs, clock=time.process_time):
+    return medians([fn], runs, clock)[0]
+
+
+def medians(fns, runs, clock=time.process_time):
+    """Median times of each function, run alternately (one warm-up each)."""
+    times = [[] for _ in fns]
+    for f in fns:
+        f()
     for _ in range(runs):
-        t0 = clock()
-        fn()
-        times.append(clock() - t0)
-    return statistics.median(times)
+        for f, t in zip(fns, times):
+            t0 = clock()
+            f()
+            t.append(clock() - t0)
+    return [statistics.median(t) for t in times]
 
 
 def main():
@@ -59,26 +67,34 @@ def main():
         daxpy = arrayshare.kernel(OPENBLAS, DAXPY, DAXPY_BIND)
         calls = 20_000
         per = median(lambda: [daxpy(x16, y16, 1e-9) for _ in range(calls)],
-                     a.runs, time.process_time) / calls  # CPU time
+                     a.runs) / calls
         print(f"RESULT call {per:.9f}")
         x, y = make("x", (a.n,)), make("y", (a.n,))
         if np is not None:
             xa, ya = np.asarray(x), np.asarray(y)
             xa[:] = np.arange(a.n) % 100003 * 0.001
         sin = arrayshare.kernel("libm.so.6", "map double sin(double)")
-        print(f"RESULT sin {median(lambda: sin(x, y), a.runs):.6f}")
+        fns = [lambda: sin(x, y)]
         if np is not None:
-            print(f"RESULT sin_numpy {median(lambda: np.sin(xa, out=ya), a.runs):.6f}")
+            fns.append(lambda: np.sin(xa, out=ya))
+        times = medians(fns, a.runs)
+        print(f"RESULT sin {times[0]:.6f}")
+        if np is not None:
+            print(f"RESULT sin_numpy {times[1]:.6f}")
         A, B, C = make("A", (a.m, a.m)), make("B", (a.m, a.m)), make("C", (a.m, a.m))
         if np is not None:
             for i, M in enumerate((A, B)):
                 np.asarray(M)[...] = (np.arange(a.m * a.m).reshape(a.m, a.m)
                                       * 7 + i) % 13 * 0.1
         dgemm = arrayshare.kernel(OPENBLAS, DGEMM, DGEMM_BIND)
-        print(f"RESULT dgemm {median(lambda: dgemm(A, B, C, 1.0, 0.0), a.runs):.6f}")
+        fns = [lambda: dgemm(A, B, C, 1.0, 0.0)]
         if np is not None:
             an, bn, cn = np.asarray(A), np.asarray(B), np.asarray(C)
-            print(f"RESULT dgemm_numpy {median(lambda: np.matmul(an, bn, out=cn), a.runs):.6f}")
+            fns.append(lambda: np.matmul(an, bn, out=cn))
+        times = medians(fns, a.runs)
+        print(f"RESULT dgemm {times[0]:.6f}")
+        if np is not None:
+            print(f"RESULT dgemm_numpy {times[1]:.6f}")
     finally:
         for v in views:
             arrayshare.unlink(v.segment_name)

@@ -2,10 +2,11 @@
 # frozen_string_literal: true
 
 # Kernels from Ruby: call overhead, element-wise sin against a Ruby loop,
-# cblas_dgemm. Prints "RESULT key seconds" lines (medians) for
+# cblas_dgemm. Prints "RESULT key seconds" lines (medians, process CPU time:
+# with OPENBLAS_NUM_THREADS=1 every row is single-threaded) for
 # bench/kernels_langs.sh, which sets ASH_BK_* (the kernels' signatures and
 # binders, bench/python/kernel_common.py) and runs it:
-#   call  one Kernel call of cblas_daxpy (n = 16), per call (CPU time)
+#   call  one Kernel call of cblas_daxpy (n = 16), per call
 #   sin   map sin over N float64 (1 thread); loop: the same with v[i] = Math.sin(x[i])
 #   dgemm cblas_dgemm M x M through the kernel API on shared views
 require "arrayshare"
@@ -16,7 +17,7 @@ M = QUICK ? 200 : 2000
 RUNS = QUICK ? 3 : 5
 BK = %w[OPENBLAS DAXPY DAXPY_BIND DGEMM DGEMM_BIND].to_h { |k| [k, ENV.fetch("ASH_BK_#{k}")] }
 
-def median(runs, clock = Process::CLOCK_MONOTONIC)
+def median(runs, clock = Process::CLOCK_PROCESS_CPUTIME_ID)
   yield
   times = Array.new(runs) do
     t0 = Process.clock_gettime(clock)
@@ -37,8 +38,7 @@ begin
   y16 = make.("b", [16])
   daxpy = ArrayShare.kernel(BK["OPENBLAS"], BK["DAXPY"], bind: BK["DAXPY_BIND"])
   calls = 20_000
-  cpu = Process::CLOCK_PROCESS_CPUTIME_ID # not inflated by other processes
-  puts format("RESULT call %.9f", median(RUNS, cpu) { calls.times { daxpy.(x16, y16, 1e-9) } } / calls)
+  puts format("RESULT call %.9f", median(RUNS) { calls.times { daxpy.(x16, y16, 1e-9) } } / calls)
   x = make.("x", [N])
   y = make.("y", [N])
   N.times { |i| x[i] = (i % 100_003) * 0.001 }
