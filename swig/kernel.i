@@ -27,9 +27,9 @@
 /* ---- docstrings (Python) --------------------------------------------------------- */
 
 #if defined(SWIGPYTHON)
-%feature("docstring") ash_kernel_open "ash_kernel_open(library, signature, bind) -> ash_kernel: opens a kernel (library None: the program). Raises SignatureError, LibraryError, SizeOverflowError.";
-%feature("docstring") ash_kernel_from_address "ash_kernel_from_address(address, signature, bind) -> ash_kernel: a kernel for a function at an address (an int).";
-%feature("docstring") ash_kernel_retain "ash_kernel_retain(k) -> ash_kernel: a second object holding its own reference.";
+%feature("docstring") ash_kernel_open "ash_kernel_open(library, signature, bind) -> KernelHandle: opens a kernel (library None: the program). Raises SignatureError, LibraryError, SizeOverflowError.";
+%feature("docstring") ash_kernel_from_address "ash_kernel_from_address(address, signature, bind) -> KernelHandle: a kernel for a function at an address (an int).";
+%feature("docstring") ash_kernel_retain "ash_kernel_retain(k) -> KernelHandle: a second object holding its own reference.";
 %feature("docstring") ash_swig_kernel_close "ash_kernel_close(k) -> None: closes the kernel object now (again: nothing).";
 %feature("docstring") ash_swig_kernel_call "ash_kernel_call(k, views, scalars, nthreads) -> float: calls the kernel on a sequence of views and a sequence of numbers (or None), without the GIL; the result of a plain kernel (else 0.0).";
 %feature("docstring") ash_kernel_kind "ash_kernel_kind(k) -> int: ASH_KERNEL_PLAIN, ASH_KERNEL_MAP or ASH_KERNEL_LOOP (0 once closed).";
