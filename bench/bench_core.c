@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "arrayshare.h"
+#include "bench_util.h"
 
 #define MIB (1024.0 * 1024.0)
 #define GIB (1024.0 * 1024.0 * 1024.0)
@@ -94,25 +95,6 @@ static void install_cleanup(void) {
     sigaction(sigs[i], &sa, NULL);
   }
 }
-
-__attribute__((format(printf, 1, 2), noreturn)) static void die(
-    const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  fputs("bench: ", stderr);
-  vfprintf(stderr, fmt, ap);
-  va_end(ap);
-  fputc('\n', stderr);
-  exit(2); /* atexit: cleanup_paths() */
-}
-
-#define CHECK_ASH(call)                                                      \
-  do {                                                                       \
-    ash_status st_ = (call);                                                 \
-    if (st_ != ASH_OK)                                                       \
-      die("%s:%d: %s -> %s (%s)", __FILE__, __LINE__, #call,                 \
-          ash_err_name(st_), ash_last_error());                              \
-  } while (0)
 
 #define CHECK_SYS(cond, what)                                                \
   do {                                                                       \

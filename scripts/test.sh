@@ -2,8 +2,9 @@
 # The whole test suite: installs what is missing, builds with -Werror, runs
 # every test (C, command line, Python, Ruby, Lua, conformance), then builds
 # the C library again with AddressSanitizer + UndefinedBehaviorSanitizer and
-# runs the C and command-line tests under it. Fails if a test leaves a
-# segment behind in /dev/shm.
+# runs the C and command-line tests under it, then the kernel thread pool's
+# test under ThreadSanitizer. Fails if a test leaves a segment behind in
+# /dev/shm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
@@ -32,6 +33,12 @@ cmake --build build-asan -j"$JOBS"
 echo "== tests under ASan + UBSan =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS"
+
+echo "== the kernel thread pool under ThreadSanitizer =="
+cmake -S . -B build-tsan -DASH_WERROR=ON -DASH_TSAN=ON -DCMAKE_BUILD_TYPE=Debug \
+      -DASH_PYTHON=OFF -DASH_RUBY=OFF -DASH_LUA=OFF -DASH_BUILD_BENCH=OFF -DASH_BUILD_CLI=OFF
+cmake --build build-tsan -j"$JOBS" --target test-kernel-threads ash_test_kernels
+ctest --test-dir build-tsan -L threads --output-on-failure
 
 after=$(mktemp)
 ls /dev/shm | grep '^ash\.' | sort > "$after" || true

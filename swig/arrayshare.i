@@ -31,5 +31,10 @@
 /* Per-language typemaps, error mapping and fast paths. */
 %include "arrayshare_lang.i"
 
+/* Kernels (libffi): typemaps and wrappers shared by every language. After
+ * every other typemap decision (it reuses them: ash_view *, double *out,
+ * int *out, ash_status), just before the header. */
+%include "kernel.i"
+
 %include "arrayshare_version.h"
 %include "arrayshare.h"

@@ -509,4 +509,111 @@ function V:retain()
   return core.ash_view_retain(self)
 end
 
+-- ------------------------------------------------------------------ kernels
+
+-- A kernel: compiled code called on views (docs/kernels.md). Views first,
+-- then scalars, positionally; a trailing plain table gives operands by name
+-- and `threads`:  k(x, y, 2.0)  or  k(x, y, {a = 2.0, threads = 2}).
+-- Every check is the C library's; this only maps arguments to operand names.
+local Kernel = {}
+Kernel.__index = Kernel
+local KINDS = { [core.ASH_KERNEL_PLAIN] = "plain", [core.ASH_KERNEL_MAP] = "map",
+                [core.ASH_KERNEL_LOOP] = "loop" }
+local INT_DTYPES = {}
+for _, n in ipairs({ "INT8", "INT16", "INT32", "INT64", "UINT8", "UINT16", "UINT32", "UINT64" }) do
+  INT_DTYPES[core["ASH_" .. n]] = true
+end
+
+-- {views}, {scalars}, threads from positional and named arguments
+local function arrange(k, n, args, named)
+  local names, values = k.names, {}
+  if n > #names then
+    raise(core.ASH_E_INVAL, "%s takes %d arguments (%s), got %d", tostring(k), #names,
+          table.concat(names, ", "), n)
+  end
+  for i = 1, n do values[names[i]] = args[i] end
+  local threads = k.threads
+  for key, v in pairs(named) do
+    if key == "threads" then
+      threads = v
+    elseif k.index[key] == nil then
+      raise(core.ASH_E_INVAL, "no operand %s (operands: %s)", tostring(key), table.concat(names, ", "))
+    elseif values[key] ~= nil then
+      raise(core.ASH_E_INVAL, "operand %s given twice", key)
+    else
+      values[key] = v
+    end
+  end
+  local views, scalars = {}, {}
+  for i, name in ipairs(names) do
+    local v = values[name]
+    if v == nil then raise(core.ASH_E_INVAL, "missing %s", name) end
+    if i <= #k.views then views[i] = v else scalars[i - #k.views] = v end
+  end
+  return views, scalars, threads
+end
+
+function Kernel.__call(k, ...)
+  local n, args = select("#", ...), { ... }
+  local views, scalars, threads
+  if n > 0 and type(args[n]) == "table" and getmetatable(args[n]) == nil then
+    views, scalars, threads = arrange(k, n - 1, args, args[n])
+  elseif n == #k.names then -- the common case, fast
+    local nv = #k.views
+    views, scalars, threads = table.move(args, 1, nv, 1, {}), table.move(args, nv + 1, n, 1, {}), k.threads
+  else
+    views, scalars, threads = arrange(k, n, args, {})
+  end
+  local out = core.ash_kernel_call(k.h, views, scalars, threads)
+  if k.result == 0 then return nil end
+  if k.result == core.ASH_BOOL then return out ~= 0 end
+  return INT_DTYPES[k.result] and math.tointeger(out) or out
+end
+
+--- k:close(): closes now (also by `local k <close> = ...`); again: nothing.
+function Kernel:close() core.ash_kernel_close(self.h) end
+Kernel.__close = Kernel.close
+function Kernel:closed() return core.ash_kernel_kind(self.h) == 0 end
+function Kernel:signature() return core.ash_kernel_signature(self.h) end
+function Kernel:kind() return KINDS[core.ash_kernel_kind(self.h)] end
+--- k:writes() -> names of the views the kernel may write
+function Kernel:writes()
+  local out = {}
+  for i, name in ipairs(self.views) do
+    if core.ash_kernel_view_writes(self.h, i - 1) == 1 then out[#out + 1] = name end
+  end
+  return out
+end
+function Kernel.__tostring(k)
+  local s = core.ash_kernel_signature(k.h)
+  return s and ("arrayshare.kernel: " .. s) or "arrayshare.kernel (closed)"
+end
+
+local KERNEL_OPTS = { threads = true }
+
+--- ash.kernel(library_or_address, signature, bind, {threads = 1}) -> kernel
+--- library: a path or soname, nil for the program and what it loaded, or an
+--- address (an integer). k.views / k.scalars: the operand names.
+function M.kernel(lib, signature, bind, opts)
+  opts = check_opts(opts, KERNEL_OPTS, 4, "kernel")
+  local h
+  if math.type(lib) == "integer" then
+    h = core.ash_kernel_from_address(lib, signature, bind)
+  else
+    h = core.ash_kernel_open(lib, signature, bind)
+  end
+  local k = setmetatable({ h = h, views = {}, scalars = {}, names = {}, index = {},
+                           threads = opts.threads or 1,
+                           result = core.ash_kernel_result_dtype(h) }, Kernel)
+  for i = 0, core.ash_kernel_nviews(h) - 1 do k.views[#k.views + 1] = core.ash_kernel_view_name(h, i) end
+  for i = 0, core.ash_kernel_nscalars(h) - 1 do k.scalars[#k.scalars + 1] = core.ash_kernel_scalar_name(h, i) end
+  for _, name in ipairs(k.views) do k.names[#k.names + 1] = name end
+  for _, name in ipairs(k.scalars) do k.names[#k.names + 1] = name end
+  for i, name in ipairs(k.names) do k.index[name] = i end
+  return k
+end
+
+--- ash.max_threads() -> the size of the kernel thread pool
+function M.max_threads() return core.ash_kernel_max_threads() end
+
 return M

@@ -97,7 +97,10 @@ typedef int ash_status;
   XX(CONTIG,   -1019, "operation needs a contiguous view")                    \
   XX(BUSY,     -1020, "segment is being created or removed; retry")           \
   XX(SYS,      -1021, "unexpected system error")                              \
-  XX(AXIS,     -1022, "axis out of range")
+  XX(AXIS,     -1022, "axis out of range")                                  \
+  XX(SIGNATURE, -1023, "invalid or unsupported kernel signature or binding")  \
+  XX(LIBRARY,  -1024, "shared library or symbol not found")                  \
+  XX(OVERLAP,  -1025, "an output overlaps another operand")
 
 typedef enum ash_errno {
 #define ASH__ERR_ENUM(suffix, value, msg) ASH_E_##suffix = (value),
@@ -789,6 +792,200 @@ ASH_EXTERN ash_status ash_gc_match(const char *glob, unsigned flags,
  *  once. Handles and views in use are not affected.
  *  @return ASH_OK. */
 ASH_EXTERN ash_status ash_cache_clear(void);
+
+/* ---------------------------------------------------------------------- */
+/* Kernels: compiled code on views (libffi)                                */
+/* ---------------------------------------------------------------------- */
+
+/* A kernel is a function from a shared library (or a raw address) that the
+ * library calls on views, with a signature decided at run time. It is
+ * opened once (dlopen/dlsym, signature parsed, libffi call description
+ * prepared and cached; opening is serialised) and then called any number of
+ * times, from any thread, through ash_kernel_call(): one call, one array of
+ * views, one array of scalars, whatever the kernel. docs/kernels.md is the
+ * guide; the grammar, in short:
+ *
+ * Plain C functions: a C prototype as written in a header, and a binder that
+ * says where every parameter comes from.
+ *   "void cblas_daxpy(int n, double alpha, const double *x, int incx,
+ *                     double *y, int incy)"
+ *   bind "n=size(x)=size(y), alpha=a, x=x, incx=inc(x), y=y, incy=inc(y),
+ *         split(n)"
+ * Types: void, _Bool/bool, char, signed/unsigned char/short/int/long/long
+ * long, float, double, int8_t..uint64_t, size_t, ssize_t, ptrdiff_t,
+ * intptr_t, uintptr_t, npy_intp, enum X (an int), float/double _Complex
+ * (through pointers only), "struct X *" (opaque), qualifiers const,
+ * volatile, restrict; "T name[]" is a pointer; one level of pointer;
+ * "typedef TYPE NAME;" items may precede the prototype. Refused, with the
+ * column: structs or unions by value, varargs, long double, pointers to
+ * pointers, function pointers, unknown type names.
+ * Binder items, comma-separated; every parameter bound exactly once:
+ *   PARAM=SOURCE[=SOURCE...]  all sources must agree at call time
+ *                             (ASH_E_SHAPE otherwise), e.g. n=size(x)=size(y)
+ *   split(PARAM)              PARAM is the length of every view operand:
+ *                             the call may be split into ranges of it
+ * Sources: an integer or float literal, null; a name: for a pointer
+ * parameter a view operand (its data), for an arithmetic one a call-time
+ * scalar; size(V) (elements), len(V) (first dimension), dim(V,AXIS),
+ * stride(V) (element stride, data points at element 0), inc(V) (BLAS
+ * increment: with a negative increment the pointer passed is the lowest
+ * address, as BLAS expects), ld(V) (leading dimension of a 2-d view whose
+ * rows have unit stride: row-major BLAS/LAPACK). A view bound to a pointer
+ * with neither stride(), inc() nor ld() must be C-contiguous: nothing is
+ * ever copied.
+ *
+ * Element-wise scalar functions: "map" and a prototype whose parameters and
+ * result are arithmetic: "map double sin(double x)". Operands: one view per
+ * parameter, then the output view "out"; broadcast like NumPy's ufuncs. The
+ * common shapes (double f(double), double f(double, double), float f(float),
+ * float f(float, float)) run through typed function pointers, the others
+ * through libffi. No binder.
+ *
+ * Loop kernels: NumPy's inner-loop convention (see ash_loop_fn) with a
+ * gufunc signature: "loop NAME(OPERANDS -> OPERANDS)", each operand
+ * "DTYPE[(CORE DIMS)] [NAME]":
+ *   "loop add(float64 a, float64 b -> float64 out)"            (a ufunc)
+ *   "loop matmul(float64(m,n) a, float64(n,p) b -> float64(m,p) c)"
+ * DTYPE is any ash_dtype_parse spelling; core dimensions are names or fixed
+ * sizes. The library iterates the outer dimensions with NumPy's broadcasting
+ * rules and passes strides: strided and reversed views need no copy. Binder
+ * (optional): "data=ADDRESS" for the loop's void *data (default NULL).
+ *
+ * Operands (ash_kernel_view_name, ash_kernel_scalar_name): loop and map
+ * kernels' views are their operands in order; a plain kernel's views are
+ * numbered by the pointer parameters they are passed to, then views used
+ * only for their shape, and its scalars by the parameters that use them. Before a call, every view is checked: dtype
+ * against the pointee or operand type (ASH_E_DTYPE), writable when the
+ * kernel may write (ASH_E_RDONLY), layout (ASH_E_CONTIG), alignment
+ * (ASH_E_INVAL), shapes (ASH_E_SHAPE), integer parameters in range
+ * (ASH_E_OVERFLOW), scalars representable (ASH_E_VALUE); the detail names
+ * the parameter or operand.
+ *
+ * Threads: a call may run on several threads of a pool the library owns
+ * (started on first use, sized by the environment variable ASH_NUM_THREADS
+ * or else the CPU affinity mask, safe across fork()). A call uses one
+ * thread, the caller's, unless it asks for more; loop and map kernels split
+ * their outer iterations, plain kernels only with split(PARAM). A split
+ * call whose output overlaps another operand (other than exactly, element
+ * for element) is refused with ASH_E_OVERLAP. Libraries that start their
+ * own threads (OpenBLAS: OPENBLAS_NUM_THREADS) should be called with one. */
+
+typedef struct ash_kernel ash_kernel;
+
+/* Kinds of kernel, as returned by ash_kernel_kind(). Append only. */
+enum ash_kernel_type {
+  ASH_KERNEL_PLAIN = 1, /* a C function called through libffi           */
+  ASH_KERNEL_MAP = 2,   /* an element-wise scalar function               */
+  ASH_KERNEL_LOOP = 3   /* a NumPy-style inner loop                      */
+};
+
+/* Most view operands and call-time scalars a kernel may have. */
+#define ASH_KERNEL_MAX_OPERANDS 32
+
+/* The inner-loop convention of loop kernels, bit-compatible with NumPy's
+ * PyUFuncGenericFunction on LP64 platforms (npy_intp is int64_t there):
+ * args[i] points at the first element of operand i, dims[0] is the number
+ * of outer iterations of this call, dims[1..] the core dimensions in the
+ * order the signature first names them, steps[i] the byte stride of
+ * operand i along the outer iteration, then the byte strides of each
+ * operand's core dimensions, operand by operand. */
+typedef void ash_loop_fn(char **args, const int64_t *dims,
+                         const int64_t *steps, void *data);
+
+/*! ash_kernel_open() :
+ *  Opens @library (a path or a soname such as "libopenblas.so.0"; NULL or ""
+ *  means the program and the libraries it already loaded), looks up the
+ *  function the signature names and prepares the call.
+ *  @signature : see above: a C prototype, "map" + prototype, or "loop".
+ *  @bind : the binder; NULL or "" for none.
+ *  @out : receives the kernel; set to NULL on failure.
+ *  @return ASH_OK, ASH_E_SIGNATURE (syntax or unsupported type: the detail
+ *          gives the column; binder: unbound, doubly bound or unknown
+ *          parameter), ASH_E_LIBRARY (library or symbol not found, with
+ *          dlerror's text), ASH_E_OVERFLOW / ASH_E_VALUE (an integer /
+ *          float literal does not fit its parameter), ASH_E_INVAL (NULL),
+ *          ASH_E_NOMEM. */
+ASH_EXTERN ash_status ash_kernel_open(const char *library,
+                                      const char *signature, const char *bind,
+                                      ash_kernel **out);
+
+/*! ash_kernel_from_address() :
+ *  As ash_kernel_open, for a function at @address (a ctypes pointer, a
+ *  numba cfunc, a JIT): the name in the signature is a label only. The
+ *  function must stay valid until the kernel is closed.
+ *  @return as ash_kernel_open; ASH_E_INVAL when @address is 0. */
+ASH_EXTERN ash_status ash_kernel_from_address(uint64_t address,
+                                              const char *signature,
+                                              const char *bind,
+                                              ash_kernel **out);
+
+/*! ash_kernel_retain() : adds a reference; @return @k. */
+ASH_EXTERN ash_kernel *ash_kernel_retain(ash_kernel *k);
+
+/*! ash_kernel_close() :
+ *  Drops a reference; the last one frees the kernel and closes its library.
+ *  A call in progress holds its own reference. @k may be NULL. */
+ASH_EXTERN void ash_kernel_close(ash_kernel *k);
+
+/* Accessors. They cannot fail; NULL reads as a kernel without operands
+ * (kind 0, signature NULL, no views or scalars). */
+/*! ash_kernel_kind() : @return an ash_kernel_type (ASH_KERNEL_*). */
+ASH_EXTERN int ash_kernel_kind(const ash_kernel *k);
+/*! ash_kernel_signature() :
+ *  @return the signature in canonical form (typedefs resolved, one space
+ *          between tokens), e.g. "void f(int n, const double *x)" or
+ *          "loop dot(float64(n) a, float64(n) b -> float64() out)". */
+ASH_EXTERN const char *ash_kernel_signature(const ash_kernel *k);
+/*! ash_kernel_nviews() / ash_kernel_nscalars() : @return the number of view
+ *  operands / call-time scalars ash_kernel_call() takes. */
+ASH_EXTERN int ash_kernel_nviews(const ash_kernel *k);
+ASH_EXTERN int ash_kernel_nscalars(const ash_kernel *k);
+/*! ash_kernel_view_name() / ash_kernel_scalar_name() :
+ *  @return the name of operand @index (0-based), or NULL when out of range.
+ *          Bindings use them for keyword arguments. */
+ASH_EXTERN const char *ash_kernel_view_name(const ash_kernel *k, int index);
+ASH_EXTERN const char *ash_kernel_scalar_name(const ash_kernel *k, int index);
+/*! ash_kernel_view_writes() :
+ *  @return 1 if the kernel may write view operand @index (an output, or a
+ *          non-const pointer), 0 if it only reads it, -1 out of range. */
+ASH_EXTERN int ash_kernel_view_writes(const ash_kernel *k, int index);
+
+/*! ash_kernel_result_dtype() :
+ *  @return the dtype of a plain kernel's result (ASH_INT32 for int,
+ *          ASH_FLOAT64 for double, ASH_INT8 for char, ...), so a binding can
+ *          return the value ash_kernel_call() gives as a double in the
+ *          right type; ASH_DTYPE_INVALID (0) for a void result and for map
+ *          and loop kernels (their results are in their output views). */
+ASH_EXTERN int ash_kernel_result_dtype(const ash_kernel *k);
+
+/*! ash_kernel_call() :
+ *  Calls the kernel on @views and @scalars (in operand order). The views
+ *  are retained for the call: one released or unlinked meanwhile stays
+ *  mapped until the call returns. Everything is checked before the kernel
+ *  runs; once it runs, the call cannot fail.
+ *  @nviews, @views : ash_kernel_nviews() views.
+ *  @nscalars, @scalars : ash_kernel_nscalars() values; an integer parameter
+ *          needs an integral value in its range (exact up to 2^53).
+ *  @nthreads : 1 runs on the calling thread only (the default bindings
+ *          use); n > 1 up to n threads (at most ash_kernel_max_threads());
+ *          0 as many as ash_kernel_max_threads().
+ *  @out : receives a plain kernel's return value as a double (integers
+ *          beyond 2^53 round to nearest), 0 otherwise; may be NULL.
+ *  @return ASH_OK, ASH_E_INVAL (counts, NULL, negative @nthreads,
+ *          misaligned view, invalid ASH_NUM_THREADS), ASH_E_DTYPE,
+ *          ASH_E_RDONLY, ASH_E_CONTIG, ASH_E_SHAPE, ASH_E_OVERFLOW,
+ *          ASH_E_VALUE, ASH_E_OVERLAP, ASH_E_NOMEM. */
+ASH_EXTERN ash_status ash_kernel_call(ash_kernel *k, int nviews,
+                                      ash_view *const *views, int nscalars,
+                                      const double *scalars, int nthreads,
+                                      double *out);
+
+/*! ash_kernel_max_threads() :
+ *  @out : receives the size of the kernel thread pool: ASH_NUM_THREADS
+ *         (1 to 1024) when set, else the number of CPUs in this process's
+ *         affinity mask. Read once, at the first use.
+ *  @return ASH_OK, ASH_E_INVAL (ASH_NUM_THREADS is not such a number). */
+ASH_EXTERN ash_status ash_kernel_max_threads(int *out);
 
 #ifdef __cplusplus
 }

@@ -18,37 +18,7 @@
 
 #include "internal.h"
 
-/* ---- a small growable string ------------------------------------------ */
-
-struct ash__sb {
-  char *s;
-  size_t n, cap;
-  bool oom;
-};
-
-static void ash__sb_add(struct ash__sb *b, const char *s, size_t n) {
-  if (b->oom)
-    return;
-  if (b->n + n + 1 > b->cap) {
-    size_t cap = (b->cap ? b->cap * 2 : 128);
-    while (cap < b->n + n + 1)
-      cap *= 2;
-    char *t = realloc(b->s, cap);
-    if (t == NULL) {
-      b->oom = true;
-      return;
-    }
-    b->s = t;
-    b->cap = cap;
-  }
-  memcpy(b->s + b->n, s, n);
-  b->n += n;
-  b->s[b->n] = '\0';
-}
-
-static void ash__sb_str(struct ash__sb *b, const char *s) {
-  ash__sb_add(b, s, strlen(s));
-}
+/* ---- the growable string (util.c), with numbers ------------------------ */
 
 static void ash__sb_i64(struct ash__sb *b, int64_t v) {
   char t[32];

@@ -27,7 +27,7 @@ uint32_t ash__name_hash(const char *name) {
 
 int ash__layout_make(uint64_t arena_bytes, uint32_t max_arrays,
                      uint32_t max_attachers, const char *name,
-                     struct ash__layout *out) {
+                     struct ash__seglayout *out) {
   if (max_arrays < 1 || max_arrays > ASH__MAX_ARRAYS)
     return ash__err(ASH_E_INVAL, "max_arrays %u: must be 1 to %d", max_arrays,
                     ASH__MAX_ARRAYS);
@@ -60,7 +60,7 @@ int ash__layout_make(uint64_t arena_bytes, uint32_t max_arrays,
   return ASH_OK;
 }
 
-void ash__hdr_init(struct ash__hdr *h, const struct ash__layout *lay,
+void ash__hdr_init(struct ash__hdr *h, const struct ash__seglayout *lay,
                    int policy, uint32_t hflags, const char *display_name) {
   memset(h, 0, sizeof *h);
   h->fmt_major = ASH_FORMAT_MAJOR;

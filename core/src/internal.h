@@ -136,14 +136,14 @@ struct ash__array {
 };
 
 /* format.c */
-struct ash__layout {
+struct ash__seglayout {
   uint32_t attach_cap, dir_cap, index_offset;
   uint64_t dir_offset, arena_offset, arena_size, total;
 };
 int ash__layout_make(uint64_t arena_bytes, uint32_t max_arrays,
                      uint32_t max_attachers, const char *name,
-                     struct ash__layout *out);
-void ash__hdr_init(struct ash__hdr *h, const struct ash__layout *lay,
+                     struct ash__seglayout *out);
+void ash__hdr_init(struct ash__hdr *h, const struct ash__seglayout *lay,
                    int policy, uint32_t hflags, const char *display_name);
 int ash__validate_header(const struct ash__hdr *h, uint64_t real_size,
                          const char *name);
@@ -362,6 +362,16 @@ bool ash__add_u64(uint64_t a, uint64_t b, uint64_t *out);
 uint64_t ash__round_up(uint64_t v, uint64_t align);
 int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
                       uint64_t *nbytes, int64_t *count);
+
+/* A small growable string (util.c): ash__sb_add/str append, NUL-terminated;
+ * oom is set (and nothing appended any more) when realloc fails. */
+struct ash__sb {
+  char *s;
+  size_t n, cap;
+  bool oom;
+};
+void ash__sb_add(struct ash__sb *b, const char *s, size_t n);
+void ash__sb_str(struct ash__sb *b, const char *s);
 
 /* dtype.c */
 bool ash__dtype_valid(int dtype);

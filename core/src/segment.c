@@ -350,7 +350,7 @@ static void ash__fill_entry(struct ash__entry *e, const char *name, int dtype,
 /* Writes the header of a new segment (and its first array's entry) in one
  * pwrite; the buffer becomes the map's head. The file has no name yet:
  * nobody can read it half-written. */
-static int ash__init_segment(ash__map *m, const struct ash__layout *lay,
+static int ash__init_segment(ash__map *m, const struct ash__seglayout *lay,
                              unsigned flags, const struct ash__first *first) {
   uint64_t end = first ? lay->dir_offset + ASH__ENTRY_SIZE
                        : ASH__ATTACH_OFFSET;
@@ -404,7 +404,7 @@ static int ash__memfd(const char *name) {
 }
 
 /* Builds a complete, attached, nameless segment. */
-static int ash__build(const struct ash__loc *l, const struct ash__layout *lay,
+static int ash__build(const struct ash__loc *l, const struct ash__seglayout *lay,
                       unsigned flags, unsigned mode,
                       const struct ash__first *first, ash__map **out) {
   char *tmp = NULL;
@@ -523,7 +523,7 @@ static ash_status ash__create(const char *name, uint64_t arena_bytes,
     return ash__err(ASH_E_INVAL, "mode %o: only permission bits (07777)", mode);
   if (mode == 0)
     mode = 0600;
-  struct ash__layout lay;
+  struct ash__seglayout lay;
   struct ash__loc l;
   int r = ash__loc_make(name, flags, &l);
   if (r == ASH_OK)

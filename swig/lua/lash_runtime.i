@@ -66,6 +66,8 @@ static const char *const lash_classes[][2] = {
     {"FULL", "Full"},             {"DESC", "DescriptorError"},
     {"CONTIG", "NotContiguous"},  {"BUSY", "Busy"},
     {"SYS", "SystemError"},       {"AXIS", "AxisError"},
+    {"SIGNATURE", "SignatureError"}, {"LIBRARY", "LibraryError"},
+    {"OVERLAP", "OverlapError"},
 };
 
 static const char *lash_class_of(const char *name) {

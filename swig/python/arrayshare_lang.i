@@ -105,6 +105,13 @@ static struct ashpy_errdef ashpy_errors[] = {
   {"AXIS", "AxisError", &PyExc_IndexError, &PyExc_ValueError,
    "ASH_E_AXIS: axis out of range (an IndexError and a ValueError, like "
    "numpy.AxisError).", NULL},
+  {"SIGNATURE", "SignatureError", &PyExc_ValueError, NULL,
+   "ASH_E_SIGNATURE: invalid or unsupported kernel signature or binding.",
+   NULL},
+  {"LIBRARY", "LibraryError", &PyExc_OSError, NULL,
+   "ASH_E_LIBRARY: a kernel's shared library or symbol was not found.", NULL},
+  {"OVERLAP", "OverlapError", &PyExc_ValueError, NULL,
+   "ASH_E_OVERLAP: a kernel's output overlaps another operand.", NULL},
 };
 
 #define ASHPY_NERR ((int)(sizeof ashpy_errors / sizeof ashpy_errors[0]))

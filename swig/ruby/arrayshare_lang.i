@@ -1059,6 +1059,9 @@ static const struct rbash_errdef {
     {ASH_E_BUSY, "BusyError", RB_S_STD},
     {ASH_E_SYS, "SystemError", RB_S_STD},
     {ASH_E_AXIS, "AxisError", RB_S_INDEX},
+    {ASH_E_SIGNATURE, "SignatureError", RB_S_ARG},
+    {ASH_E_LIBRARY, "LibraryError", RB_S_STD},
+    {ASH_E_OVERLAP, "OverlapError", RB_S_ARG},
 };
 
 static VALUE rbash_define_error(const char *name, VALUE super, VALUE code) {

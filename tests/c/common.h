@@ -13,7 +13,13 @@
 #ifndef ASH_TEST_COMMON_H
 #define ASH_TEST_COMMON_H
 
+#ifdef ASH_TEST_NO_CRITERION
+#include <stdbool.h>
+
+#include "nocriterion.h" /* ThreadSanitizer builds: see there */
+#else
 #include <criterion/criterion.h>
+#endif
 
 #include <dirent.h>
 #include <errno.h>

@@ -28,7 +28,8 @@ describe("errors", function()
       SHAPE = "ShapeError", OVERFLOW = "OverflowError", INDEX = "IndexError", RDONLY = "ReadOnly",
       CORRUPT = "Corrupt", VERSION = "VersionError", TRUNC = "Truncated", VALUE = "ValueError",
       FULL = "Full", DESC = "DescriptorError", CONTIG = "NotContiguous", BUSY = "Busy",
-      SYS = "SystemError", AXIS = "AxisError",
+      SYS = "SystemError", AXIS = "AxisError", SIGNATURE = "SignatureError",
+      LIBRARY = "LibraryError", OVERLAP = "OverlapError",
     }
     local n = 0
     for code_name, cls in pairs(expected) do
@@ -51,7 +52,7 @@ describe("errors", function()
       assert.is_true(ash.is_error(e, c.code))
       assert.are.equal(code_name, core.ash_err_name(c.code))
     end
-    assert.are.equal(22, n)
+    assert.are.equal(25, n)
     local e = core.new_error(core.ASH_E_INDEX)
     assert.are.equal("index out of range", e.message) -- default: ash_strerror
     assert.is_false(ash.NotFound:is(e))

@@ -28,6 +28,9 @@ EXPECTED = {
     "BUSY": ("BusyError", ()),
     "SYS": ("SysError", (OSError,)),
     "AXIS": ("AxisError", (IndexError, ValueError)),
+    "SIGNATURE": ("SignatureError", (ValueError,)),
+    "LIBRARY": ("LibraryError", (OSError,)),
+    "OVERLAP": ("OverlapError", (ValueError,)),
 }
 
 

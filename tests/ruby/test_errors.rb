@@ -29,12 +29,15 @@ class TestErrors < Minitest::Test
     "CONTIG" => [:NotContiguous, StandardError],
     "BUSY" => [:BusyError, StandardError],
     "SYS" => [:SystemError, StandardError],
-    "AXIS" => [:AxisError, ::IndexError]
+    "AXIS" => [:AxisError, ::IndexError],
+    "SIGNATURE" => [:SignatureError, ArgumentError],
+    "LIBRARY" => [:LibraryError, StandardError],
+    "OVERLAP" => [:OverlapError, ArgumentError]
   }.freeze
 
   def test_one_class_per_code
     codes = ArrayShare::Core.constants.grep(/\AASH_E_/).map { |c| ArrayShare::Core.const_get(c) }
-    assert_equal 22, codes.size
+    assert_equal 25, codes.size
     assert_equal codes.sort, ArrayShare::ERRORS.keys.sort
     codes.each do |code|
       name = ArrayShare::Core.ash_err_name(code)

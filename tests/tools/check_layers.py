@@ -27,6 +27,10 @@ LAYERS = [
     ["anon.c"],
     ["gc.c"],
     ["descriptor.c"],
+    ["kernel_ffi.c", "kernel_pool.c", "kernel_sig.c"],
+    ["kernel_bind.c"],
+    ["kernel_map.c", "kernel_iter.c"],
+    ["kernel.c"],
 ]
 
 DEF = re.compile(r"^[A-Za-z_][\w \*]*?\b(ash_{1,2}\w+)\s*\([^;]*$", re.M)

@@ -40,12 +40,15 @@ from .arrayshare_core import (  # noqa: F401  (re-exported)
     IndexOutOfRangeError,
     InvalidArgumentError,
     InvalidNameError,
+    LibraryError,
     NoSpaceError,
     NotFoundError,
     OutOfMemoryError,
+    OverlapError,
     PermissionDeniedError,
     ReadOnlyError,
     ShapeError,
+    SignatureError,
     SizeOverflowError,
     SysError,
     TruncatedError,
@@ -63,8 +66,11 @@ error_classes = dict(_core.error_classes)
 #: dtype names, in the library's numbering (ASH_BOOL = 1 ... ASH_COMPLEX128).
 DTYPES = tuple(_core.ash_dtype_name(i) for i in range(1, 15))
 
+from ._kernel import Kernel, kernel, max_threads  # noqa: E402
+
 __all__ = [
     "View", "Segment", "create", "attach", "unlink", "ls", "gc",
+    "Kernel", "kernel", "max_threads",
     "clear_cache", "arena_bytes", "dtype_name", "core", "DTYPES",
     "Error", "ClosedError", "error_classes",
 ] + sorted(c.__name__ for c in _core.error_classes.values())

@@ -21,6 +21,7 @@ require "arrayshare_core"
 require_relative "arrayshare/errors"
 require_relative "arrayshare/view"
 require_relative "arrayshare/segment"
+require_relative "arrayshare/kernel"
 
 module ArrayShare
   # The library version loaded at run time, e.g. "0.1.0".

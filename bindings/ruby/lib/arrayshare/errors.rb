@@ -35,6 +35,9 @@ module ArrayShare
   #   -1020     BUSY      BusyError                 ::StandardError
   #   -1021     SYS       ArrayShare::SystemError   ::StandardError
   #   -1022     AXIS      AxisError                 ::IndexError
+  #   -1023     SIGNATURE SignatureError            ::ArgumentError
+  #   -1024     LIBRARY   LibraryError              ::StandardError
+  #   -1025     OVERLAP   OverlapError              ::ArgumentError
   #   (none)    CLOSED    ClosedError               ::IOError
   #   other     UNKNOWN   UnknownError              ::StandardError
   #

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <arrayshare.h>
 #include <cjson/cJSON.h>
+#include <dlfcn.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -21,7 +22,7 @@
 
 /* ---- per-case state ------------------------------------------------------ */
 
-enum kind { K_NONE, K_SEG, K_VIEW, K_LIST, K_VALUE };
+enum kind { K_NONE, K_SEG, K_VIEW, K_LIST, K_VALUE, K_KERNEL };
 
 struct var {
   char name[64];
@@ -93,6 +94,9 @@ static void release_var(struct var *v) {
   case K_LIST:
     ash_list_free(v->ptr);
     break;
+  case K_KERNEL:
+    ash_kernel_close(v->ptr);
+    break;
   default:
     break;
   }
@@ -140,6 +144,10 @@ static const struct konst konsts[] = {
                                                     K(ASH_VERSION_PATCH)
                                                         K(ASH_FORMAT_MAJOR)
                                                             K(ASH_FORMAT_MINOR)
+                                                                K(ASH_KERNEL_PLAIN)
+                                                                    K(ASH_KERNEL_MAP)
+                                                                        K(ASH_KERNEL_LOOP)
+                                                                            K(ASH_KERNEL_MAX_OPERANDS)
 #undef K
 #undef KE
 };
@@ -181,6 +189,12 @@ static const char *to_str(cJSON *a) {
     return unique_name(k->valuestring);
   if ((k = obj_key(a, "path")))
     return unique_path(k->valuestring);
+  if ((k = obj_key(a, "env"))) { /* e.g. ASH_TEST_KERNELS, set by CTest */
+    const char *e = getenv(k->valuestring);
+    if (e == NULL)
+      fail("environment variable %s is not set", k->valuestring);
+    return e;
+  }
   char *buf = strbuf[strbuf_i++ % 8];
   if ((k = obj_key(a, "concat"))) { /* strings, numbers and saved values */
     size_t n = 0;
@@ -286,9 +300,11 @@ static long long to_int(cJSON *a) {
   if ((k = obj_key(a, "int"))) /* exact 64-bit integers as strings */
     return strtoll(k->valuestring, NULL, 0);
   if ((k = obj_key(a, "ref"))) { /* a saved number */
-    struct var *sv = find_var(k->valuestring);
-    if (sv && sv->kind == K_VALUE && cJSON_IsNumber(sv->value))
-      return (long long)sv->value->valuedouble;
+    struct var *saved = find_var(k->valuestring);
+    if (saved && saved->kind == K_VALUE && cJSON_IsNumber(saved->value))
+      return (long long)saved->value->valuedouble;
+    fail("no saved number named %s", k->valuestring);
+    return 0;
   }
   fail("not an integer: %s", cJSON_PrintUnformatted(a));
   return 0;
@@ -377,7 +393,22 @@ static void *to_ref(cJSON *a, enum kind kind) {
   return NULL;
 }
 
+/* A list of saved views, or of saved... anything else fails. NULL for null. */
+static int to_views(cJSON *a, ash_view **out, int max) {
+  int n = 0;
+  cJSON *e;
+  if (cJSON_IsNull(a))
+    return 0;
+  cJSON_ArrayForEach(e, a) {
+    if (n < max)
+      out[n] = to_ref(e, K_VIEW);
+    n++;
+  }
+  return n;
+}
+
 #define VIEW(i) ((ash_view *)to_ref(arg(args, i), K_VIEW))
+#define KERNEL(i) ((ash_kernel *)to_ref(arg(args, i), K_KERNEL))
 #define SEG(i) ((ash_segment *)to_ref(arg(args, i), K_SEG))
 #define LIST(i) ((ash_list *)to_ref(arg(args, i), K_LIST))
 #define STR(i) to_str(arg(args, i))
@@ -718,6 +749,61 @@ static bool call(const char *fn, cJSON *args, struct outcome *o) {
     HANDLE(K_LIST, l);
   } else if (IS(ash_cache_clear)) {
     o->status = ash_cache_clear();
+  } else if (IS(ash_kernel_open) || IS(ash_kernel_from_address)) {
+    ash_kernel *k = NULL;
+    o->status = IS(ash_kernel_open)
+                    ? ash_kernel_open(STR(0), STR(1), STR(2), &k)
+                    : ash_kernel_from_address(to_uint(arg(args, 0)), STR(1),
+                                              STR(2), &k);
+    HANDLE(K_KERNEL, k);
+  } else if (IS(ash_kernel_retain)) {
+    ash_kernel *k = ash_kernel_retain(KERNEL(0));
+    HANDLE(K_KERNEL, k);
+  } else if (IS(ash_kernel_close)) {
+    struct var *v = find_var(obj_key(arg(args, 0), "ref")->valuestring);
+    if (v) {
+      ash_kernel_close(v->ptr);
+      v->kind = K_NONE;
+    }
+  } else if (IS(ash_kernel_kind)) {
+    o->value = cJSON_CreateNumber(ash_kernel_kind(KERNEL(0)));
+  } else if (IS(ash_kernel_signature)) {
+    const char *s = ash_kernel_signature(KERNEL(0));
+    o->value = s ? cJSON_CreateString(s) : cJSON_CreateNull();
+  } else if (IS(ash_kernel_nviews) || IS(ash_kernel_nscalars)) {
+    ash_kernel *k = KERNEL(0);
+    o->value = cJSON_CreateNumber(IS(ash_kernel_nviews) ? ash_kernel_nviews(k)
+                                                       : ash_kernel_nscalars(k));
+  } else if (IS(ash_kernel_view_name) || IS(ash_kernel_scalar_name)) {
+    ash_kernel *k = KERNEL(0);
+    const char *s = IS(ash_kernel_view_name)
+                        ? ash_kernel_view_name(k, (int)INT(1))
+                        : ash_kernel_scalar_name(k, (int)INT(1));
+    o->value = s ? cJSON_CreateString(s) : cJSON_CreateNull();
+  } else if (IS(ash_kernel_result_dtype)) {
+    o->value = cJSON_CreateNumber(ash_kernel_result_dtype(KERNEL(0)));
+  } else if (IS(ash_kernel_view_writes)) {
+    o->value = cJSON_CreateNumber(ash_kernel_view_writes(KERNEL(0), (int)INT(1)));
+  } else if (IS(ash_kernel_call)) {
+    ash_view *views[ASH_KERNEL_MAX_OPERANDS];
+    double scalars[ASH_KERNEL_MAX_OPERANDS], out = -1;
+    int nv = to_views(arg(args, 1), views, ASH_KERNEL_MAX_OPERANDS), ns = 0;
+    cJSON *e, *sl = arg(args, 2);
+    if (!cJSON_IsNull(sl))
+      cJSON_ArrayForEach(e, sl) {
+        if (ns < ASH_KERNEL_MAX_OPERANDS)
+          scalars[ns] = to_double(e);
+        ns++;
+      }
+    o->status = ash_kernel_call(KERNEL(0), nv,
+                                nv > ASH_KERNEL_MAX_OPERANDS ? NULL : views, ns,
+                                ns > ASH_KERNEL_MAX_OPERANDS ? NULL : scalars,
+                                (int)INT(3), &out);
+    o->value = num(out);
+  } else if (IS(ash_kernel_max_threads)) {
+    int threads = 0;
+    o->status = ash_kernel_max_threads(&threads);
+    o->value = cJSON_CreateNumber(threads);
   } else if (IS(ash_gc)) {
     int reaped = 0;
     o->status = ash_gc(&reaped);
@@ -805,6 +891,13 @@ static bool op(const char *name, cJSON *args, struct outcome *o) {
     for (int i = 0; i < ash_list_count(l); i++)
       has = has || strcmp(ash_list_name(l, i), want) == 0;
     o->value = cJSON_CreateBool(has);
+  } else if (strcmp(name, "symbol_address") == 0) {
+    void *h = dlopen(STR(0), RTLD_NOW);
+    void *sym = h ? dlsym(h, STR(1)) : NULL;
+    if (sym == NULL)
+      fail("symbol_address: %s", dlerror());
+    o->value = cJSON_CreateNumber((double)(uintptr_t)sym); /* < 2^53 */
+    /* h stays open: the kernel made from the address uses it */
   } else if (strcmp(name, "shm_total") == 0) {
     struct statvfs sv;
     statvfs("/dev/shm", &sv);

@@ -20,7 +20,8 @@ assert(os.execute("mkdir -p " .. TMPDIR))
 
 local PACKS = { i8 = "i1", i16 = "i2", i32 = "i4", i64 = "i8", u8 = "I1", u16 = "I2",
                 u32 = "I4", u64 = "I8", f32 = "f", f64 = "d", bool = "I1" }
-local RELEASE = { ash_view_release = true, ash_segment_close = true, ash_list_free = true }
+local RELEASE = { ash_view_release = true, ash_segment_close = true, ash_list_free = true,
+                  ash_kernel_close = true }
 
 local Fail = {}
 local function fail(msg) error(setmetatable({ msg = msg }, Fail), 0) end
@@ -106,6 +107,7 @@ function Case:value(a)
   end
   if a.name then return self:name(a.name) end
   if a.path then return self:path(a.path) end
+  if a.env then return os.getenv(a.env) or fail("environment variable " .. a.env .. " is not set") end
   if a.desc then return (a.desc:gsub("{([^}]*)}", function(k) return self:name(k) end)) end
   if a["repeat"] then return string.rep(a["repeat"], math.tointeger(a.count)) end
   if a.concat then
@@ -132,6 +134,10 @@ function Case:finish()
     end
   end
   self.vars = {}
+  -- Finalizers of this case's handles run now, not in the middle of a later
+  -- case (where they would overwrite ash_last_error between two steps).
+  collectgarbage()
+  collectgarbage()
   for _, n in pairs(self.names) do os.remove("/dev/shm/ash." .. n) end
   for _, p in pairs(self.paths) do os.remove(p) end
 end

@@ -21,7 +21,8 @@ RUN_ID = os.getpid()
 TMPDIR = tempfile.mkdtemp(prefix="ash-conformance-py-")
 PACKS = {"i8": "b", "i16": "h", "i32": "i", "i64": "q", "u8": "B", "u16": "H",
          "u32": "I", "u64": "Q", "f32": "f", "f64": "d", "bool": "B"}
-RELEASE = {"ash_view_release", "ash_segment_close", "ash_list_free"}
+RELEASE = {"ash_view_release", "ash_segment_close", "ash_list_free",
+           "ash_kernel_close"}
 
 
 class Fail(Exception):
@@ -65,6 +66,10 @@ class Case:
             return self.name(a["name"])
         if "path" in a:
             return self.path(a["path"])
+        if "env" in a:
+            if a["env"] not in os.environ:
+                raise Fail(f"environment variable {a['env']} is not set")
+            return os.environ[a["env"]]
         if "desc" in a:
             return self.desc(a["desc"])
         if "repeat" in a:
@@ -220,6 +225,10 @@ def op(name, args, case):
         lst, want = vals
         return any(core.ash_list_name(lst, i) == want
                    for i in range(core.ash_list_count(lst)))
+    if name == "symbol_address":
+        import ctypes
+        fn = getattr(ctypes.CDLL(vals[0]), vals[1])
+        return ctypes.cast(fn, ctypes.c_void_p).value
     if name == "shm_total":
         st = os.statvfs("/dev/shm")
         return st.f_blocks * st.f_frsize

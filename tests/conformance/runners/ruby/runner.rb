@@ -14,7 +14,7 @@ TMPDIR = Dir.mktmpdir("ash-conformance-rb-")
 PACKS = { "i8" => "c", "i16" => "s<", "i32" => "l<", "i64" => "q<",
           "u8" => "C", "u16" => "S<", "u32" => "L<", "u64" => "Q<",
           "f32" => "e", "f64" => "E", "bool" => "C" }.freeze
-RELEASE = %w[ash_view_release ash_segment_close ash_list_free].freeze
+RELEASE = %w[ash_view_release ash_segment_close ash_list_free ash_kernel_close].freeze
 
 class Fail < StandardError; end
 
@@ -65,6 +65,7 @@ class Case
       return a["flags"].reduce(0) { |f, n| f | CORE.const_get(n) } if a.key?("flags")
       return name(a["name"]) if a.key?("name")
       return path(a["path"]) if a.key?("path")
+      return ENV.fetch(a["env"]) { raise Fail, "environment variable #{a['env']} is not set" } if a.key?("env")
       return desc(a["desc"]) if a.key?("desc")
       return a["repeat"] * a["count"] if a.key?("repeat")
       return a["concat"].map { |x| value(x).to_s }.join if a.key?("concat")
@@ -164,6 +165,9 @@ def op(name, args, c)
     File.binwrite(args[0].key?("path") ? vals[0] : shm.(vals[0]), vals[1])
     nil
   when "exists" then File.exist?(shm.(vals[0]))
+  when "symbol_address"
+    require "fiddle"
+    Fiddle::Handle.new(vals[0])[vals[1]]
   when "list_has"
     l, want = vals
     (0...CORE.ash_list_count(l)).any? { |i| CORE.ash_list_name(l, i) == want }
