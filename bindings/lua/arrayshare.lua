@@ -120,10 +120,20 @@ local function flag(opts, key, bit)
   return opts[key] and bit or 0
 end
 
-local function mode_of(opts)
+-- Permission bits: an integer (write 0x180 or tonumber("600", 8): Lua has
+-- no octal literals), or a string of octal digits as chmod takes them
+-- ("600", "0600", "0o600"); any other string is an argument error.
+local function mode_of(opts, n, fname)
   local m = opts.mode
   if m == nil then
     return 0
+  end
+  if type(m) == "string" then
+    local digits = m:match("^0[oO]([0-7]+)$") or m:match("^([0-7]+)$")
+    if digits == nil or #digits > 11 then
+      argerror(n, fname, ("mode %q is not an octal number such as \"0600\""):format(m))
+    end
+    return tonumber(digits, 8)
   end
   return m
 end
@@ -179,7 +189,7 @@ local CREATE_OPTS = { persist = true, mode = true, file = true }
 function M.create(name, shape, dtype, opts)
   opts = check_opts(opts, CREATE_OPTS, 4, "create")
   local flags = flag(opts, "persist", core.ASH_PERSIST) | flag(opts, "file", core.ASH_FILE)
-  return core.ash_create(name, dtype_of(dtype, 3, "create"), shape_of(shape, 2, "create"), flags, mode_of(opts))
+  return core.ash_create(name, dtype_of(dtype, 3, "create"), shape_of(shape, 2, "create"), flags, mode_of(opts, 4, "create"))
 end
 
 local OPEN_OPTS = { readonly = true, file = true, noattach = true }
@@ -292,7 +302,7 @@ function M.segment_create(name, opts)
   end
   local flags = flag(opts, "persist", core.ASH_PERSIST) | flag(opts, "or_open", core.ASH_OR_OPEN)
     | flag(opts, "file", core.ASH_FILE)
-  local seg = core.ash_segment_create(name, arena, maxa or 16, flags, mode_of(opts))
+  local seg = core.ash_segment_create(name, arena, maxa or 16, flags, mode_of(opts, 2, "segment_create"))
   local have = {}
   if opts.or_open then
     for _, n in ipairs(seg:arrays()) do

@@ -61,6 +61,10 @@
 %typemap(in) int64_t start, int64_t stop
   "$1 = lua_isnoneornil(L, $input) ? ASH_NONE : (int64_t)luaL_checkinteger(L, $input);"
 
+/* Strings: see lash_check_cstr (type error for non-strings, INVAL for an
+ * embedded NUL). */
+%typemap(in) const char * "$1 = (char *)lash_check_cstr(L, $input, \"$1_name\");"
+
 /* ---------------------------------------------------------------------- */
 /* Handles                                                                 */
 /* ---------------------------------------------------------------------- */

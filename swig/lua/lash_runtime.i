@@ -237,6 +237,26 @@ static int64_t *lash_check_i64_list(lua_State *L, int arg, int64_t *buf,
   return out;
 }
 
+/* A string argument of arrayshare_core (the `const char *` typemap): nil is
+ * NULL (the library reports it), numbers convert as everywhere in Lua, any
+ * other value is a Lua type error. SWIG's own check would name a foreign
+ * userdata by reading it as a SWIG object (a crash for our views). A string
+ * with an embedded NUL would be cut short by C: INVAL naming the argument. */
+static const char *lash_check_cstr(lua_State *L, int arg, const char *what) {
+  size_t len;
+  const char *s;
+  if (lua_isnoneornil(L, arg))
+    return NULL;
+  if (!lua_isstring(L, arg))
+    luaL_typeerror(L, arg, "string");
+  s = lua_tolstring(L, arg, &len);
+  if (strlen(s) != len)
+    lash_raisef(L, ASH_E_INVAL,
+                "string argument \"%s\" contains a NUL byte at position %d",
+                what, (int)strlen(s));
+  return s;
+}
+
 static void lash_push_i64_table(lua_State *L, const int64_t *a, int n) {
   int i;
   lua_createtable(L, n > 0 ? n : 0, 0);

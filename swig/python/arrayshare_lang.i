@@ -2259,7 +2259,8 @@ ASHPY_SEQ(naxes, axes, "axes")
     if ($1 == NULL)
       SWIG_fail;
     if ((size_t)len != strlen($1)) {
-      ashpy_raisef(ASH_E_INVAL, "string argument contains a NUL character");
+      ashpy_raisef(ASH_E_INVAL, "string argument \"$1_name\" contains a NUL "
+                   "byte at position %d", (int)strlen($1));
       SWIG_fail;
     }
   } else {

@@ -131,17 +131,38 @@ static int64_t rbash_i64(VALUE x, const char *what) {
   return 0;
 }
 
-/* A non-negative Integer as uint64_t (TypeError / RangeError otherwise). */
-static uint64_t rbash_u64(VALUE x, const char *what) {
+/* A non-negative Integer below 2**64 as uint64_t: TypeError for other
+ * types; out of range, RangeError, or with @code the library error of that
+ * code (ArrayShare::ValueError for an element value, a RangeError too).
+ * Never wraps around: -1 is not 2**64 - 1. */
+static uint64_t rbash_u64_code(VALUE x, const char *what, int code) {
   if (!RB_INTEGER_TYPE_P(x))
     rb_raise(rb_eTypeError, "%s must be an Integer, not %" PRIsVALUE, what,
              rb_obj_class(x));
   uint64_t mag = 0;
   int sign = rb_integer_pack(x, &mag, 1, sizeof mag, 0, INTEGER_PACK_LSWORD_FIRST | INTEGER_PACK_NATIVE_BYTE_ORDER);
-  if (sign < 0 || sign > 1)
+  if (sign < 0 || sign > 1) {
+    if (code)
+      rbash_raisef(code, "%s %" PRIsVALUE " is out of range for uint64 "
+                         "[0, 2**64)", what, x);
     rb_raise(rb_eRangeError, "%s %" PRIsVALUE " is out of range [0, 2**64)",
              what, x);
+  }
   return mag;
+}
+
+static uint64_t rbash_u64(VALUE x, const char *what) {
+  return rbash_u64_code(x, what, 0);
+}
+
+/* An unsigned int argument (flags, mode, max_arrays): RangeError outside
+ * [0, UINT_MAX] instead of SWIG's wrap-around of negative values. */
+static unsigned rbash_uint(VALUE x, const char *what) {
+  uint64_t u = rbash_u64(x, what);
+  if (u > UINT_MAX)
+    rb_raise(rb_eRangeError, "%s %" PRIsVALUE " is out of range [0, 2**32)",
+             what, x);
+  return (unsigned)u;
 }
 
 /* Fills @buf (capacity @cap) or a GC-managed buffer (kept alive by *keep)
@@ -179,11 +200,20 @@ static VALUE rbash_i64_array(const int64_t *p, int n) {
   return a;
 }
 
-static const char *rbash_cstr(VALUE *s) {
+/* A string argument: nil is NULL (the library reports it), Symbols are
+ * accepted, other non-Strings are a TypeError; an embedded NUL (which C
+ * would cut at) is InvalidArgument naming the argument. */
+static const char *rbash_cstr(VALUE *s, const char *what) {
   if (NIL_P(*s))
     return NULL;
   if (SYMBOL_P(*s))
     *s = rb_sym2str(*s);
+  StringValue(*s);
+  const char *nul = memchr(RSTRING_PTR(*s), '\0', (size_t)RSTRING_LEN(*s));
+  if (nul != NULL)
+    rbash_raisef(ASH_E_INVAL,
+                 "string argument \"%s\" contains a NUL byte at position %ld",
+                 what, (long)(nul - RSTRING_PTR(*s)));
   return StringValueCStr(*s);
 }
 
@@ -1163,8 +1193,15 @@ static void rbash_init(VALUE core) {
 /* Strings in: nil is NULL (the library reports it), Symbols are accepted,
  * embedded NUL bytes raise ArgumentError. */
 %typemap(in) const char * {
-  $1 = (char *)rbash_cstr(&$input);
+  $1 = (char *)rbash_cstr(&$input, "$1_name");
 }
+
+/* Unsigned integers: never wrapped around (SWIG's own conversion turns -1
+ * into 2**64 - 1). An element value out of range is ArrayShare::ValueError
+ * like every value the dtype cannot hold. */
+%typemap(in) uint64_t "$1 = rbash_u64($input, \"$1_name\");"
+%typemap(in) uint64_t value "$1 = rbash_u64_code($input, \"value\", ASH_E_VALUE);"
+%typemap(in) unsigned, unsigned int, uint32_t "$1 = rbash_uint($input, \"$1_name\");"
 %typemap(freearg) const char * ""
 %typemap(out) const char * {
   $result = $1 ? rb_utf8_str_new_cstr($1) : Qnil;
