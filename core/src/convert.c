@@ -4,44 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "element.h"
 #include "internal.h"
-
-enum { K_BOOL, K_INT, K_UINT, K_FLOAT, K_COMPLEX };
-
-static int ash__kind(int dtype) {
-  switch (dtype) {
-  case ASH_BOOL:
-    return K_BOOL;
-  case ASH_INT8:
-  case ASH_INT16:
-  case ASH_INT32:
-  case ASH_INT64:
-    return K_INT;
-  case ASH_UINT8:
-  case ASH_UINT16:
-  case ASH_UINT32:
-  case ASH_UINT64:
-    return K_UINT;
-  case ASH_FLOAT16:
-  case ASH_FLOAT32:
-  case ASH_FLOAT64:
-    return K_FLOAT;
-  default:
-    return K_COMPLEX;
-  }
-}
-
-static double ash__f16_to_f64(uint16_t h) {
-  int exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-  double v;
-  if (exp == 0)
-    v = ldexp(man, -24);
-  else if (exp == 31)
-    v = man ? NAN : INFINITY;
-  else
-    v = ldexp(man + 1024, exp - 25);
-  return (h & 0x8000) ? -v : v;
-}
 
 /* Round to nearest even. */
 static uint16_t ash__f64_to_f16(double d) {
@@ -73,71 +37,6 @@ static uint16_t ash__f64_to_f16(double d) {
   return (uint16_t)(sign | h);
 }
 
-/* Reads a real element: integers exactly into *i or *u, floats into *d. */
-static void ash__raw(int dtype, const void *p, int64_t *i, uint64_t *u, double *d,
-                     double *im) {
-  *im = 0;
-  switch (dtype) {
-  case ASH_BOOL: {
-    uint8_t x;
-    memcpy(&x, p, 1);
-    *i = x != 0;
-    return;
-  }
-#define ASH__RAW_INT(DT, T)                                                  \
-  case DT: {                                                                 \
-    T x;                                                                     \
-    memcpy(&x, p, sizeof x);                                                 \
-    *i = x;                                                                  \
-    return;                                                                  \
-  }
-#define ASH__RAW_UINT(DT, T)                                                 \
-  case DT: {                                                                 \
-    T x;                                                                     \
-    memcpy(&x, p, sizeof x);                                                 \
-    *u = x;                                                                  \
-    return;                                                                  \
-  }
-    ASH__RAW_INT(ASH_INT8, int8_t)
-    ASH__RAW_INT(ASH_INT16, int16_t)
-    ASH__RAW_INT(ASH_INT32, int32_t)
-    ASH__RAW_INT(ASH_INT64, int64_t)
-    ASH__RAW_UINT(ASH_UINT8, uint8_t)
-    ASH__RAW_UINT(ASH_UINT16, uint16_t)
-    ASH__RAW_UINT(ASH_UINT32, uint32_t)
-    ASH__RAW_UINT(ASH_UINT64, uint64_t)
-  case ASH_FLOAT16: {
-    uint16_t x;
-    memcpy(&x, p, 2);
-    *d = ash__f16_to_f64(x);
-    return;
-  }
-  case ASH_FLOAT32: {
-    float x;
-    memcpy(&x, p, 4);
-    *d = x;
-    return;
-  }
-  case ASH_FLOAT64:
-    memcpy(d, p, 8);
-    return;
-  case ASH_COMPLEX64: {
-    float x[2];
-    memcpy(x, p, 8);
-    *d = x[0];
-    *im = x[1];
-    return;
-  }
-  default: {
-    double x[2];
-    memcpy(x, p, 16);
-    *d = x[0];
-    *im = x[1];
-    return;
-  }
-  }
-}
-
 static int ash__imag_err(double im) {
   return ash__err(ASH_E_VALUE,
                   "complex value has imaginary part %g; read it with "
@@ -146,19 +45,20 @@ static int ash__imag_err(double im) {
 }
 
 int ash__load_f64(int dtype, const void *p, double *out) {
-  int64_t i = 0;
-  uint64_t u = 0;
-  double d = 0, im;
-  ash__raw(dtype, p, &i, &u, &d, &im);
-  switch (ash__kind(dtype)) {
-  case K_BOOL:
-  case K_INT:
+  ash_elem e;
+  ash_elem_load(dtype, p, &e);
+  int64_t i = e.i;
+  uint64_t u = e.u;
+  double d = e.re, im = e.im;
+  switch (e.kind) {
+  case ASH_KIND_BOOL:
+  case ASH_KIND_INT:
     *out = (double)i;
     return ASH_OK;
-  case K_UINT:
+  case ASH_KIND_UINT:
     *out = (double)u;
     return ASH_OK;
-  case K_COMPLEX:
+  case ASH_KIND_COMPLEX:
     if (im != 0)
       return ash__imag_err(im);
     /* fall through */
@@ -178,16 +78,17 @@ static int ash__float_to_int(double d, int64_t *out) {
 }
 
 int ash__load_i64(int dtype, const void *p, int64_t *out) {
-  int64_t i = 0;
-  uint64_t u = 0;
-  double d = 0, im;
-  ash__raw(dtype, p, &i, &u, &d, &im);
-  switch (ash__kind(dtype)) {
-  case K_BOOL:
-  case K_INT:
+  ash_elem e;
+  ash_elem_load(dtype, p, &e);
+  int64_t i = e.i;
+  uint64_t u = e.u;
+  double d = e.re, im = e.im;
+  switch (e.kind) {
+  case ASH_KIND_BOOL:
+  case ASH_KIND_INT:
     *out = i;
     return ASH_OK;
-  case K_UINT:
+  case ASH_KIND_UINT:
     if (u > (uint64_t)INT64_MAX)
       return ash__err(ASH_E_VALUE,
                       "value %llu is out of range for int64; read it with "
@@ -195,7 +96,7 @@ int ash__load_i64(int dtype, const void *p, int64_t *out) {
                       (unsigned long long)u);
     *out = (int64_t)u;
     return ASH_OK;
-  case K_COMPLEX:
+  case ASH_KIND_COMPLEX:
     if (im != 0)
       return ash__imag_err(im);
     /* fall through */
@@ -205,22 +106,23 @@ int ash__load_i64(int dtype, const void *p, int64_t *out) {
 }
 
 int ash__load_u64(int dtype, const void *p, uint64_t *out) {
-  int64_t i = 0;
-  uint64_t u = 0;
-  double d = 0, im;
-  ash__raw(dtype, p, &i, &u, &d, &im);
-  switch (ash__kind(dtype)) {
-  case K_BOOL:
-  case K_INT:
+  ash_elem e;
+  ash_elem_load(dtype, p, &e);
+  int64_t i = e.i;
+  uint64_t u = e.u;
+  double d = e.re, im = e.im;
+  switch (e.kind) {
+  case ASH_KIND_BOOL:
+  case ASH_KIND_INT:
     if (i < 0)
       return ash__err(ASH_E_VALUE, "value %lld is negative: not a uint64",
                       (long long)i);
     *out = (uint64_t)i;
     return ASH_OK;
-  case K_UINT:
+  case ASH_KIND_UINT:
     *out = u;
     return ASH_OK;
-  case K_COMPLEX:
+  case ASH_KIND_COMPLEX:
     if (im != 0)
       return ash__imag_err(im);
     /* fall through */
@@ -235,16 +137,17 @@ int ash__load_u64(int dtype, const void *p, uint64_t *out) {
 }
 
 int ash__load_c128(int dtype, const void *p, double *re, double *im) {
-  int64_t i = 0;
-  uint64_t u = 0;
-  double d = 0, m;
-  ash__raw(dtype, p, &i, &u, &d, &m);
-  switch (ash__kind(dtype)) {
-  case K_BOOL:
-  case K_INT:
+  ash_elem e;
+  ash_elem_load(dtype, p, &e);
+  int64_t i = e.i;
+  uint64_t u = e.u;
+  double d = e.re, m = e.im;
+  switch (e.kind) {
+  case ASH_KIND_BOOL:
+  case ASH_KIND_INT:
     *re = (double)i;
     break;
-  case K_UINT:
+  case ASH_KIND_UINT:
     *re = (double)u;
     break;
   default:
@@ -339,7 +242,7 @@ static int ash__pack_float(int dtype, long double x, bool exact, void *item) {
   }
   /* float16 */
   uint16_t h = ash__f64_to_f16((double)x);
-  double back = ash__f16_to_f64(h);
+  double back = ash_elem_f16(h);
   if (finite && isinf(back))
     return ash__err(ASH_E_VALUE, "value %s overflows float16 (max 65504)",
                     ash__fmt_ld(x, b, sizeof b));
@@ -352,8 +255,8 @@ static int ash__pack_float(int dtype, long double x, bool exact, void *item) {
 }
 
 int ash__pack_f64(int dtype, double v, void *item) {
-  int k = ash__kind(dtype);
-  if (k == K_FLOAT || k == K_COMPLEX)
+  int k = ash_dtype_kind(dtype);
+  if (k == ASH_KIND_FLOAT || k == ASH_KIND_COMPLEX)
     return ash__pack_float(dtype, v, false, item);
   if (isnan(v) || isinf(v))
     return ash__err(ASH_E_VALUE, "value %g cannot be stored in %s", v,
@@ -365,21 +268,21 @@ int ash__pack_f64(int dtype, double v, void *item) {
 }
 
 int ash__pack_i64(int dtype, int64_t v, void *item) {
-  int k = ash__kind(dtype);
-  if (k == K_FLOAT || k == K_COMPLEX)
+  int k = ash_dtype_kind(dtype);
+  if (k == ASH_KIND_FLOAT || k == ASH_KIND_COMPLEX)
     return ash__pack_float(dtype, (long double)v, true, item);
   return ash__pack_int_ld(dtype, (long double)v, item);
 }
 
 int ash__pack_u64(int dtype, uint64_t v, void *item) {
-  int k = ash__kind(dtype);
-  if (k == K_FLOAT || k == K_COMPLEX)
+  int k = ash_dtype_kind(dtype);
+  if (k == ASH_KIND_FLOAT || k == ASH_KIND_COMPLEX)
     return ash__pack_float(dtype, (long double)v, true, item);
   return ash__pack_int_ld(dtype, (long double)v, item);
 }
 
 int ash__pack_c128(int dtype, double re, double im, void *item) {
-  if (ash__kind(dtype) != K_COMPLEX) {
+  if (ash_dtype_kind(dtype) != ASH_KIND_COMPLEX) {
     if (im != 0)
       return ash__err(ASH_E_VALUE,
                       "value (%g%+gj) has an imaginary part; %s is real", re, im,

@@ -163,7 +163,7 @@ struct ash_view {
   uint8_t *data;
   int64_t shape[ASH_MAX_NDIM];
   int64_t strides[ASH_MAX_NDIM];
-  _Atomic(char *) desc;
+  _Atomic(char *) desc[4]; /* descriptors made, by ASH_DESC_* flags */
 };
 
 /* segment.c */
@@ -204,6 +204,17 @@ bool ash__add_u64(uint64_t a, uint64_t b, uint64_t *out);
 uint64_t ash__round_up(uint64_t v, uint64_t align);
 int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
                       uint64_t *nbytes, int64_t *count);
+
+/* util.c: a growable string; after a failed allocation ->oom is set and
+ * further additions are ignored */
+struct ash__sb {
+  char *s;
+  size_t n, cap;
+  bool oom;
+};
+void ash__sb_add(struct ash__sb *b, const char *s, size_t n);
+void ash__sb_str(struct ash__sb *b, const char *s);
+void ash__sb_fill(struct ash__sb *b, char c, int n);
 
 /* dtype.c */
 bool ash__dtype_valid(int dtype);

@@ -175,3 +175,34 @@ int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
     *count = (int64_t)n;
   return ASH_OK;
 }
+
+/* ---- a growable string ------------------------------------------------- */
+
+void ash__sb_add(struct ash__sb *b, const char *s, size_t n) {
+  if (b->oom)
+    return;
+  if (b->n + n + 1 > b->cap) {
+    size_t cap = (b->cap ? b->cap * 2 : 128);
+    while (cap < b->n + n + 1)
+      cap *= 2;
+    char *t = realloc(b->s, cap);
+    if (t == NULL) {
+      b->oom = true;
+      return;
+    }
+    b->s = t;
+    b->cap = cap;
+  }
+  memcpy(b->s + b->n, s, n);
+  b->n += n;
+  b->s[b->n] = '\0';
+}
+
+void ash__sb_str(struct ash__sb *b, const char *s) {
+  ash__sb_add(b, s, strlen(s));
+}
+
+void ash__sb_fill(struct ash__sb *b, char c, int n) {
+  for (int i = 0; i < n; i++)
+    ash__sb_add(b, &c, 1);
+}
