@@ -24,7 +24,6 @@ M.NONE = core.ASH_NONE
 M.MAX_NDIM = core.ASH_MAX_NDIM
 
 local type, math_type, select, pcall, error = type, math.type, select, pcall, error
-local tointeger = math.tointeger
 
 -- ------------------------------------------------------------------ errors
 
@@ -136,48 +135,6 @@ local function mode_of(opts, n, fname)
     return tonumber(digits, 8)
   end
   return m
-end
-
--- 1-based axis (negative from the end) -> the C axis (0-based or negative)
-local function axis_of(axis, fname)
-  local a = tointeger(axis)
-  if a == nil then
-    error(("bad argument #1 to '%s' (axis must be an integer, got %s)"):format(fname, tostring(axis)), 3)
-  end
-  if a == 0 then
-    raise(core.ASH_E_AXIS, "axis 0 does not exist: Lua axes are 1-based (1..ndim, or -ndim..-1)")
-  end
-  return a > 0 and a - 1 or a
-end
-
--- a 1-based axis of view v -> the C axis, or AXIS naming the Lua axis
-local function view_axis(v, axis, fname)
-  local ax = axis_of(axis, fname)
-  local nd = core.ash_view_ndim(v)
-  if ax >= nd or ax < -nd then
-    raise(core.ASH_E_AXIS, "axis %d out of range for a %d-d view (Lua axes are 1-based: 1..%d or -%d..-1)",
-      tointeger(axis), nd, nd, nd)
-  end
-  return ax
-end
-
--- 1-based index on an axis of length n -> 0-based position
-local function pos_of(i, n, axis1)
-  local j = tointeger(i)
-  if j == nil then
-    if type(i) == "number" then
-      raise(core.ASH_E_INDEX, "index %s is not an integer", tostring(i))
-    end
-    error("arrayshare: an index must be an integer, got " .. type(i), 3)
-  end
-  if j >= 1 and j <= n then
-    return j - 1
-  elseif j < 0 and j >= -n then
-    return n + j
-  end
-  raise(core.ASH_E_INDEX,
-    "index %d out of range for axis %d of length %d (Lua indices are 1-based: 1..%d or -%d..-1)",
-    j, axis1, n, n, n)
 end
 
 -- ------------------------------------------------------------------ module
@@ -398,74 +355,14 @@ end
 
 local V = core.view_methods
 
---- v:slice(axis, start = first, stop = last, step = 1) -> view (no copy)
---- 1-based inclusive bounds, negative counting from the end (-1 = last),
---- clamped like string.sub; with a negative step, start >= stop.
-function V:slice(axis, start, stop, step)
-  local ax = view_axis(self, axis, "slice")
-  step = step == nil and 1 or tointeger(step)
-  if step == nil then
-    error("bad argument #4 to 'slice' (step must be an integer)", 2)
-  end
-  if start ~= nil and tointeger(start) == nil then
-    error("bad argument #2 to 'slice' (start must be an integer or nil)", 2)
-  end
-  if stop ~= nil and tointeger(stop) == nil then
-    error("bad argument #3 to 'slice' (stop must be an integer or nil)", 2)
-  end
-  start, stop = start and tointeger(start), stop and tointeger(stop)
-  if step == 0 then
-    return core.ash_view_slice(self, ax, nil, nil, 0, 0) -- INVAL from C
-  end
-  local n = core.ash_view_dim(self, ax)
-  local function norm(i)
-    if i < 0 then
-      return n + i + 1
-    end
-    return i
-  end
-  if step > 0 then
-    local s = start and norm(start) or 1
-    local e = stop and norm(stop) or n
-    if s < 1 then s = 1 end
-    if e > n then e = n end
-    if e < s then
-      return core.ash_view_slice(self, ax, 0, 0, 1, 0)
-    end
-    return core.ash_view_slice(self, ax, s - 1, e, step, 0)
-  else
-    local s = start and norm(start) or n
-    local e = stop and norm(stop) or 1
-    if s > n then s = n end
-    if e < 1 then e = 1 end
-    if s < e then
-      return core.ash_view_slice(self, ax, 0, 0, 1, 0)
-    end
-    return core.ash_view_slice(self, ax, s - 1, e >= 2 and e - 2 or nil, step, 0)
-  end
-end
-
---- v:index(axis, i) -> view with that axis dropped (position i, 1-based)
-function V:index(axis, i)
-  local ax = view_axis(self, axis, "index")
-  local nd = core.ash_view_ndim(self)
-  local n = core.ash_view_dim(self, ax)
-  return core.ash_view_index(self, ax, pos_of(i, n, ax >= 0 and ax + 1 or nd + ax + 1))
-end
+-- Written in C (swig/lua/lash_methods.c), 1-based: v:slice(axis, start,
+-- stop, step), v:index(axis, i), v:permute(a1, a2, ...), v:dim(axis),
+-- v:get/set, v:fill, v:totable, v:read/write, v:shape/strides/ndim/size/
+-- nbytes/itemsize/dtype/readonly, v:ptr, v:close/closed.
 
 --- v:transpose() -> view with the axes reversed
 function V:transpose()
   return core.ash_view_transpose(self)
-end
-
---- v:permute(a1, a2, ...) or v:permute{a1, a2, ...} (1-based axes)
-function V:permute(first, ...)
-  local axes = type(first) == "table" and first or { first, ... }
-  local c = {}
-  for k, a in ipairs(axes) do
-    c[k] = axis_of(a, "permute")
-  end
-  return core.ash_view_permute(self, c)
 end
 
 --- v:reshape{d1, d2, ...} or v:reshape(d1, d2, ...); one dimension may be -1
@@ -498,11 +395,6 @@ end
 function V:copy_from(src)
   core.ash_view_copy(self, src)
   return self
-end
-
---- v:dim(axis) -> length of a 1-based axis
-function V:dim(axis)
-  return core.ash_view_dim(self, view_axis(self, axis, "dim"))
 end
 
 function V:offset() return core.ash_view_offset(self) end
