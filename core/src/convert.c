@@ -37,124 +37,88 @@ static uint16_t ash__f64_to_f16(double d) {
   return (uint16_t)(sign | h);
 }
 
-static int ash__imag_err(double im) {
-  return ash__err(ASH_E_VALUE,
-                  "complex value has imaginary part %g; read it with "
-                  "get_c128",
-                  im);
+/* Decodes the element at @p into *@e: a complex one must be real here
+ * (imaginary part 0), since only get_c128 reads imaginary parts. */
+static int ash__load_real(int dtype, const void *p, ash_elem *e) {
+  ash_elem_load(dtype, p, e);
+  if (e->kind == ASH_KIND_COMPLEX && e->im != 0)
+    return ash__err(ASH_E_VALUE,
+                    "complex value has imaginary part %g; read it with "
+                    "get_c128",
+                    e->im);
+  return ASH_OK;
+}
+
+/* The real value of a decoded element as a double (int64/uint64 beyond
+ * 2^53 round to nearest). */
+static double ash__elem_f64(const ash_elem *e) {
+  return e->kind == ASH_KIND_BOOL || e->kind == ASH_KIND_INT ? (double)e->i
+         : e->kind == ASH_KIND_UINT                          ? (double)e->u
+                                                             : e->re;
+}
+
+/* A float read as an integer: integral and in [@lo, @hi), else VALUE. */
+static int ash__integral(double d, double lo, double hi, const char *type) {
+  if (!isfinite(d) || trunc(d) != d)
+    return ash__err(ASH_E_VALUE, "value %g is not an integer", d);
+  if (d < lo || d >= hi)
+    return ash__err(ASH_E_VALUE, "value %g is out of range for %s", d, type);
+  return ASH_OK;
 }
 
 int ash__load_f64(int dtype, const void *p, double *out) {
   ash_elem e;
-  ash_elem_load(dtype, p, &e);
-  int64_t i = e.i;
-  uint64_t u = e.u;
-  double d = e.re, im = e.im;
-  switch (e.kind) {
-  case ASH_KIND_BOOL:
-  case ASH_KIND_INT:
-    *out = (double)i;
-    return ASH_OK;
-  case ASH_KIND_UINT:
-    *out = (double)u;
-    return ASH_OK;
-  case ASH_KIND_COMPLEX:
-    if (im != 0)
-      return ash__imag_err(im);
-    /* fall through */
-  default:
-    *out = d;
-    return ASH_OK;
-  }
-}
-
-static int ash__float_to_int(double d, int64_t *out) {
-  if (!isfinite(d) || trunc(d) != d)
-    return ash__err(ASH_E_VALUE, "value %g is not an integer", d);
-  if (d < -9223372036854775808.0 || d >= 9223372036854775808.0)
-    return ash__err(ASH_E_VALUE, "value %g is out of range for int64", d);
-  *out = (int64_t)d;
-  return ASH_OK;
+  int r = ash__load_real(dtype, p, &e);
+  if (r == ASH_OK)
+    *out = ash__elem_f64(&e);
+  return r;
 }
 
 int ash__load_i64(int dtype, const void *p, int64_t *out) {
   ash_elem e;
-  ash_elem_load(dtype, p, &e);
-  int64_t i = e.i;
-  uint64_t u = e.u;
-  double d = e.re, im = e.im;
-  switch (e.kind) {
-  case ASH_KIND_BOOL:
-  case ASH_KIND_INT:
-    *out = i;
-    return ASH_OK;
-  case ASH_KIND_UINT:
-    if (u > (uint64_t)INT64_MAX)
+  int r = ash__load_real(dtype, p, &e);
+  if (r)
+    return r;
+  if (e.kind == ASH_KIND_BOOL || e.kind == ASH_KIND_INT) {
+    *out = e.i;
+  } else if (e.kind == ASH_KIND_UINT) {
+    if (e.u > (uint64_t)INT64_MAX)
       return ash__err(ASH_E_VALUE,
                       "value %llu is out of range for int64; read it with "
                       "get_u64",
-                      (unsigned long long)u);
-    *out = (int64_t)u;
-    return ASH_OK;
-  case ASH_KIND_COMPLEX:
-    if (im != 0)
-      return ash__imag_err(im);
-    /* fall through */
-  default:
-    return ash__float_to_int(d, out);
+                      (unsigned long long)e.u);
+    *out = (int64_t)e.u;
+  } else if ((r = ash__integral(e.re, -9223372036854775808.0,
+                                 9223372036854775808.0, "int64")) == ASH_OK) {
+    *out = (int64_t)e.re;
   }
+  return r;
 }
 
 int ash__load_u64(int dtype, const void *p, uint64_t *out) {
   ash_elem e;
-  ash_elem_load(dtype, p, &e);
-  int64_t i = e.i;
-  uint64_t u = e.u;
-  double d = e.re, im = e.im;
-  switch (e.kind) {
-  case ASH_KIND_BOOL:
-  case ASH_KIND_INT:
-    if (i < 0)
+  int r = ash__load_real(dtype, p, &e);
+  if (r)
+    return r;
+  if (e.kind == ASH_KIND_BOOL || e.kind == ASH_KIND_INT) {
+    if (e.i < 0)
       return ash__err(ASH_E_VALUE, "value %lld is negative: not a uint64",
-                      (long long)i);
-    *out = (uint64_t)i;
-    return ASH_OK;
-  case ASH_KIND_UINT:
-    *out = u;
-    return ASH_OK;
-  case ASH_KIND_COMPLEX:
-    if (im != 0)
-      return ash__imag_err(im);
-    /* fall through */
-  default:
-    if (!isfinite(d) || trunc(d) != d)
-      return ash__err(ASH_E_VALUE, "value %g is not an integer", d);
-    if (d < 0 || d >= 18446744073709551616.0)
-      return ash__err(ASH_E_VALUE, "value %g is out of range for uint64", d);
-    *out = (uint64_t)d;
-    return ASH_OK;
+                      (long long)e.i);
+    *out = (uint64_t)e.i;
+  } else if (e.kind == ASH_KIND_UINT) {
+    *out = e.u;
+  } else if ((r = ash__integral(e.re, 0, 18446744073709551616.0,
+                                 "uint64")) == ASH_OK) {
+    *out = (uint64_t)e.re;
   }
+  return r;
 }
 
 int ash__load_c128(int dtype, const void *p, double *re, double *im) {
   ash_elem e;
   ash_elem_load(dtype, p, &e);
-  int64_t i = e.i;
-  uint64_t u = e.u;
-  double d = e.re, m = e.im;
-  switch (e.kind) {
-  case ASH_KIND_BOOL:
-  case ASH_KIND_INT:
-    *re = (double)i;
-    break;
-  case ASH_KIND_UINT:
-    *re = (double)u;
-    break;
-  default:
-    *re = d;
-    break;
-  }
-  *im = m;
+  *re = ash__elem_f64(&e);
+  *im = e.im;
   return ASH_OK;
 }
 

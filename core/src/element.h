@@ -48,12 +48,20 @@ static inline double ash_elem_f16(uint16_t h) {
     return;                                                                  \
   }
 
+#define ASH__ELEM_CPLX(DT, T)                                                 \
+  case DT: {                                                                  \
+    T x_[2];                                                                  \
+    memcpy(x_, p, sizeof x_);                                                 \
+    e->kind = ASH_KIND_COMPLEX;                                               \
+    e->re = x_[0];                                                            \
+    e->im = x_[1];                                                            \
+    return;                                                                   \
+  }
+
 /* Decodes the element of dtype @dtype at @p into *@e (kind
  * ASH_KIND_INVALID for an invalid dtype). */
 static inline void ash_elem_load(int dtype, const void *p, ash_elem *e) {
-  e->i = 0;
-  e->u = 0;
-  e->re = e->im = 0;
+  *e = (ash_elem){0, 0, 0, 0, 0};
   switch (dtype) {
   case ASH_BOOL:
     e->kind = ASH_KIND_BOOL;
@@ -76,22 +84,8 @@ static inline void ash_elem_load(int dtype, const void *p, ash_elem *e) {
     e->re = ash_elem_f16(h);
     return;
   }
-  case ASH_COMPLEX64: {
-    float x[2];
-    memcpy(x, p, sizeof x);
-    e->kind = ASH_KIND_COMPLEX;
-    e->re = x[0];
-    e->im = x[1];
-    return;
-  }
-  case ASH_COMPLEX128: {
-    double x[2];
-    memcpy(x, p, sizeof x);
-    e->kind = ASH_KIND_COMPLEX;
-    e->re = x[0];
-    e->im = x[1];
-    return;
-  }
+    ASH__ELEM_CPLX(ASH_COMPLEX64, float)
+    ASH__ELEM_CPLX(ASH_COMPLEX128, double)
   default:
     e->kind = ASH_KIND_INVALID;
     return;
@@ -99,5 +93,6 @@ static inline void ash_elem_load(int dtype, const void *p, ash_elem *e) {
 }
 
 #undef ASH__ELEM_CASE
+#undef ASH__ELEM_CPLX
 
 #endif

@@ -67,10 +67,7 @@ static inline ash_status ash_elem_fill(const ash_view *v, const ash_elem *e) {
  * (@kind: ash_dtype_kind of the view's dtype) without loss. */
 static inline ash_status ash_elem_get(const ash_view *v, int kind, int nidx,
                                       const int64_t *idx, ash_elem *e) {
-  e->kind = kind;
-  e->i = 0;
-  e->u = 0;
-  e->re = e->im = 0;
+  *e = (ash_elem){kind, 0, 0, 0, 0};
   switch (kind) {
   case ASH_KIND_BOOL:
   case ASH_KIND_INT:

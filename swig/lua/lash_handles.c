@@ -54,15 +54,11 @@ lash_view *lash_view_ud(lua_State *L, int idx) {
   return (lash_view *)luaL_checkudata(L, idx, LASH_VIEW_MT);
 }
 
-static int lash_closed(lua_State *L, const char *what) {
-  return lash_raisef(L, ASH_E_INVAL, "%s is closed", what);
-}
-
 /* An open view at @idx, or an error (type error / closed). */
 lash_view *lash_open_view_ud(lua_State *L, int idx) {
   lash_view *u = lash_view_ud(L, idx);
   if (u->v == NULL)
-    lash_closed(L, "view");
+    lash_raisef(L, ASH_E_INVAL, "view is closed");
   return u;
 }
 
@@ -70,33 +66,40 @@ ash_view *lash_check_view(lua_State *L, int idx) {
   return lash_open_view_ud(L, idx)->v;
 }
 
-lash_segment *lash_new_segment_ud(lua_State *L) {
-  lash_segment *s = (lash_segment *)lua_newuserdatauv(L, sizeof *s, 0);
-  s->s = NULL;
-  luaL_setmetatable(L, LASH_SEG_MT);
-  return s;
-}
+/* Segments and lists: userdata holding one owned pointer. For each, the
+ * constructor (the pointer stored by the library call that follows), the
+ * check of an argument (type error, or closed) and the release function
+ * (ash_segment_close / ash_list_free of arrayshare_core, __gc, __close:
+ * nil and a released handle are accepted, like C's NULL). */
+#define LASH_PTR_HANDLE(NEW, CHECK, RELEASE, UD, T, FIELD, MT, CLOSED, FREE)  \
+  UD *NEW(lua_State *L) {                                                     \
+    UD *u = (UD *)lua_newuserdatauv(L, sizeof *u, 0);                         \
+    u->FIELD = NULL;                                                          \
+    luaL_setmetatable(L, MT);                                                 \
+    return u;                                                                 \
+  }                                                                           \
+  T *CHECK(lua_State *L, int idx) {                                           \
+    UD *u = (UD *)luaL_checkudata(L, idx, MT);                                \
+    if (u->FIELD == NULL)                                                     \
+      lash_raisef(L, ASH_E_INVAL, CLOSED);                                    \
+    return u->FIELD;                                                          \
+  }                                                                           \
+  int RELEASE(lua_State *L) {                                                 \
+    if (!lua_isnoneornil(L, 1)) {                                             \
+      UD *u = (UD *)luaL_checkudata(L, 1, MT);                                \
+      T *p = u->FIELD;                                                        \
+      u->FIELD = NULL;                                                        \
+      FREE(p);                                                                \
+    }                                                                         \
+    return 0;                                                                 \
+  }
 
-ash_segment *lash_check_segment(lua_State *L, int idx) {
-  lash_segment *s = (lash_segment *)luaL_checkudata(L, idx, LASH_SEG_MT);
-  if (s->s == NULL)
-    lash_closed(L, "segment");
-  return s->s;
-}
-
-lash_list *lash_new_list_ud(lua_State *L) {
-  lash_list *l = (lash_list *)lua_newuserdatauv(L, sizeof *l, 0);
-  l->l = NULL;
-  luaL_setmetatable(L, LASH_LIST_MT);
-  return l;
-}
-
-ash_list *lash_check_list(lua_State *L, int idx) {
-  lash_list *l = (lash_list *)luaL_checkudata(L, idx, LASH_LIST_MT);
-  if (l->l == NULL)
-    lash_raisef(L, ASH_E_INVAL, "list is freed");
-  return l->l;
-}
+LASH_PTR_HANDLE(lash_new_segment_ud, lash_check_segment,
+                lash_core_segment_close, lash_segment, ash_segment, s,
+                LASH_SEG_MT, "segment is closed", ash_segment_close)
+LASH_PTR_HANDLE(lash_new_list_ud, lash_check_list, lash_core_list_free,
+                lash_list, ash_list, l, LASH_LIST_MT, "list is freed",
+                ash_list_free)
 
 /* --- replacements for the handle functions that change ownership ------- */
 
@@ -115,26 +118,6 @@ int lash_core_view_retain(lua_State *L) {
   u->v = ash_view_retain(v);
   lash_view_cache(u);
   return 1;
-}
-
-int lash_core_segment_close(lua_State *L) {
-  if (!lua_isnoneornil(L, 1)) {
-    lash_segment *s = (lash_segment *)luaL_checkudata(L, 1, LASH_SEG_MT);
-    ash_segment *seg = s->s;
-    s->s = NULL;
-    ash_segment_close(seg);
-  }
-  return 0;
-}
-
-int lash_core_list_free(lua_State *L) {
-  if (!lua_isnoneornil(L, 1)) {
-    lash_list *l = (lash_list *)luaL_checkudata(L, 1, LASH_LIST_MT);
-    ash_list *lst = l->l;
-    l->l = NULL;
-    ash_list_free(lst);
-  }
-  return 0;
 }
 
 /* ash_view_read(v [, nbytes]) -> string. nbytes defaults to the view's

@@ -78,9 +78,7 @@ static void lash_check_complex(lua_State *L, int vi, ash_elem *e) {
  * as 0/1, {re, im} tables through set_c128. Other types are a Lua type
  * error. */
 void lash_elem_of(lua_State *L, int vi, int dtype, ash_elem *e) {
-  e->i = 0;
-  e->u = 0;
-  e->re = e->im = 0;
+  *e = (ash_elem){0, 0, 0, 0, 0};
   if (lua_type(L, vi) == LUA_TSTRING &&
       lua_stringtonumber(L, lua_tostring(L, vi)) != 0)
     vi = lua_gettop(L);
@@ -204,28 +202,38 @@ static int lash_v_index_slow(lua_State *L) {
   return 1;
 }
 
-/* __index. Fast path: an integer key (lua_tointegerx: integers, integral
- * floats, numeric strings) on an open 1-d view; the self tag, the key and
- * the bounds are always checked. Everything else goes to
- * lash_v_index_slow. */
-static int lash_v_index(lua_State *L) {
+/* The fast paths' element: the address of element v[i] for key 2 on the
+ * view at 1, when the key is an integer (lua_tointegerx: integers, integral
+ * floats, numeric strings) in range of an open 1-d view (and, for
+ * @writable, not a read-only one): the self tag, the key and the bounds are
+ * always checked. NULL otherwise: the slow path decides, and words the
+ * error. */
+static inline char *lash_fast_elem(lua_State *L, int writable, int *dtype) {
   lash_view *u = (lash_view *)lua_touserdata(L, 1);
   int isint = 0;
   lua_Integer i = lua_tointegerx(L, 2, &isint);
-  if (isint && u != NULL && u->tag == LASH_VIEW_TAG && u->ndim == 1) {
-    int64_t n = u->len, pos;
-    if (i >= 1 && i <= n)
-      pos = i - 1;
-    else if (i < 0 && i >= -n)
-      pos = n + i;
-    else
-      return lash_v_index_slow(L);
-    lash_push_raw(L, u->dtype, u->data + pos * u->stride);
-    return 1;
-  }
-  return lash_v_index_slow(L);
+  if (!isint || u == NULL || u->tag != LASH_VIEW_TAG || u->ndim != 1 ||
+      (writable && u->ro))
+    return NULL;
+  if (i >= 1 && i <= u->len)
+    i -= 1;
+  else if (i < 0 && i >= -u->len)
+    i += u->len;
+  else
+    return NULL;
+  *dtype = u->dtype;
+  return u->data + i * u->stride;
 }
 
+/* __index: the fast path, else lash_v_index_slow. */
+static int lash_v_index(lua_State *L) {
+  int dtype;
+  const char *p = lash_fast_elem(L, 0, &dtype);
+  if (p == NULL)
+    return lash_v_index_slow(L);
+  lash_push_raw(L, dtype, p);
+  return 1;
+}
 
 /* v[i] = x where the fast path did not apply. */
 static int lash_v_newindex_slow(lua_State *L) {
@@ -258,38 +266,25 @@ static int lash_v_newindex_slow(lua_State *L) {
 }
 
 
-/* __newindex. Fast path: integer key, open writable 1-d view, and a number
- * that the dtype holds with no check needed (ash_elem_store_exact: exactly
- * what the C setters would store); anything else (bool, float16, complex,
- * large or non-integral values, errors) goes through the C setters via
- * lash_store, so the conversion rules are the C ones. */
+/* __newindex. Fast path: a number that the dtype holds with no check
+ * needed (ash_elem_store_exact: exactly what the C setters would store);
+ * anything else (bool, float16, complex, large or non-integral values,
+ * errors) goes through the C setters in the slow path, so the conversion
+ * rules are the C ones. */
 static int lash_v_newindex(lua_State *L) {
-  lash_view *u = (lash_view *)lua_touserdata(L, 1);
-  int isint = 0;
-  lua_Integer i = lua_tointegerx(L, 2, &isint);
-  if (isint && u != NULL && u->tag == LASH_VIEW_TAG && u->ndim == 1 &&
-      !u->ro) {
-    int64_t n = u->len, pos;
-    if (i >= 1 && i <= n)
-      pos = i - 1;
-    else if (i < 0 && i >= -n)
-      pos = n + i;
-    else
-      return lash_v_newindex_slow(L);
-    if (lua_type(L, 3) == LUA_TNUMBER) {
-      ash_elem e = {0, 0, 0, 0, 0};
-      if (lua_isinteger(L, 3)) {
-        e.kind = ASH_KIND_INT;
-        e.i = (int64_t)lua_tointeger(L, 3);
-      } else {
-        e.kind = ASH_KIND_FLOAT;
-        e.re = lua_tonumber(L, 3);
-      }
-      if (ash_elem_store_exact(u->dtype, u->data + pos * u->stride, &e))
-        return 0;
+  int dtype;
+  char *p = lash_fast_elem(L, 1, &dtype);
+  if (p != NULL && lua_type(L, 3) == LUA_TNUMBER) {
+    ash_elem e = {0, 0, 0, 0, 0};
+    if (lua_isinteger(L, 3)) {
+      e.kind = ASH_KIND_INT;
+      e.i = (int64_t)lua_tointeger(L, 3);
+    } else {
+      e.kind = ASH_KIND_FLOAT;
+      e.re = lua_tonumber(L, 3);
     }
-    lash_store(L, u->v, u->dtype, 1, &pos, 3);
-    return 0;
+    if (ash_elem_store_exact(dtype, p, &e))
+      return 0;
   }
   return lash_v_newindex_slow(L);
 }

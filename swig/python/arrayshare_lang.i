@@ -36,18 +36,16 @@
 }
 
 /* Handles in. */
-%typemap(in) const ash_view *, ash_view * {
-  if (ashpy_view_arg($input, &$1) < 0)
+%define ASHPY_IN(T, KIND)
+%typemap(in) const T * (void *h = NULL), T * (void *h = NULL) {
+  if (ashpy_arg($input, KIND, &h) < 0)
     SWIG_fail;
+  $1 = ($1_ltype)h;
 }
-%typemap(in) const ash_segment *, ash_segment * {
-  if (ashpy_segment_arg($input, &$1) < 0)
-    SWIG_fail;
-}
-%typemap(in) const ash_list *, ash_list * {
-  if (ashpy_list_arg($input, &$1) < 0)
-    SWIG_fail;
-}
+%enddef
+ASHPY_IN(ash_view, ASHPY_K_VIEW)
+ASHPY_IN(ash_segment, ASHPY_K_SEGMENT)
+ASHPY_IN(ash_list, ASHPY_K_LIST)
 
 /* ASH_NEW: a new handle object owning the reference. */
 %define ASHPY_NEW(T, WRAP, RELEASE)
@@ -66,8 +64,8 @@
 }
 %enddef
 ASHPY_NEW(ash_view, ashpy_view_wrap(&AshPyView_Type, tmp$argnum), ash_view_release)
-ASHPY_NEW(ash_segment, ashpy_segment_wrap(tmp$argnum), ash_segment_close)
-ASHPY_NEW(ash_list, ashpy_list_wrap(tmp$argnum), ash_list_free)
+ASHPY_NEW(ash_segment, ashpy_wrap(ASHPY_K_SEGMENT, &AshPySegment_Type, tmp$argnum), ash_segment_close)
+ASHPY_NEW(ash_list, ashpy_wrap(ASHPY_K_LIST, &AshPyList_Type, tmp$argnum), ash_list_free)
 
 /* ash_view_retain returns a new handle owning the added reference. */
 %typemap(out) ash_view *ash_view_retain {

@@ -28,23 +28,23 @@
 
 #define ASHPY_STACK_IDX 32
 
+/* What every handle object starts with: the owned C handle (ash_view,
+ * ash_segment or ash_list; NULL once released). */
 typedef struct {
   PyObject_HEAD
-  ash_view *v;        /* NULL once closed */
+  void *h;
   PyObject *weakrefs;
-  int dtype, ndim, kind; /* cached: views are immutable */
+} AshPyHandle;
+
+/* A ViewHandle: a handle plus what views never change. */
+typedef struct {
+  AshPyHandle base;
+  int dtype, ndim, kind; /* kind: ash_dtype_kind(dtype) */
 } AshPyView;
 
-typedef struct {
-  PyObject_HEAD
-  ash_segment *seg;   /* NULL once closed */
-  PyObject *weakrefs;
-} AshPySegment;
+#define ASHPY_V(o) ((ash_view *)((AshPyHandle *)(o))->h)
 
-typedef struct {
-  PyObject_HEAD
-  ash_list *l;        /* NULL once freed */
-} AshPyList;
+enum { ASHPY_K_VIEW, ASHPY_K_SEGMENT, ASHPY_K_LIST };
 
 extern PyTypeObject AshPyView_Type, AshPySegment_Type, AshPyList_Type;
 
@@ -54,7 +54,7 @@ extern PyTypeObject AshPyView_Type, AshPySegment_Type, AshPyList_Type;
 
 /* The open view of a ViewHandle method, or return ClosedError. */
 #define ASHPY_VIEW(self, v)                                                   \
-  ash_view *v = ((AshPyView *)(self))->v;                                     \
+  ash_view *v = ASHPY_V(self);                                                \
   if (v == NULL)                                                              \
   return ashpy_closed("view")
 
@@ -97,18 +97,21 @@ int ashpy_fill(const ash_view *v, PyObject *value);
 /* A dtype argument: a spelling (str) or an ash_dtype code (int). */
 int ashpy_dtype_arg(PyObject *o, int *dtype);
 
-/* ---- handles (ashpy_view.c, ashpy_handles.c) ---------------------------- */
+/* ---- handles (ashpy_handles.c, ashpy_view.c) ---------------------------- */
 
-/* Wrap a handle, taking over its reference (released on failure). */
-PyObject *ashpy_view_wrap(PyTypeObject *type, ash_view *v);
-PyObject *ashpy_segment_wrap(ash_segment *seg);
-PyObject *ashpy_list_wrap(ash_list *l);
-/* Argument conversion: TypeError for another type, ClosedError. */
-int ashpy_view_arg(PyObject *o, ash_view **out);
-int ashpy_segment_arg(PyObject *o, ash_segment **out);
-int ashpy_list_arg(PyObject *o, ash_list **out);
-PyObject *ashpy_view_close(PyObject *self, PyObject *unused);
+/* Wraps C handle @p of ASHPY_K_* @kind (taking over its reference, which is
+ * released on failure) in a new object of @type. */
+PyObject *ashpy_wrap(int kind, PyTypeObject *type, void *p);
+/* The C handle of argument @o: TypeError for another type, ClosedError. */
+int ashpy_arg(PyObject *o, int kind, void **out);
+/* A handle's close(), __exit__, tp_dealloc, and closed getter. */
+PyObject *ashpy_handle_close(PyObject *self, PyObject *unused);
+PyObject *ashpy_handle_exit(PyObject *self, PyObject *args);
+PyObject *ashpy_handle_get_closed(PyObject *self, void *c);
+void ashpy_handle_dealloc(PyObject *self);
 PyObject *ashpy_enter(PyObject *self, PyObject *unused);
+/* A view of class @type (ViewHandle or a subclass) taking over @v. */
+PyObject *ashpy_view_wrap(PyTypeObject *type, ash_view *v);
 /* Readies the types and fills module dict @d (from %init). */
 int ashpy_init_types(PyObject *d);
 

@@ -159,7 +159,7 @@ PyObject *ashpy_view_dlpack_device(PyObject *self, PyObject *unused) {
 /* ---- buffer protocol ------------------------------------------------- */
 
 static int ashpy_view_getbuffer(PyObject *self, Py_buffer *view, int flags) {
-  ash_view *v = ((AshPyView *)self)->v;
+  ash_view *v = ASHPY_V(self);
   view->obj = NULL;
   if (v == NULL) {
     ashpy_closed("view");

@@ -1,177 +1,133 @@
-/* ashpy_handles.c - SegmentHandle and ListHandle, the module functions
- * written by hand (the releasing functions, which close the Python handle,
- * make_error and set_assign_fallback), and the module's initialisation. */
+/* ashpy_handles.c - the three handle types (ViewHandle, SegmentHandle,
+ * ListHandle) share one implementation of what a handle does: wrap a C
+ * handle, hand it to the C functions, close it (also as the module
+ * functions ash_view_release, ash_segment_close and ash_list_free) and free
+ * it when garbage-collected. Also: the other hand-written module functions
+ * (make_error, set_assign_fallback) and the module's initialisation. */
 #include "ashpy.h"
 
-PyObject *ashpy_segment_wrap(ash_segment *seg) {
-  AshPySegment *o =
-      (AshPySegment *)AshPySegment_Type.tp_alloc(&AshPySegment_Type, 0);
+static void ashpy_release_view(void *p) { ash_view_release(p); }
+static void ashpy_release_segment(void *p) { ash_segment_close(p); }
+static void ashpy_release_list(void *p) { ash_list_free(p); }
+
+/* By ASHPY_K_*: the type, the word in messages, the release function. */
+static const struct {
+  PyTypeObject *type;
+  const char *what;
+  void (*release)(void *);
+} ashpy_handle_kinds[] = {
+    [ASHPY_K_VIEW] = {&AshPyView_Type, "view", ashpy_release_view},
+    [ASHPY_K_SEGMENT] = {&AshPySegment_Type, "segment", ashpy_release_segment},
+    [ASHPY_K_LIST] = {&AshPyList_Type, "list", ashpy_release_list},
+};
+
+static int ashpy_kind_of(PyObject *o) {
+  return PyObject_TypeCheck(o, &AshPyView_Type)      ? ASHPY_K_VIEW
+         : PyObject_TypeCheck(o, &AshPySegment_Type) ? ASHPY_K_SEGMENT
+         : PyObject_TypeCheck(o, &AshPyList_Type)    ? ASHPY_K_LIST
+                                                     : -1;
+}
+
+PyObject *ashpy_wrap(int kind, PyTypeObject *type, void *p) {
+  AshPyHandle *o = (AshPyHandle *)type->tp_alloc(type, 0);
   if (o == NULL) {
-    ash_segment_close(seg);
+    ashpy_handle_kinds[kind].release(p);
     return NULL;
   }
-  o->seg = seg;
+  o->h = p;
   return (PyObject *)o;
 }
 
-PyObject *ashpy_list_wrap(ash_list *l) {
-  AshPyList *o = (AshPyList *)AshPyList_Type.tp_alloc(&AshPyList_Type, 0);
-  if (o == NULL) {
-    ash_list_free(l);
-    return NULL;
-  }
-  o->l = l;
-  return (PyObject *)o;
-}
-
-int ashpy_segment_arg(PyObject *o, ash_segment **out) {
-  if (!PyObject_TypeCheck(o, &AshPySegment_Type)) {
-    PyErr_Format(PyExc_TypeError, "expected an arrayshare segment handle, got "
-                 "%.100s", Py_TYPE(o)->tp_name);
+int ashpy_arg(PyObject *o, int kind, void **out) {
+  if (ashpy_kind_of(o) != kind) {
+    PyErr_Format(PyExc_TypeError, "expected an arrayshare %s handle, got "
+                 "%.100s", ashpy_handle_kinds[kind].what, Py_TYPE(o)->tp_name);
     return -1;
   }
-  if ((*out = ((AshPySegment *)o)->seg) == NULL) {
-    ashpy_closed("segment");
+  if ((*out = ((AshPyHandle *)o)->h) == NULL) {
+    ashpy_closed(ashpy_handle_kinds[kind].what);
     return -1;
   }
   return 0;
 }
 
-int ashpy_list_arg(PyObject *o, ash_list **out) {
-  if (!PyObject_TypeCheck(o, &AshPyList_Type)) {
-    PyErr_Format(PyExc_TypeError, "expected an arrayshare list handle, got "
-                 "%.100s", Py_TYPE(o)->tp_name);
-    return -1;
-  }
-  if ((*out = ((AshPyList *)o)->l) == NULL) {
-    ashpy_closed("list");
-    return -1;
-  }
-  return 0;
+/* close(): releases the handle's reference now; idempotent. */
+PyObject *ashpy_handle_close(PyObject *self, PyObject *unused) {
+  (void)unused;
+  AshPyHandle *o = (AshPyHandle *)self;
+  void *p = o->h;
+  o->h = NULL;
+  if (p)
+    ashpy_handle_kinds[ashpy_kind_of(self)].release(p);
+  Py_RETURN_NONE;
 }
 
-static void ashpy_segment_dealloc(PyObject *self) {
-  AshPySegment *o = (AshPySegment *)self;
-  if (o->weakrefs)
+void ashpy_handle_dealloc(PyObject *self) {
+  if (((AshPyHandle *)self)->weakrefs)
     PyObject_ClearWeakRefs(self);
-  ash_segment_close(o->seg);
-  o->seg = NULL;
+  Py_XDECREF(ashpy_handle_close(self, NULL));
   Py_TYPE(self)->tp_free(self);
 }
 
-static PyObject *ashpy_segment_close_m(PyObject *self, PyObject *unused) {
+PyObject *ashpy_enter(PyObject *self, PyObject *unused) {
   (void)unused;
-  AshPySegment *o = (AshPySegment *)self;
-  ash_segment *s = o->seg;
-  o->seg = NULL;
-  ash_segment_close(s);
-  Py_RETURN_NONE;
+  Py_INCREF(self);
+  return self;
 }
 
-static PyObject *ashpy_segment_exit(PyObject *self, PyObject *args) {
+PyObject *ashpy_handle_exit(PyObject *self, PyObject *args) {
   (void)args;
-  return ashpy_segment_close_m(self, NULL);
+  return ashpy_handle_close(self, NULL);
 }
 
-static PyObject *ashpy_segment_get_closed(PyObject *self, void *c) {
+PyObject *ashpy_handle_get_closed(PyObject *self, void *c) {
   (void)c;
-  return PyBool_FromLong(((AshPySegment *)self)->seg == NULL);
+  return PyBool_FromLong(((AshPyHandle *)self)->h == NULL);
 }
 
-static PyMethodDef ashpy_segment_methods[] = {
-  ASHPY_METH("close", ashpy_segment_close_m, METH_NOARGS,
-             "Closes the handle (ash_segment_close); idempotent."),
-  ASHPY_METH("__enter__", ashpy_enter, METH_NOARGS, NULL),
-  ASHPY_METH("__exit__", ashpy_segment_exit, METH_VARARGS, NULL),
-  {NULL, NULL, 0, NULL}};
+PyMethodDef ashpy_handle_methods[] = {
+    ASHPY_METH("close", ashpy_handle_close, METH_NOARGS,
+               "Releases this object's reference on the C handle "
+               "(idempotent). A view's exported buffers and DLPack capsules "
+               "keep their own."),
+    ASHPY_METH("__enter__", ashpy_enter, METH_NOARGS, NULL),
+    ASHPY_METH("__exit__", ashpy_handle_exit, METH_VARARGS, NULL),
+    {NULL, NULL, 0, NULL}};
 
-static PyGetSetDef ashpy_segment_getset[] = {
-  ASHPY_GET("closed", ashpy_segment_get_closed, "True once closed."),
-  {NULL, NULL, NULL, NULL, NULL}};
+static PyGetSetDef ashpy_handle_getset[] = {
+    ASHPY_GET("closed", ashpy_handle_get_closed, "True once closed."),
+    {NULL, NULL, NULL, NULL, NULL}};
 
-PyTypeObject AshPySegment_Type = {
-  PyVarObject_HEAD_INIT(NULL, 0)
-  .tp_name = "arrayshare_core.SegmentHandle",
-  .tp_basicsize = sizeof(AshPySegment),
-  .tp_dealloc = ashpy_segment_dealloc,
-  .tp_flags = Py_TPFLAGS_DEFAULT,
-  .tp_doc = "An owned ash_segment handle; closed by close(), "
-            "ash_segment_close() or garbage collection.",
-  .tp_weaklistoffset = offsetof(AshPySegment, weakrefs),
-  .tp_methods = ashpy_segment_methods,
-  .tp_getset = ashpy_segment_getset,
-};
+#define ASHPY_HANDLE_TYPE(NAME, DOC)                                          \
+  {                                                                           \
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "arrayshare_core." NAME,         \
+    .tp_basicsize = sizeof(AshPyHandle), .tp_dealloc = ashpy_handle_dealloc,  \
+    .tp_flags = Py_TPFLAGS_DEFAULT, .tp_doc = DOC,                            \
+    .tp_weaklistoffset = offsetof(AshPyHandle, weakrefs),                     \
+    .tp_methods = ashpy_handle_methods, .tp_getset = ashpy_handle_getset,     \
+  }
 
-static void ashpy_list_dealloc(PyObject *self) {
-  AshPyList *o = (AshPyList *)self;
-  ash_list_free(o->l);
-  o->l = NULL;
-  Py_TYPE(self)->tp_free(self);
-}
+PyTypeObject AshPySegment_Type = ASHPY_HANDLE_TYPE(
+    "SegmentHandle", "An owned ash_segment handle; closed by close(), "
+                     "ash_segment_close() or garbage collection.");
+PyTypeObject AshPyList_Type = ASHPY_HANDLE_TYPE(
+    "ListHandle", "An owned ash_list (from ash_list_segments).");
 
-static PyObject *ashpy_list_close_m(PyObject *self, PyObject *unused) {
-  (void)unused;
-  AshPyList *o = (AshPyList *)self;
-  ash_list *l = o->l;
-  o->l = NULL;
-  ash_list_free(l);
-  Py_RETURN_NONE;
-}
+/* ---- hand-written module functions --------------------------------------- */
 
-static PyMethodDef ashpy_list_methods[] = {
-  ASHPY_METH("close", ashpy_list_close_m, METH_NOARGS,
-             "Frees the list (ash_list_free); idempotent."),
-  {NULL, NULL, 0, NULL}};
-
-PyTypeObject AshPyList_Type = {
-  PyVarObject_HEAD_INIT(NULL, 0)
-  .tp_name = "arrayshare_core.ListHandle",
-  .tp_basicsize = sizeof(AshPyList),
-  .tp_dealloc = ashpy_list_dealloc,
-  .tp_flags = Py_TPFLAGS_DEFAULT,
-  .tp_doc = "An owned ash_list (from ash_list_segments).",
-  .tp_methods = ashpy_list_methods,
-};
-
-/* ---- hand-written functions (%native) ------------------------------------ */
-
-static PyObject *ashpy_native_view_release(PyObject *self, PyObject *args) {
-  (void)self;
-  PyObject *o;
-  if (!PyArg_ParseTuple(args, "O:ash_view_release", &o))
-    return NULL;
+/* ash_view_release(v), ash_segment_close(seg), ash_list_free(l): closes
+ * the handle object (None is accepted, as C accepts NULL). @self holds the
+ * ASHPY_K_* of the function. */
+static PyObject *ashpy_native_release(PyObject *self, PyObject *o) {
+  int kind = (int)PyLong_AsLong(self);
+  void *p;
   if (o == Py_None)
     Py_RETURN_NONE;
-  if (!PyObject_TypeCheck(o, &AshPyView_Type))
-    return PyErr_Format(PyExc_TypeError, "expected an arrayshare view, got "
-                        "%.100s", Py_TYPE(o)->tp_name);
-  return ashpy_view_close(o, NULL);
-}
-
-static PyObject *ashpy_native_segment_close(PyObject *self, PyObject *args) {
-  (void)self;
-  PyObject *o;
-  if (!PyArg_ParseTuple(args, "O:ash_segment_close", &o))
+  if (((AshPyHandle *)o)->h == NULL && ashpy_kind_of(o) == kind)
+    Py_RETURN_NONE; /* closed already: idempotent */
+  if (ashpy_arg(o, kind, &p) < 0)
     return NULL;
-  if (o == Py_None)
-    Py_RETURN_NONE;
-  if (!PyObject_TypeCheck(o, &AshPySegment_Type))
-    return PyErr_Format(PyExc_TypeError, "expected an arrayshare segment "
-                        "handle, got %.100s", Py_TYPE(o)->tp_name);
-  return ashpy_segment_close_m(o, NULL);
-}
-
-static PyObject *ashpy_native_list_free(PyObject *self, PyObject *args) {
-  (void)self;
-  PyObject *o;
-  if (!PyArg_ParseTuple(args, "O:ash_list_free", &o))
-    return NULL;
-  if (o == Py_None)
-    Py_RETURN_NONE;
-  if (!PyObject_TypeCheck(o, &AshPyList_Type))
-    return PyErr_Format(PyExc_TypeError, "expected an arrayshare list handle, "
-                        "got %.100s", Py_TYPE(o)->tp_name);
-  return ashpy_list_close_m(o, NULL);
+  return ashpy_handle_close(o, NULL);
 }
 
 /* make_error(code, detail=None): the exception instance for @code. */
@@ -185,38 +141,43 @@ static PyObject *ashpy_native_make_error(PyObject *self, PyObject *args) {
 }
 
 static PyMethodDef ashpy_native_methods[] = {
-  {"ash_view_release", ashpy_native_view_release, METH_VARARGS,
-   "ash_view_release(v) -> None: closes the handle v (releases its "
-   "reference); None is accepted."},
-  {"ash_segment_close", ashpy_native_segment_close, METH_VARARGS,
-   "ash_segment_close(seg) -> None: closes the handle seg; None is "
-   "accepted."},
-  {"ash_list_free", ashpy_native_list_free, METH_VARARGS,
-   "ash_list_free(l) -> None: frees the list handle l; None is accepted."},
-  {"make_error", ashpy_native_make_error, METH_VARARGS,
-   "make_error(code, detail=None) -> the arrayshare.Error instance for an "
-   "ASH_E_* code (not raised)."},
-  {"set_assign_fallback", ashpy_set_assign_fallback, METH_O,
-   "set_assign_fallback(fn) -> None: fn(target, value) assigns what "
-   "ViewHandle.__setitem__ does not handle itself (sequences, arrays of "
-   "another dtype or shape); None removes it."},
-  {NULL, NULL, 0, NULL}};
+    {"ash_view_release", ashpy_native_release, METH_O,
+     "ash_view_release(v) -> None: closes the handle v (releases its "
+     "reference); None is accepted."},
+    {"ash_segment_close", ashpy_native_release, METH_O,
+     "ash_segment_close(seg) -> None: closes the handle seg; None is "
+     "accepted."},
+    {"ash_list_free", ashpy_native_release, METH_O,
+     "ash_list_free(l) -> None: frees the list handle l; None is accepted."},
+    {"make_error", ashpy_native_make_error, METH_VARARGS,
+     "make_error(code, detail=None) -> the arrayshare.Error instance for an "
+     "ASH_E_* code (not raised)."},
+    {"set_assign_fallback", ashpy_set_assign_fallback, METH_O,
+     "set_assign_fallback(fn) -> None: fn(target, value) assigns what "
+     "ViewHandle.__setitem__ does not handle itself (sequences, arrays of "
+     "another dtype or shape); None removes it."},
+    {NULL, NULL, 0, NULL}};
 
 int ashpy_init_types(PyObject *d) {
-  for (PyMethodDef *m = ashpy_native_methods; m->ml_name; m++) {
-    PyObject *f = PyCFunction_New(m, NULL);
-    if (f == NULL || PyDict_SetItemString(d, m->ml_name, f) < 0) {
+  for (int i = 0; ashpy_native_methods[i].ml_name; i++) {
+    PyObject *kind = i < 3 ? PyLong_FromLong(i) : NULL; /* by ASHPY_K_* */
+    PyObject *f = PyCFunction_New(&ashpy_native_methods[i], kind);
+    Py_XDECREF(kind);
+    if (f == NULL || PyDict_SetItemString(d, ashpy_native_methods[i].ml_name,
+                                          f) < 0) {
       Py_XDECREF(f);
       return -1;
     }
     Py_DECREF(f);
   }
-  if (PyType_Ready(&AshPyView_Type) < 0 || PyType_Ready(&AshPySegment_Type) < 0 ||
-      PyType_Ready(&AshPyList_Type) < 0 || ashpy_index_ready() < 0)
-    return -1;
-  if (PyDict_SetItemString(d, "ViewHandle", (PyObject *)&AshPyView_Type) < 0 ||
-      PyDict_SetItemString(d, "SegmentHandle", (PyObject *)&AshPySegment_Type) < 0 ||
-      PyDict_SetItemString(d, "ListHandle", (PyObject *)&AshPyList_Type) < 0)
+  static const char *const names[] = {"ViewHandle", "SegmentHandle",
+                                      "ListHandle"};
+  for (int k = 0; k < 3; k++)
+    if (PyType_Ready(ashpy_handle_kinds[k].type) < 0 ||
+        PyDict_SetItemString(d, names[k],
+                             (PyObject *)ashpy_handle_kinds[k].type) < 0)
+      return -1;
+  if (ashpy_index_ready() < 0)
     return -1;
   return ashpy_create_errors(d);
 }

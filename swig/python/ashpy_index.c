@@ -30,26 +30,35 @@ static int ashpy_is_index(PyObject *o) {
          (PyLong_Check(o) || PyIndex_Check(o));
 }
 
-static int ashpy_index_value(PyObject *o, int64_t *out) {
+/* __index__ of @o as int64: *@overflow is 1 or -1 (and the result 0) when
+ * it does not fit. */
+static int ashpy_index_i64(PyObject *o, int64_t *out, int *overflow) {
   PyObject *i = PyNumber_Index(o);
   if (i == NULL)
     return -1;
-  int overflow;
-  long long x = PyLong_AsLongLongAndOverflow(i, &overflow);
+  long long x = PyLong_AsLongLongAndOverflow(i, overflow);
   Py_DECREF(i);
   if (x == -1 && PyErr_Occurred())
+    return -1;
+  *out = x;
+  return 0;
+}
+
+static int ashpy_index_value(PyObject *o, int64_t *out) {
+  int overflow;
+  if (ashpy_index_i64(o, out, &overflow) < 0)
     return -1;
   if (overflow) {
     ashpy_raisef(ASH_E_INDEX, "index is out of range (does not fit in 64 "
                  "bits)");
     return -1;
   }
-  *out = x;
   return 0;
 }
 
 /* A slice bound: None is ASH_NONE; huge values clamp (never to ASH_NONE). */
 static int ashpy_slice_bound(PyObject *o, int64_t *out) {
+  int overflow;
   if (o == Py_None) {
     *out = ASH_NONE;
     return 0;
@@ -59,20 +68,28 @@ static int ashpy_slice_bound(PyObject *o, int64_t *out) {
                     "slice indices must be integers or None");
     return -1;
   }
-  PyObject *i = PyNumber_Index(o);
-  if (i == NULL)
-    return -1;
-  int overflow;
-  long long x = PyLong_AsLongLongAndOverflow(i, &overflow);
-  Py_DECREF(i);
-  if (x == -1 && PyErr_Occurred())
+  if (ashpy_index_i64(o, out, &overflow) < 0)
     return -1;
   if (overflow > 0)
-    x = INT64_MAX;
-  else if (overflow < 0 || x == INT64_MIN)
-    x = INT64_MIN + 1;
-  *out = x;
+    *out = INT64_MAX;
+  else if (overflow < 0 || *out == INT64_MIN)
+    *out = INT64_MIN + 1;
   return 0;
+}
+
+/* The fast path of v[i, j, ...]: @key a tuple of exactly ndim ints. 1 with
+ * the indices in @idx, 0 when @key is anything else, -1 on an error. */
+static int ashpy_int_tuple(const AshPyView *o, PyObject *key, int64_t *idx) {
+  if (!PyTuple_CheckExact(key) || PyTuple_GET_SIZE(key) != o->ndim)
+    return 0;
+  for (int k = 0; k < o->ndim; k++) {
+    PyObject *it = PyTuple_GET_ITEM(key, k);
+    if (!PyLong_CheckExact(it))
+      return 0;
+    if (ashpy_index_value(it, &idx[k]) < 0)
+      return -1;
+  }
+  return 1;
 }
 
 /* Applies a NumPy basic index (ints, slices, one Ellipsis, or a tuple of
@@ -170,7 +187,7 @@ fail:
 
 static PyObject *ashpy_view_subscript(PyObject *self, PyObject *key) {
   AshPyView *o = (AshPyView *)self;
-  ash_view *v = o->v;
+  ash_view *v = ASHPY_V(o);
   if (v == NULL)
     return ashpy_closed("view");
   if (PyLong_CheckExact(key)) {
@@ -186,17 +203,12 @@ static PyObject *ashpy_view_subscript(PyObject *self, PyObject *key) {
         return ashpy_raise(r);
       return ashpy_view_wrap(Py_TYPE(self), t);
     }
-  } else if (PyTuple_CheckExact(key) && PyTuple_GET_SIZE(key) == o->ndim) {
+  } else {
     int64_t idx[ASH_MAX_NDIM];
-    int n = o->ndim, k = 0;
-    for (; k < n; k++) {
-      PyObject *it = PyTuple_GET_ITEM(key, k);
-      if (!PyLong_CheckExact(it) || ashpy_index_value(it, &idx[k]) < 0)
-        break;
-    }
-    if (k == n)
-      return ashpy_get(v, o->kind, n, idx);
-    if (PyErr_Occurred())
+    int r = ashpy_int_tuple(o, key, idx);
+    if (r > 0)
+      return ashpy_get(v, o->kind, o->ndim, idx);
+    if (r < 0)
       return NULL;
   }
   ash_view *t;
@@ -303,7 +315,7 @@ static int ashpy_assign_buffer(const ash_view *t, PyObject *value) {
 /* t[...] = value for a sub-view @t of a view of class @type. */
 static int ashpy_assign(PyTypeObject *type, const ash_view *t, PyObject *value) {
   if (PyObject_TypeCheck(value, &AshPyView_Type)) {
-    ash_view *src = ((AshPyView *)value)->v;
+    ash_view *src = ASHPY_V(value);
     if (src == NULL) {
       ashpy_closed("view");
       return -1;
@@ -339,7 +351,7 @@ static int ashpy_assign(PyTypeObject *type, const ash_view *t, PyObject *value) 
                                           NULL)
            : NULL;
     if (tv)
-      ashpy_view_close(tv, NULL);
+      Py_XDECREF(ashpy_handle_close(tv, NULL));
     Py_XDECREF(tv);
     Py_XDECREF(res);
     return res ? 0 : -1;
@@ -355,7 +367,7 @@ static int ashpy_assign(PyTypeObject *type, const ash_view *t, PyObject *value) 
 static int ashpy_view_ass_subscript(PyObject *self, PyObject *key,
                                     PyObject *value) {
   AshPyView *o = (AshPyView *)self;
-  ash_view *v = o->v;
+  ash_view *v = ASHPY_V(o);
   if (v == NULL) {
     ashpy_closed("view");
     return -1;
@@ -370,20 +382,12 @@ static int ashpy_view_ass_subscript(PyObject *self, PyObject *key,
       return -1;
     return ashpy_set(v, o->dtype, 1, &i, value);
   }
-  if (PyTuple_CheckExact(key) && PyTuple_GET_SIZE(key) == o->ndim &&
-      o->ndim > 0) {
-    int64_t idx[ASH_MAX_NDIM];
-    int n = o->ndim, k = 0;
-    for (; k < n; k++) {
-      PyObject *it = PyTuple_GET_ITEM(key, k);
-      if (!PyLong_CheckExact(it) || ashpy_index_value(it, &idx[k]) < 0)
-        break;
-    }
-    if (k == n)
-      return ashpy_set(v, o->dtype, n, idx, value);
-    if (PyErr_Occurred())
-      return -1;
-  }
+  int64_t idx[ASH_MAX_NDIM];
+  int fast = o->ndim > 0 ? ashpy_int_tuple(o, key, idx) : 0;
+  if (fast > 0)
+    return ashpy_set(v, o->dtype, o->ndim, idx, value);
+  if (fast < 0)
+    return -1;
   ash_view *t;
   int scalar, r;
   if (ashpy_apply_key(v, key, &t, &scalar) < 0)
@@ -398,7 +402,7 @@ static int ashpy_view_ass_subscript(PyObject *self, PyObject *key,
 
 static Py_ssize_t ashpy_view_length(PyObject *self) {
   AshPyView *o = (AshPyView *)self;
-  if (o->v == NULL) {
+  if (ASHPY_V(o) == NULL) {
     ashpy_closed("view");
     return -1;
   }
@@ -406,7 +410,7 @@ static Py_ssize_t ashpy_view_length(PyObject *self) {
     PyErr_SetString(PyExc_TypeError, "len() of a 0-d view");
     return -1;
   }
-  return (Py_ssize_t)ash_view_shape(o->v)[0];
+  return (Py_ssize_t)ash_view_shape(ASHPY_V(o))[0];
 }
 
 static PyObject *ashpy_view_sq_item(PyObject *self, Py_ssize_t i) {

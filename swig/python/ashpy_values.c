@@ -197,9 +197,7 @@ static int ashpy_elem_float(PyObject *o, ash_elem *e) {
 /* Classifies a Python number for the C setters (ash_elem_set). TypeError
  * for non-numbers. @dtype only names the target in messages. */
 static int ashpy_to_elem(PyObject *o, ash_elem *e, int dtype) {
-  e->i = 0;
-  e->u = 0;
-  e->re = e->im = 0;
+  *e = (ash_elem){0, 0, 0, 0, 0};
   if (PyFloat_CheckExact(o)) {
     e->kind = ASH_KIND_FLOAT;
     e->re = PyFloat_AS_DOUBLE(o);

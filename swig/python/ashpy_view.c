@@ -14,59 +14,13 @@ _Static_assert(sizeof(Py_ssize_t) == sizeof(int64_t),
 PyObject *ashpy_view_wrap(PyTypeObject *type, ash_view *v) {
   if (v == NULL)
     return ashpy_raisef(ASH_E_INVAL, "no view");
-  AshPyView *o = (AshPyView *)type->tp_alloc(type, 0);
-  if (o == NULL) {
-    ash_view_release(v);
-    return NULL;
+  AshPyView *o = (AshPyView *)ashpy_wrap(ASHPY_K_VIEW, type, v);
+  if (o != NULL) {
+    o->dtype = ash_view_dtype(v);
+    o->ndim = ash_view_ndim(v);
+    o->kind = ash_dtype_kind(o->dtype);
   }
-  o->v = v;
-  o->dtype = ash_view_dtype(v);
-  o->ndim = ash_view_ndim(v);
-  o->kind = ash_dtype_kind(o->dtype);
   return (PyObject *)o;
-}
-
-/* Argument conversion for the generated wrappers. */
-int ashpy_view_arg(PyObject *o, ash_view **out) {
-  if (!PyObject_TypeCheck(o, &AshPyView_Type)) {
-    PyErr_Format(PyExc_TypeError, "expected an arrayshare view, got %.100s",
-                 Py_TYPE(o)->tp_name);
-    return -1;
-  }
-  if ((*out = ((AshPyView *)o)->v) == NULL) {
-    ashpy_closed("view");
-    return -1;
-  }
-  return 0;
-}
-
-static void ashpy_view_dealloc(PyObject *self) {
-  AshPyView *o = (AshPyView *)self;
-  if (o->weakrefs)
-    PyObject_ClearWeakRefs(self);
-  ash_view_release(o->v);
-  o->v = NULL;
-  Py_TYPE(self)->tp_free(self);
-}
-
-PyObject *ashpy_view_close(PyObject *self, PyObject *unused) {
-  (void)unused;
-  AshPyView *o = (AshPyView *)self;
-  ash_view *v = o->v;
-  o->v = NULL;
-  ash_view_release(v);
-  Py_RETURN_NONE;
-}
-
-PyObject *ashpy_enter(PyObject *self, PyObject *unused) {
-  (void)unused;
-  Py_INCREF(self);
-  return self;
-}
-
-static PyObject *ashpy_view_exit(PyObject *self, PyObject *args) {
-  (void)args;
-  return ashpy_view_close(self, NULL);
 }
 
 /* cls._adopt(handle): a new view of class cls taking over handle's
@@ -75,14 +29,14 @@ static PyObject *ashpy_view_adopt(PyObject *cls, PyObject *arg) {
   if (!PyType_Check(cls) ||
       !PyType_IsSubtype((PyTypeObject *)cls, &AshPyView_Type))
     return PyErr_Format(PyExc_TypeError, "_adopt needs a view class");
-  ash_view *v;
-  if (ashpy_view_arg(arg, &v) < 0)
+  void *v;
+  if (ashpy_arg(arg, ASHPY_K_VIEW, &v) < 0)
     return NULL;
   if (Py_TYPE(arg) == (PyTypeObject *)cls) {
     Py_INCREF(arg);
     return arg;
   }
-  ((AshPyView *)arg)->v = NULL;
+  ((AshPyHandle *)arg)->h = NULL;
   return ashpy_view_wrap((PyTypeObject *)cls, v);
 }
 
@@ -149,11 +103,6 @@ static PyObject *ashpy_view_attr(PyObject *self, void *which) {
   }
 }
 
-static PyObject *ashpy_view_get_closed(PyObject *self, void *c) {
-  (void)c;
-  return PyBool_FromLong(((AshPyView *)self)->v == NULL);
-}
-
 /* ---- methods ------------------------------------------------------------- */
 
 static PyObject *ashpy_view_tobytes(PyObject *self, PyObject *unused) {
@@ -201,42 +150,41 @@ static PyObject *ashpy_view_tolist(PyObject *self, PyObject *unused) {
                           ash_view_shape(v), idx, 0);
 }
 
-static PyObject *ashpy_view_transpose_m(PyObject *self, PyObject *args) {
+/* transpose(*axes) and reshape(*shape) take integers, or one sequence of
+ * them: calls @fn (ash_view_permute or ash_view_reshape) with the list. */
+static PyObject *ashpy_view_list_m(PyObject *self, PyObject *args,
+                                   const char *what,
+                                   int (*fn)(const ash_view *, int,
+                                             const int64_t *, ash_view **)) {
   ASHPY_VIEW(self, v);
+  PyObject *list = args, *first = PyTuple_GET_SIZE(args) == 1
+                                      ? PyTuple_GET_ITEM(args, 0)
+                                      : NULL;
+  if (first && !PyLong_Check(first) && !PyIndex_Check(first))
+    list = first;
+  int64_t buf[ASHPY_STACK_IDX], *a, *heap;
+  int n;
+  if (ashpy_i64_seq(list, what, buf, ASHPY_STACK_IDX, &a, &heap, &n) < 0)
+    return NULL;
   ash_view *t = NULL;
-  int r;
-  Py_ssize_t n = PyTuple_GET_SIZE(args);
-  if (n == 0 || (n == 1 && PyTuple_GET_ITEM(args, 0) == Py_None)) {
-    r = ash_view_transpose(v, &t);
-  } else {
-    PyObject *axes = args;
-    if (n == 1 && !PyLong_Check(PyTuple_GET_ITEM(args, 0)) &&
-        !PyIndex_Check(PyTuple_GET_ITEM(args, 0)))
-      axes = PyTuple_GET_ITEM(args, 0);
-    int64_t buf[ASHPY_STACK_IDX], *a, *heap;
-    int na;
-    if (ashpy_i64_seq(axes, "axes", buf, ASHPY_STACK_IDX, &a, &heap, &na) < 0)
-      return NULL;
-    r = ash_view_permute(v, na, a, &t);
-    PyMem_Free(heap);
-  }
+  int r = fn(v, n, a, &t);
+  PyMem_Free(heap);
   return ashpy_derived(self, r, t);
 }
 
+static PyObject *ashpy_view_transpose_m(PyObject *self, PyObject *args) {
+  Py_ssize_t n = PyTuple_GET_SIZE(args);
+  if (n == 0 || (n == 1 && PyTuple_GET_ITEM(args, 0) == Py_None)) {
+    ASHPY_VIEW(self, v);
+    ash_view *t = NULL;
+    int r = ash_view_transpose(v, &t);
+    return ashpy_derived(self, r, t);
+  }
+  return ashpy_view_list_m(self, args, "axes", ash_view_permute);
+}
+
 static PyObject *ashpy_view_reshape_m(PyObject *self, PyObject *args) {
-  ASHPY_VIEW(self, v);
-  PyObject *shape = args;
-  if (PyTuple_GET_SIZE(args) == 1 && !PyLong_Check(PyTuple_GET_ITEM(args, 0)) &&
-      !PyIndex_Check(PyTuple_GET_ITEM(args, 0)))
-    shape = PyTuple_GET_ITEM(args, 0);
-  int64_t buf[ASHPY_STACK_IDX], *s, *heap;
-  int n;
-  if (ashpy_i64_seq(shape, "shape", buf, ASHPY_STACK_IDX, &s, &heap, &n) < 0)
-    return NULL;
-  ash_view *t;
-  int r = ash_view_reshape(v, n, s, &t);
-  PyMem_Free(heap);
-  return ashpy_derived(self, r, t);
+  return ashpy_view_list_m(self, args, "shape", ash_view_reshape);
 }
 
 /* dtype: a spelling (str) or an ash_dtype code (int). */
@@ -318,7 +266,7 @@ static PyGetSetDef ashpy_view_getset[] = {
   ASHPY_ATTR("address", A_ADDRESS,
              "Address of element (0, ..., 0) in this process, an int."),
   ASHPY_ATTR("T", A_T, "The transposed view (axes reversed)."),
-  ASHPY_GET("closed", ashpy_view_get_closed, "True once close() was called."),
+  ASHPY_GET("closed", ashpy_handle_get_closed, "True once close() was called."),
   ASHPY_GET("__array_interface__", ashpy_view_get_array_interface,
             "NumPy's array interface, version 3. The pointer is valid while "
             "this object is open; numpy.asarray() uses the buffer protocol, "
@@ -326,11 +274,11 @@ static PyGetSetDef ashpy_view_getset[] = {
   {NULL, NULL, NULL, NULL, NULL}};
 
 static PyMethodDef ashpy_view_methods[] = {
-  ASHPY_METH("close", ashpy_view_close, METH_NOARGS,
+  ASHPY_METH("close", ashpy_handle_close, METH_NOARGS,
              "Releases this object's reference on the view (idempotent). "
              "Exported buffers and DLPack capsules keep their own."),
   ASHPY_METH("__enter__", ashpy_enter, METH_NOARGS, NULL),
-  ASHPY_METH("__exit__", ashpy_view_exit, METH_VARARGS, NULL),
+  ASHPY_METH("__exit__", ashpy_handle_exit, METH_VARARGS, NULL),
   ASHPY_METH("_adopt", ashpy_view_adopt, METH_O | METH_CLASS,
              "cls._adopt(handle): a view of class cls taking over handle's "
              "reference (handle is closed)."),
@@ -365,7 +313,7 @@ PyTypeObject AshPyView_Type = {
   PyVarObject_HEAD_INIT(NULL, 0)
   .tp_name = "arrayshare_core.ViewHandle",
   .tp_basicsize = sizeof(AshPyView),
-  .tp_dealloc = ashpy_view_dealloc,
+  .tp_dealloc = ashpy_handle_dealloc,
   .tp_as_sequence = &ashpy_view_as_sequence,
   .tp_as_mapping = &ashpy_view_as_mapping,
   .tp_as_buffer = &ashpy_view_as_buffer,
@@ -374,7 +322,7 @@ PyTypeObject AshPyView_Type = {
             "take and return). Buffer protocol, indexing, DLPack and the "
             "array interface are implemented in C; arrayshare.View adds the "
             "idiomatic rest.",
-  .tp_weaklistoffset = offsetof(AshPyView, weakrefs),
+  .tp_weaklistoffset = offsetof(AshPyHandle, weakrefs),
   .tp_iter = ashpy_view_iter,
   .tp_methods = ashpy_view_methods,
   .tp_getset = ashpy_view_getset,

@@ -27,6 +27,13 @@
 
 #include "ash_swig.h"
 
+/* An rb_data_type_t freed immediately by @FREE. */
+#define RBASH_DATA_TYPE(NAME, FREE, SIZE)                                     \
+  {                                                                           \
+    NAME, {NULL, FREE, SIZE, NULL, {NULL}}, NULL, NULL,                       \
+        RUBY_TYPED_FREE_IMMEDIATELY                                           \
+  }
+
 /* Classes (rbash_init.c). */
 extern VALUE rbash_cView, rbash_cSegment, rbash_cList, rbash_eClosed;
 extern const rb_data_type_t rbash_view_type, rbash_segment_type,

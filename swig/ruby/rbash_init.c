@@ -47,7 +47,7 @@ static VALUE rbash_define_error(const char *name, VALUE super, VALUE code) {
 }
 
 /* ---------------------------------------------------------------------- */
-/* ArrayShare::Segment and Arrayshare_core::List                            */
+/* ArrayShare::Segment and Arrayshare_core::List: the pointer as DATA       */
 /* ---------------------------------------------------------------------- */
 
 static void rbash_segment_free(void *p) { ash_segment_close(p); }
@@ -57,41 +57,54 @@ static size_t rbash_handle_memsize(const void *p) {
   return sizeof(void *);
 }
 
-const rb_data_type_t rbash_segment_type = {
-    "ArrayShare::Segment",
-    {NULL, rbash_segment_free, rbash_handle_memsize, NULL, {NULL}},
-    NULL,
-    NULL,
-    RUBY_TYPED_FREE_IMMEDIATELY};
-
-const rb_data_type_t rbash_list_type = {
-    "Arrayshare_core::List",
-    {NULL, rbash_list_free, rbash_handle_memsize, NULL, {NULL}},
-    NULL,
-    NULL,
-    RUBY_TYPED_FREE_IMMEDIATELY};
+const rb_data_type_t rbash_segment_type =
+    RBASH_DATA_TYPE("ArrayShare::Segment", rbash_segment_free,
+                    rbash_handle_memsize);
+const rb_data_type_t rbash_list_type = RBASH_DATA_TYPE(
+    "Arrayshare_core::List", rbash_list_free, rbash_handle_memsize);
 
 /* Wraps handle @p (owned); the object is made first so a failed
  * allocation cannot leak it (the caller still holds @p then). */
-VALUE rbash_handle_wrap(VALUE klass, const rb_data_type_t *type,
-                               void *p) {
+VALUE rbash_handle_wrap(VALUE klass, const rb_data_type_t *type, void *p) {
   VALUE obj = TypedData_Wrap_Struct(klass, type, NULL);
   RTYPEDDATA_DATA(obj) = p;
   return obj;
 }
 
+static void *rbash_handle_get(VALUE obj, const rb_data_type_t *type,
+                              const char *closed) {
+  void *p = rb_check_typeddata(obj, type);
+  if (p == NULL)
+    rb_raise(rbash_eClosed, "%s", closed);
+  return p;
+}
+
 ash_segment *rbash_segment_get(VALUE obj) {
-  ash_segment *s = rb_check_typeddata(obj, &rbash_segment_type);
-  if (s == NULL)
-    rb_raise(rbash_eClosed, "segment is closed");
-  return s;
+  return rbash_handle_get(obj, &rbash_segment_type, "segment is closed");
 }
 
 ash_list *rbash_list_get(VALUE obj) {
-  ash_list *l = rb_check_typeddata(obj, &rbash_list_type);
-  if (l == NULL)
-    rb_raise(rbash_eClosed, "list is freed");
-  return l;
+  return rbash_handle_get(obj, &rbash_list_type, "list is freed");
+}
+
+/* Releases the handle of @obj now (nil: nothing); idempotent. */
+static VALUE rbash_handle_release(VALUE obj, const rb_data_type_t *type) {
+  if (!NIL_P(obj)) {
+    void *p = rb_check_typeddata(obj, type);
+    RTYPEDDATA_DATA(obj) = NULL;
+    if (p)
+      type->function.dfree(p);
+  }
+  return Qnil;
+}
+
+static VALUE rbash_segment_close_m(VALUE self) {
+  return rbash_handle_release(self, &rbash_segment_type);
+}
+
+static VALUE rbash_segment_closed_p(VALUE self) {
+  return rb_check_typeddata(self, &rbash_segment_type) == NULL ? Qtrue
+                                                               : Qfalse;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -113,33 +126,14 @@ static VALUE rbash_core_view_retain(VALUE mod, VALUE obj) {
   return rbash_view_wrap(ash_view_retain(rbash_view_get(obj)->v));
 }
 
-static VALUE rbash_segment_close_m(VALUE self) {
-  ash_segment *s = rb_check_typeddata(self, &rbash_segment_type);
-  RTYPEDDATA_DATA(self) = NULL;
-  ash_segment_close(s);
-  return Qnil;
-}
-
-static VALUE rbash_segment_closed_p(VALUE self) {
-  return rb_check_typeddata(self, &rbash_segment_type) == NULL ? Qtrue
-                                                               : Qfalse;
-}
-
 static VALUE rbash_core_segment_close(VALUE mod, VALUE obj) {
   (void)mod;
-  if (!NIL_P(obj))
-    rbash_segment_close_m(obj);
-  return Qnil;
+  return rbash_handle_release(obj, &rbash_segment_type);
 }
 
 static VALUE rbash_core_list_free(VALUE mod, VALUE obj) {
   (void)mod;
-  if (!NIL_P(obj)) {
-    ash_list *l = rb_check_typeddata(obj, &rbash_list_type);
-    RTYPEDDATA_DATA(obj) = NULL;
-    ash_list_free(l);
-  }
-  return Qnil;
+  return rbash_handle_release(obj, &rbash_list_type);
 }
 
 void rbash_init(VALUE core) {

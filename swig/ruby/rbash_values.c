@@ -216,9 +216,7 @@ static void rbash_elem_int(VALUE x, int dtype, ash_elem *e) {
  * -> 1/0 into bool only; Complex -> set_c128; Rational -> integer when
  * whole, else Float; other Numeric -> to_f. Anything else: TypeError. */
 void rbash_elem_of(VALUE x, int dtype, ash_elem *e) {
-  e->i = 0;
-  e->u = 0;
-  e->re = e->im = 0;
+  *e = (ash_elem){0, 0, 0, 0, 0};
   if (RB_FLOAT_TYPE_P(x)) {
     e->kind = ASH_KIND_FLOAT;
     e->re = RFLOAT_VALUE(x);

@@ -23,12 +23,8 @@ static size_t rbash_view_memsize(const void *p) {
   return sizeof(rbash_view);
 }
 
-const rb_data_type_t rbash_view_type = {
-    "ArrayShare::View",
-    {NULL, rbash_view_free, rbash_view_memsize, NULL, {NULL}},
-    NULL,
-    NULL,
-    RUBY_TYPED_FREE_IMMEDIATELY};
+const rb_data_type_t rbash_view_type =
+    RBASH_DATA_TYPE("ArrayShare::View", rbash_view_free, rbash_view_memsize);
 
 static void rbash_view_cache(rbash_view *w) {
   ash_view *v = w->v;
