@@ -326,26 +326,19 @@ function S:attachers()
   return alive, dead, list
 end
 
-function S:close()
-  core.ash_segment_close(self)
-end
-
 function S:closed()
   return not pcall(core.ash_segment_name, self)
 end
 
-function S:unlink()
-  core.ash_segment_unlink(self)
+-- One library call each, the segment as its first argument: seg:close(),
+-- seg:unlink(), seg:name(), seg:size(), seg:arena_free(), seg:creator_pid(),
+-- seg:ctime(), seg:format_minor(), seg:array_count().
+for _, m in ipairs({ "close", "unlink", "name", "size", "arena_free", "creator_pid", "ctime",
+                     "format_minor", "array_count" }) do
+  S[m] = core["ash_segment_" .. m]
 end
 
-function S:name() return core.ash_segment_name(self) end
-function S:size() return core.ash_segment_size(self) end
-function S:arena_free() return core.ash_segment_arena_free(self) end
 function S:readonly() return core.ash_segment_readonly(self) ~= 0 end
-function S:creator_pid() return core.ash_segment_creator_pid(self) end
-function S:ctime() return core.ash_segment_ctime(self) end
-function S:format_minor() return core.ash_segment_format_minor(self) end
-function S:array_count() return core.ash_segment_array_count(self) end
 
 function S:policy()
   return core.ash_segment_policy(self) == core.ASH_POLICY_PERSIST and "persist" or "auto"
@@ -360,9 +353,15 @@ local V = core.view_methods
 -- v:get/set, v:fill, v:totable, v:read/write, v:shape/strides/ndim/size/
 -- nbytes/itemsize/dtype/readonly, v:ptr, v:close/closed.
 
---- v:transpose() -> view with the axes reversed
-function V:transpose()
-  return core.ash_view_transpose(self)
+-- One library call each, the view as its first argument: v:transpose()
+-- (axes reversed), v:as_readonly(), v:descriptor() (a string ash.attach()
+-- accepts in any process), v:segment() (a new handle on the view's
+-- segment), v:retain() (another object on the same view, its own
+-- reference), v:offset(), v:flags(), v:array_name(), v:segment_name().
+for m, fn in pairs({ transpose = "transpose", as_readonly = "readonly", descriptor = "descriptor",
+                     segment = "segment", retain = "retain", offset = "offset", flags = "flags",
+                     array_name = "array_name", segment_name = "segment_name" }) do
+  V[m] = core["ash_view_" .. fn]
 end
 
 --- v:reshape{d1, d2, ...} or v:reshape(d1, d2, ...); one dimension may be -1
@@ -376,39 +375,14 @@ function V:view_as(dtype)
   return core.ash_view_reinterpret(self, dtype_of(dtype, 1, "view_as"))
 end
 
---- v:as_readonly() -> read-only view of the same elements
-function V:as_readonly()
-  return core.ash_view_readonly(self)
-end
-
---- v:descriptor() -> string that ash.attach() accepts in any process
-function V:descriptor()
-  return core.ash_view_descriptor(self)
-end
-
---- v:segment() -> a new handle on the view's segment
-function V:segment()
-  return core.ash_view_segment(self)
-end
-
 --- v:copy_from(src) -> v (same dtype and shape; overlap allowed)
 function V:copy_from(src)
   core.ash_view_copy(self, src)
   return self
 end
 
-function V:offset() return core.ash_view_offset(self) end
-function V:flags() return core.ash_view_flags(self) end
-function V:array_name() return core.ash_view_array_name(self) end
-function V:segment_name() return core.ash_view_segment_name(self) end
-
 function V:contiguous()
   return core.ash_view_flags(self) & core.ASH_VIEW_C_CONTIGUOUS ~= 0
-end
-
---- v:retain() -> another view object on the same view (its own reference)
-function V:retain()
-  return core.ash_view_retain(self)
 end
 
 return M

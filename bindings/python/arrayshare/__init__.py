@@ -516,6 +516,11 @@ def arena_bytes(shape, dtype) -> int:
 # ---------------------------------------------------------------------------
 # Segment
 
+def _segment_property(fn, doc):
+    """A read-only Segment attribute: fn(the segment handle)."""
+    return property(lambda self: fn(self._h), doc=doc)
+
+
 def _open_segment(name, readonly, file):
     flags = (_core.ASH_RDONLY if readonly else 0) | (_core.ASH_FILE if file else 0)
     return Segment(_core.ash_segment_open(name, flags))
@@ -645,20 +650,25 @@ class Segment:
     def __contains__(self, name):
         return name in self.arrays
 
-    @property
-    def name(self) -> str:
-        """The segment's name (or absolute path for file-backed ones)."""
-        return _core.ash_segment_name(self._h)
-
-    @property
-    def size(self) -> int:
-        """Mapped size in bytes, header included."""
-        return _core.ash_segment_size(self._h)
-
-    @property
-    def arena_free(self) -> int:
-        """Arena bytes not yet given to arrays."""
-        return _core.ash_segment_arena_free(self._h)
+    name = _segment_property(
+        _core.ash_segment_name,
+        "The segment's name (or absolute path for file-backed ones).")
+    size = _segment_property(_core.ash_segment_size,
+                             "Mapped size in bytes, header included.")
+    arena_free = _segment_property(_core.ash_segment_arena_free,
+                                   "Arena bytes not yet given to arrays.")
+    creator_pid = _segment_property(
+        _core.ash_segment_creator_pid,
+        "pid of the process that created the segment.")
+    ctime = _segment_property(
+        _core.ash_segment_ctime,
+        "Creation time, nanoseconds since the Unix epoch.")
+    format_minor = _segment_property(
+        _core.ash_segment_format_minor,
+        "The segment's on-memory format minor version.")
+    attachers = _segment_property(
+        _core.ash_segment_attachers,
+        "(alive, dead): attach-table entries whose process runs / died.")
 
     @property
     def policy(self) -> str:
@@ -670,26 +680,6 @@ class Segment:
     def readonly(self) -> bool:
         """True when opened read-only."""
         return bool(_core.ash_segment_readonly(self._h))
-
-    @property
-    def creator_pid(self) -> int:
-        """pid of the process that created the segment."""
-        return _core.ash_segment_creator_pid(self._h)
-
-    @property
-    def ctime(self) -> int:
-        """Creation time, nanoseconds since the Unix epoch."""
-        return _core.ash_segment_ctime(self._h)
-
-    @property
-    def format_minor(self) -> int:
-        """The segment's on-memory format minor version."""
-        return _core.ash_segment_format_minor(self._h)
-
-    @property
-    def attachers(self) -> tuple:
-        """(alive, dead): attach-table entries whose process runs / died."""
-        return _core.ash_segment_attachers(self._h)
 
     def attacher_list(self) -> list:
         """[(pid, alive), ...] for every attach-table entry."""

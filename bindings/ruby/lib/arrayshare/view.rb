@@ -35,35 +35,18 @@ module ArrayShare
       self
     end
 
-    # Bytes per element.
-    def itemsize
-      Core.ash_view_itemsize(self)
-    end
-
-    # Bytes of all elements (size * itemsize).
-    def nbytes
-      Core.ash_view_nbytes(self)
-    end
-
-    # The dtype's numeric code (ArrayShare::Core::ASH_FLOAT64, ...).
-    def dtype_code
-      Core.ash_view_dtype(self)
-    end
-
-    # Byte offset of element (0, ..., 0) from the start of the array.
-    def offset
-      Core.ash_view_offset(self)
-    end
-
-    # The address of element (0, ..., 0), as an Integer (for Fiddle).
-    # Valid while this view (or a MemoryView of it) is open.
-    def address
-      Core.ash_view_data(self)
-    end
-
-    # ASH_VIEW_* flag bits.
-    def flags
-      Core.ash_view_flags(self)
+    # One library call each: itemsize (bytes per element), nbytes (of all
+    # elements), dtype_code (ArrayShare::Core::ASH_FLOAT64, ...), offset
+    # (bytes from the array's start to element (0, ..., 0)), address (of
+    # that element, an Integer for Fiddle, valid while this view or a
+    # MemoryView of it is open), flags (ASH_VIEW_* bits), descriptor (a
+    # short string: ArrayShare.attach(descriptor) in any process and
+    # language makes an equal view), segment_name, array_name.
+    { itemsize: :itemsize, nbytes: :nbytes, dtype_code: :dtype, offset: :offset,
+      address: :data, flags: :flags, descriptor: :descriptor,
+      segment_name: :segment_name, array_name: :array_name }.each do |meth, fn|
+      core_fn = :"ash_view_#{fn}"
+      define_method(meth) { Core.send(core_fn, self) }
     end
 
     def c_contiguous?
@@ -73,20 +56,6 @@ module ArrayShare
 
     def f_contiguous?
       flags.anybits?(Core::ASH_VIEW_F_CONTIGUOUS)
-    end
-
-    # A short string naming this view; ArrayShare.attach(descriptor) in any
-    # process (and language) makes an equal view.
-    def descriptor
-      Core.ash_view_descriptor(self)
-    end
-
-    def segment_name
-      Core.ash_view_segment_name(self)
-    end
-
-    def array_name
-      Core.ash_view_array_name(self)
     end
 
     # A new handle on the segment this view maps (block form closes it).
