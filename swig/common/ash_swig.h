@@ -132,6 +132,26 @@ static inline int ash_elem_store_exact(int dtype, void *p, const ash_elem *e) {
   }
 }
 
+/* The fast path's store for a language whose number does not say whether
+ * it is an integer (a Lua number read with lua_tonumberx): @d goes into a
+ * float dtype without a library call when the setter would store it the
+ * same whatever it was, an integer (which must be exact) or a float (which
+ * rounds): |d| <= 2^53 into float64, |d| <= 2^24 into float32 (a signed
+ * zero kept). Returns 1 when stored, else 0 and nothing is written. */
+static inline int ash_elem_store_number(int dtype, void *p, double d) {
+  if (dtype == ASH_FLOAT64 && d >= -9007199254740992.0 &&
+      d <= 9007199254740992.0) {
+    memcpy(p, &d, sizeof d);
+    return 1;
+  }
+  if (dtype == ASH_FLOAT32 && d >= -16777216.0 && d <= 16777216.0) {
+    float f = (float)d;
+    memcpy(p, &f, sizeof f);
+    return 1;
+  }
+  return 0;
+}
+
 /* ---------------------------------------------------------------------- */
 /* Text                                                                    */
 /* ---------------------------------------------------------------------- */

@@ -272,19 +272,19 @@ static int lash_v_newindex_slow(lua_State *L) {
  * errors) goes through the C setters in the slow path, so the conversion
  * rules are the C ones. */
 static int lash_v_newindex(lua_State *L) {
-  int dtype;
+  int dtype, ok = 0;
   char *p = lash_fast_elem(L, 1, &dtype);
-  if (p != NULL && lua_type(L, 3) == LUA_TNUMBER) {
-    ash_elem e = {0, 0, 0, 0, 0};
-    if (lua_isinteger(L, 3)) {
-      e.kind = ASH_KIND_INT;
-      e.i = (int64_t)lua_tointeger(L, 3);
+  if (p != NULL) { /* one Lua API call for the value */
+    if (dtype == ASH_FLOAT64 || dtype == ASH_FLOAT32) {
+      double d = (double)lua_tonumberx(L, 3, &ok);
+      if (ok && ash_elem_store_number(dtype, p, d))
+        return 0;
     } else {
-      e.kind = ASH_KIND_FLOAT;
-      e.re = lua_tonumber(L, 3);
+      ash_elem e = {ASH_KIND_INT, 0, 0, 0, 0};
+      e.i = (int64_t)lua_tointegerx(L, 3, &ok);
+      if (ok && ash_elem_store_exact(dtype, p, &e))
+        return 0;
     }
-    if (ash_elem_store_exact(dtype, p, &e))
-      return 0;
   }
   return lash_v_newindex_slow(L);
 }
