@@ -136,11 +136,11 @@ static inline int ash_elem_store_exact(int dtype, void *p, const ash_elem *e) {
  * it is an integer (a Lua number read with lua_tonumberx): @d goes into a
  * float dtype without a library call when the setter would store it the
  * same whatever it was, an integer (which must be exact) or a float (which
- * rounds): |d| <= 2^53 into float64, |d| <= 2^24 into float32 (a signed
+ * rounds): |d| < 2^53 into float64, |d| <= 2^24 into float32 (a signed
  * zero kept). Returns 1 when stored, else 0 and nothing is written. */
 static inline int ash_elem_store_number(int dtype, void *p, double d) {
-  if (dtype == ASH_FLOAT64 && d >= -9007199254740992.0 &&
-      d <= 9007199254740992.0) {
+  if (dtype == ASH_FLOAT64 && d > -9007199254740992.0 &&
+      d < 9007199254740992.0) { /* 2^53 + 1 reads as 2^53: excluded */
     memcpy(p, &d, sizeof d);
     return 1;
   }
