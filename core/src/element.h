@@ -18,7 +18,7 @@
 
 /* One element, decoded exactly: @kind is the dtype's ash_kind; bool
  * (0/1) and signed integers are in i, unsigned integers in u, real floats
- * in re (im 0), complex values in re and im. */
+ * in re, complex values in re and im; the other fields are 0. */
 typedef struct ash_elem {
   int kind;
   int64_t i;
@@ -43,8 +43,7 @@ static inline double ash_elem_f16(uint16_t h) {
   case DT: {                                                                 \
     T x_;                                                                    \
     memcpy(&x_, p, sizeof x_);                                               \
-    e->kind = KIND;                                                          \
-    e->FIELD = x_;                                                           \
+    *e = (ash_elem){.kind = KIND, .FIELD = x_};                              \
     return;                                                                  \
   }
 
@@ -52,20 +51,16 @@ static inline double ash_elem_f16(uint16_t h) {
   case DT: {                                                                  \
     T x_[2];                                                                  \
     memcpy(x_, p, sizeof x_);                                                 \
-    e->kind = ASH_KIND_COMPLEX;                                               \
-    e->re = x_[0];                                                            \
-    e->im = x_[1];                                                            \
+    *e = (ash_elem){.kind = ASH_KIND_COMPLEX, .re = x_[0], .im = x_[1]};      \
     return;                                                                   \
   }
 
 /* Decodes the element of dtype @dtype at @p into *@e (kind
  * ASH_KIND_INVALID for an invalid dtype). */
 static inline void ash_elem_load(int dtype, const void *p, ash_elem *e) {
-  *e = (ash_elem){0, 0, 0, 0, 0};
   switch (dtype) {
   case ASH_BOOL:
-    e->kind = ASH_KIND_BOOL;
-    e->i = *(const uint8_t *)p != 0;
+    *e = (ash_elem){.kind = ASH_KIND_BOOL, .i = *(const uint8_t *)p != 0};
     return;
     ASH__ELEM_CASE(ASH_INT8, int8_t, ASH_KIND_INT, i)
     ASH__ELEM_CASE(ASH_INT16, int16_t, ASH_KIND_INT, i)
@@ -80,14 +75,13 @@ static inline void ash_elem_load(int dtype, const void *p, ash_elem *e) {
   case ASH_FLOAT16: {
     uint16_t h;
     memcpy(&h, p, sizeof h);
-    e->kind = ASH_KIND_FLOAT;
-    e->re = ash_elem_f16(h);
+    *e = (ash_elem){.kind = ASH_KIND_FLOAT, .re = ash_elem_f16(h)};
     return;
   }
     ASH__ELEM_CPLX(ASH_COMPLEX64, float)
     ASH__ELEM_CPLX(ASH_COMPLEX128, double)
   default:
-    e->kind = ASH_KIND_INVALID;
+    *e = (ash_elem){.kind = ASH_KIND_INVALID};
     return;
   }
 }

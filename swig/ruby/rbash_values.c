@@ -154,32 +154,6 @@ const char *rbash_cstr(VALUE *s, const char *what) {
 /* Elements                                                                 */
 /* ---------------------------------------------------------------------- */
 
-/* A decoded element as a Ruby value: true/false, Integer, Float, Complex.
- * Every dtype converts losslessly. */
-VALUE rbash_elem_value(const ash_elem *e) {
-  switch (e->kind) {
-  case ASH_KIND_BOOL:
-    return e->i ? Qtrue : Qfalse;
-  case ASH_KIND_INT:
-    return LL2NUM(e->i);
-  case ASH_KIND_UINT:
-    return ULL2NUM(e->u);
-  case ASH_KIND_FLOAT:
-    return DBL2NUM(e->re);
-  case ASH_KIND_COMPLEX:
-    return rb_dbl_complex_new(e->re, e->im);
-  default:
-    return Qnil;
-  }
-}
-
-/* The element of @dtype at @p (a mapped address the caller checked). */
-VALUE rbash_load(int dtype, const uint8_t *p) {
-  ash_elem e;
-  ash_elem_load(dtype, p, &e);
-  return rbash_elem_value(&e);
-}
-
 /* Element (nidx, idx) of @v, through the library (which checks the index). */
 VALUE rbash_get(const ash_view *v, int nidx, const int64_t *idx) {
   ash_elem e;
