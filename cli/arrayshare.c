@@ -26,7 +26,6 @@
 
 #include "arrayshare.h"
 #include "json.h"
-#include "numfmt.h"
 
 #define PROG "arrayshare"
 
@@ -385,29 +384,9 @@ static void iso8601(int64_t ns, char *buf, size_t cap) {
 
 /* The descriptor to show for a view. Inspection opens segments read-only
  * (ASH_NOATTACH), so the library marks our views "ro=1"; that says how this
- * command looked, not what the array is, so it is dropped from the query. */
-static const char *shown_descriptor(const ash_view *v, char *buf, size_t cap) {
-  const char *d = ash_view_descriptor(v);
-  if (!d) return NULL;
-  const char *q = strchr(d, '?');
-  if (!q || strlen(d) >= cap) return d;
-  size_t len = (size_t)(q - d);
-  memcpy(buf, d, len);
-  int first = 1;
-  const char *p = q + 1;
-  while (*p) {
-    size_t n = strcspn(p, "&");
-    if (!(n == 4 && strncmp(p, "ro=1", 4) == 0)) {
-      buf[len++] = first ? '?' : '&';
-      memcpy(buf + len, p, n);
-      len += n;
-      first = 0;
-    }
-    p += n;
-    if (*p == '&') p++;
-  }
-  buf[len] = '\0';
-  return buf;
+ * command looked, not what the array is, so it is left out. */
+static const char *shown_descriptor(const ash_view *v) {
+  return ash_view_descriptor_ex(v, ASH_DESC_NO_RO);
 }
 
 /* Works out what a NAME argument names. "ash://NAME/..." gives NAME,
@@ -722,8 +701,7 @@ static int cmd_info(const char *cmd, opts *o) {
       json_key(&j, "strides");
       json_int_array(&j, nd, ash_view_strides(v));
       json_kv_uint(&j, "nbytes", ash_view_nbytes(v));
-      char dbuf[4096];
-      json_kv_string(&j, "descriptor", shown_descriptor(v, dbuf, sizeof dbuf));
+      json_kv_string(&j, "descriptor", shown_descriptor(v));
       json_object_end(&j);
     }
     json_array_end(&j);
@@ -749,8 +727,7 @@ static int cmd_info(const char *cmd, opts *o) {
       int nd = ash_view_ndim(v);
       tuple_str(shp, sizeof shp, nd, ash_view_shape(v));
       tuple_str(strd, sizeof strd, nd, ash_view_strides(v));
-      char dbuf[4096];
-      const char *desc = shown_descriptor(v, dbuf, sizeof dbuf);
+      const char *desc = shown_descriptor(v);
       printf("  %s\n", ash_view_array_name(v));
       printf("    dtype:      %s\n", ash_dtype_name(ash_view_dtype(v)));
       printf("    shape:      %s\n", shp);
@@ -838,67 +815,44 @@ static int cmd_create(const char *cmd, opts *o) {
 /* dump                                                                     */
 /* ---------------------------------------------------------------------- */
 
-static int view_get(void *ctx, const int64_t *idx, nf_value *out) {
-  const ash_view *v = ctx;
-  int nd = ash_view_ndim(v);
-  memset(out, 0, sizeof *out);
-  switch (ash_view_dtype(v)) {
-  case ASH_BOOL:
-  case ASH_INT8:
-  case ASH_INT16:
-  case ASH_INT32:
-  case ASH_INT64: return ash_view_get_i64(v, nd, idx, &out->i);
-  case ASH_UINT8:
-  case ASH_UINT16:
-  case ASH_UINT32:
-  case ASH_UINT64: return ash_view_get_u64(v, nd, idx, &out->u);
-  case ASH_FLOAT16:
-  case ASH_FLOAT32:
-  case ASH_FLOAT64: return ash_view_get_f64(v, nd, idx, &out->re);
-  default: return ash_view_get_c128(v, nd, idx, &out->re, &out->im);
-  }
-}
+/* How dump prints: NumPy's print options, as --threshold, --edgeitems,
+ * --linewidth and --full set them (negative or 0: NumPy's default). */
+typedef struct dump_opts {
+  int64_t threshold;
+  int edgeitems, linewidth;
+} dump_opts;
 
 static int dump_view(const char *cmd, const char *label, ash_view *v,
-                     const nf_options *nopt, int header) {
-  nf_array a;
-  int dt = ash_view_dtype(v);
-  a.kind = dt == ASH_BOOL                          ? NF_BOOL
-           : dt >= ASH_INT8 && dt <= ASH_INT64     ? NF_INT
-           : dt >= ASH_UINT8 && dt <= ASH_UINT64   ? NF_UINT
-           : dt >= ASH_FLOAT16 && dt <= ASH_FLOAT64 ? NF_FLOAT
-                                                    : NF_COMPLEX;
-  a.float_bits = dt == ASH_FLOAT16                         ? 16
-                 : dt == ASH_FLOAT32 || dt == ASH_COMPLEX64 ? 32
-                                                            : 64;
-  a.ndim = ash_view_ndim(v);
-  a.shape = ash_view_shape(v);
-  a.get = view_get;
-  a.ctx = v;
-  char *text = NULL;
-  int st = nf_format(&a, nopt, &text);
-  if (st == -1) {
-    fprintf(stderr, PROG ": %s: %s: out of memory\n", cmd, label);
-    return EXIT_FAIL;
+                     const dump_opts *d, int header) {
+  char small[4096], *text = small;
+  size_t need = 0;
+  int st = ash_view_format(v, 0, d->threshold, d->edgeitems, d->linewidth, 0,
+                           small, sizeof small, &need);
+  if (st == ASH_OK && need >= sizeof small) {
+    text = malloc(need + 1);
+    st = text ? ash_view_format(v, 0, d->threshold, d->edgeitems,
+                                d->linewidth, 0, text, need + 1, &need)
+              : ASH_E_NOMEM;
   }
-  if (st != 0) return lib_error(cmd, label, st);
+  if (st != ASH_OK) {
+    if (text != small) free(text);
+    return lib_error(cmd, label, st);
+  }
   if (header) {
     char shp[TUPLE_MAX];
-    char dbuf[4096];
-    const char *desc = shown_descriptor(v, dbuf, sizeof dbuf);
-    const char *dn = ash_dtype_name(dt);
-    tuple_str(shp, sizeof shp, a.ndim, a.shape);
+    const char *desc = shown_descriptor(v);
+    const char *dn = ash_dtype_name(ash_view_dtype(v));
+    tuple_str(shp, sizeof shp, ash_view_ndim(v), ash_view_shape(v));
     printf("%s dtype=%s shape=%s\n", desc ? desc : label, dn ? dn : "?", shp);
   }
   printf("%s\n", text);
-  free(text);
+  if (text != small) free(text);
   return EXIT_OK;
 }
 
 static int cmd_dump(const char *cmd, opts *o) {
   if (o->npos < 1) return usage_error(cmd, "missing TARGET (a name or descriptor)");
-  nf_options nopt;
-  nf_default_options(&nopt);
+  dump_opts nopt = {-1, 0, 0};
   const char *s;
   int64_t v64 = 0;
   if ((s = opt_val(o, O_THRESHOLD))) {

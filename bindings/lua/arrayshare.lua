@@ -24,7 +24,6 @@ M.NONE = core.ASH_NONE
 M.MAX_NDIM = core.ASH_MAX_NDIM
 
 local type, math_type, select, pcall, error = type, math.type, select, pcall, error
-local tointeger = math.tointeger
 
 -- ------------------------------------------------------------------ errors
 
@@ -120,54 +119,22 @@ local function flag(opts, key, bit)
   return opts[key] and bit or 0
 end
 
-local function mode_of(opts)
+-- Permission bits: an integer (write 0x180 or tonumber("600", 8): Lua has
+-- no octal literals), or a string of octal digits as chmod takes them
+-- ("600", "0600", "0o600"); any other string is an argument error.
+local function mode_of(opts, n, fname)
   local m = opts.mode
   if m == nil then
     return 0
   end
-  return m
-end
-
--- 1-based axis (negative from the end) -> the C axis (0-based or negative)
-local function axis_of(axis, fname)
-  local a = tointeger(axis)
-  if a == nil then
-    error(("bad argument #1 to '%s' (axis must be an integer, got %s)"):format(fname, tostring(axis)), 3)
-  end
-  if a == 0 then
-    raise(core.ASH_E_AXIS, "axis 0 does not exist: Lua axes are 1-based (1..ndim, or -ndim..-1)")
-  end
-  return a > 0 and a - 1 or a
-end
-
--- a 1-based axis of view v -> the C axis, or AXIS naming the Lua axis
-local function view_axis(v, axis, fname)
-  local ax = axis_of(axis, fname)
-  local nd = core.ash_view_ndim(v)
-  if ax >= nd or ax < -nd then
-    raise(core.ASH_E_AXIS, "axis %d out of range for a %d-d view (Lua axes are 1-based: 1..%d or -%d..-1)",
-      tointeger(axis), nd, nd, nd)
-  end
-  return ax
-end
-
--- 1-based index on an axis of length n -> 0-based position
-local function pos_of(i, n, axis1)
-  local j = tointeger(i)
-  if j == nil then
-    if type(i) == "number" then
-      raise(core.ASH_E_INDEX, "index %s is not an integer", tostring(i))
+  if type(m) == "string" then
+    local digits = m:match("^0[oO]([0-7]+)$") or m:match("^([0-7]+)$")
+    if digits == nil or #digits > 11 then
+      argerror(n, fname, ("mode %q is not an octal number such as \"0600\""):format(m))
     end
-    error("arrayshare: an index must be an integer, got " .. type(i), 3)
+    return tonumber(digits, 8)
   end
-  if j >= 1 and j <= n then
-    return j - 1
-  elseif j < 0 and j >= -n then
-    return n + j
-  end
-  raise(core.ASH_E_INDEX,
-    "index %d out of range for axis %d of length %d (Lua indices are 1-based: 1..%d or -%d..-1)",
-    j, axis1, n, n, n)
+  return m
 end
 
 -- ------------------------------------------------------------------ module
@@ -179,7 +146,7 @@ local CREATE_OPTS = { persist = true, mode = true, file = true }
 function M.create(name, shape, dtype, opts)
   opts = check_opts(opts, CREATE_OPTS, 4, "create")
   local flags = flag(opts, "persist", core.ASH_PERSIST) | flag(opts, "file", core.ASH_FILE)
-  return core.ash_create(name, dtype_of(dtype, 3, "create"), shape_of(shape, 2, "create"), flags, mode_of(opts))
+  return core.ash_create(name, dtype_of(dtype, 3, "create"), shape_of(shape, 2, "create"), flags, mode_of(opts, 4, "create"))
 end
 
 local OPEN_OPTS = { readonly = true, file = true, noattach = true }
@@ -292,7 +259,7 @@ function M.segment_create(name, opts)
   end
   local flags = flag(opts, "persist", core.ASH_PERSIST) | flag(opts, "or_open", core.ASH_OR_OPEN)
     | flag(opts, "file", core.ASH_FILE)
-  local seg = core.ash_segment_create(name, arena, maxa or 16, flags, mode_of(opts))
+  local seg = core.ash_segment_create(name, arena, maxa or 16, flags, mode_of(opts, 2, "segment_create"))
   local have = {}
   if opts.or_open then
     for _, n in ipairs(seg:arrays()) do
@@ -359,26 +326,19 @@ function S:attachers()
   return alive, dead, list
 end
 
-function S:close()
-  core.ash_segment_close(self)
-end
-
 function S:closed()
   return not pcall(core.ash_segment_name, self)
 end
 
-function S:unlink()
-  core.ash_segment_unlink(self)
+-- One library call each, the segment as its first argument: seg:close(),
+-- seg:unlink(), seg:name(), seg:size(), seg:arena_free(), seg:creator_pid(),
+-- seg:ctime(), seg:format_minor(), seg:array_count().
+for _, m in ipairs({ "close", "unlink", "name", "size", "arena_free", "creator_pid", "ctime",
+                     "format_minor", "array_count" }) do
+  S[m] = core["ash_segment_" .. m]
 end
 
-function S:name() return core.ash_segment_name(self) end
-function S:size() return core.ash_segment_size(self) end
-function S:arena_free() return core.ash_segment_arena_free(self) end
 function S:readonly() return core.ash_segment_readonly(self) ~= 0 end
-function S:creator_pid() return core.ash_segment_creator_pid(self) end
-function S:ctime() return core.ash_segment_ctime(self) end
-function S:format_minor() return core.ash_segment_format_minor(self) end
-function S:array_count() return core.ash_segment_array_count(self) end
 
 function S:policy()
   return core.ash_segment_policy(self) == core.ASH_POLICY_PERSIST and "persist" or "auto"
@@ -388,74 +348,20 @@ end
 
 local V = core.view_methods
 
---- v:slice(axis, start = first, stop = last, step = 1) -> view (no copy)
---- 1-based inclusive bounds, negative counting from the end (-1 = last),
---- clamped like string.sub; with a negative step, start >= stop.
-function V:slice(axis, start, stop, step)
-  local ax = view_axis(self, axis, "slice")
-  step = step == nil and 1 or tointeger(step)
-  if step == nil then
-    error("bad argument #4 to 'slice' (step must be an integer)", 2)
-  end
-  if start ~= nil and tointeger(start) == nil then
-    error("bad argument #2 to 'slice' (start must be an integer or nil)", 2)
-  end
-  if stop ~= nil and tointeger(stop) == nil then
-    error("bad argument #3 to 'slice' (stop must be an integer or nil)", 2)
-  end
-  start, stop = start and tointeger(start), stop and tointeger(stop)
-  if step == 0 then
-    return core.ash_view_slice(self, ax, nil, nil, 0, 0) -- INVAL from C
-  end
-  local n = core.ash_view_dim(self, ax)
-  local function norm(i)
-    if i < 0 then
-      return n + i + 1
-    end
-    return i
-  end
-  if step > 0 then
-    local s = start and norm(start) or 1
-    local e = stop and norm(stop) or n
-    if s < 1 then s = 1 end
-    if e > n then e = n end
-    if e < s then
-      return core.ash_view_slice(self, ax, 0, 0, 1, 0)
-    end
-    return core.ash_view_slice(self, ax, s - 1, e, step, 0)
-  else
-    local s = start and norm(start) or n
-    local e = stop and norm(stop) or 1
-    if s > n then s = n end
-    if e < 1 then e = 1 end
-    if s < e then
-      return core.ash_view_slice(self, ax, 0, 0, 1, 0)
-    end
-    return core.ash_view_slice(self, ax, s - 1, e >= 2 and e - 2 or nil, step, 0)
-  end
-end
+-- Written in C (swig/lua/lash_methods.c), 1-based: v:slice(axis, start,
+-- stop, step), v:index(axis, i), v:permute(a1, a2, ...), v:dim(axis),
+-- v:get/set, v:fill, v:totable, v:read/write, v:shape/strides/ndim/size/
+-- nbytes/itemsize/dtype/readonly, v:ptr, v:close/closed.
 
---- v:index(axis, i) -> view with that axis dropped (position i, 1-based)
-function V:index(axis, i)
-  local ax = view_axis(self, axis, "index")
-  local nd = core.ash_view_ndim(self)
-  local n = core.ash_view_dim(self, ax)
-  return core.ash_view_index(self, ax, pos_of(i, n, ax >= 0 and ax + 1 or nd + ax + 1))
-end
-
---- v:transpose() -> view with the axes reversed
-function V:transpose()
-  return core.ash_view_transpose(self)
-end
-
---- v:permute(a1, a2, ...) or v:permute{a1, a2, ...} (1-based axes)
-function V:permute(first, ...)
-  local axes = type(first) == "table" and first or { first, ... }
-  local c = {}
-  for k, a in ipairs(axes) do
-    c[k] = axis_of(a, "permute")
-  end
-  return core.ash_view_permute(self, c)
+-- One library call each, the view as its first argument: v:transpose()
+-- (axes reversed), v:as_readonly(), v:descriptor() (a string ash.attach()
+-- accepts in any process), v:segment() (a new handle on the view's
+-- segment), v:retain() (another object on the same view, its own
+-- reference), v:offset(), v:flags(), v:array_name(), v:segment_name().
+for m, fn in pairs({ transpose = "transpose", as_readonly = "readonly", descriptor = "descriptor",
+                     segment = "segment", retain = "retain", offset = "offset", flags = "flags",
+                     array_name = "array_name", segment_name = "segment_name" }) do
+  V[m] = core["ash_view_" .. fn]
 end
 
 --- v:reshape{d1, d2, ...} or v:reshape(d1, d2, ...); one dimension may be -1
@@ -469,44 +375,14 @@ function V:view_as(dtype)
   return core.ash_view_reinterpret(self, dtype_of(dtype, 1, "view_as"))
 end
 
---- v:as_readonly() -> read-only view of the same elements
-function V:as_readonly()
-  return core.ash_view_readonly(self)
-end
-
---- v:descriptor() -> string that ash.attach() accepts in any process
-function V:descriptor()
-  return core.ash_view_descriptor(self)
-end
-
---- v:segment() -> a new handle on the view's segment
-function V:segment()
-  return core.ash_view_segment(self)
-end
-
 --- v:copy_from(src) -> v (same dtype and shape; overlap allowed)
 function V:copy_from(src)
   core.ash_view_copy(self, src)
   return self
 end
 
---- v:dim(axis) -> length of a 1-based axis
-function V:dim(axis)
-  return core.ash_view_dim(self, view_axis(self, axis, "dim"))
-end
-
-function V:offset() return core.ash_view_offset(self) end
-function V:flags() return core.ash_view_flags(self) end
-function V:array_name() return core.ash_view_array_name(self) end
-function V:segment_name() return core.ash_view_segment_name(self) end
-
 function V:contiguous()
   return core.ash_view_flags(self) & core.ASH_VIEW_C_CONTIGUOUS ~= 0
-end
-
---- v:retain() -> another view object on the same view (its own reference)
-function V:retain()
-  return core.ash_view_retain(self)
 end
 
 -- ------------------------------------------------------------------ kernels

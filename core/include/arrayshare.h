@@ -201,6 +201,23 @@ ASH_EXTERN const char *ash_dtype_format(int dtype);
  *  @return NumPy's array-interface typestr ("<f8", "|u1", "|b1"), or NULL. */
 ASH_EXTERN const char *ash_dtype_str(int dtype);
 
+/* What kind of number a dtype holds, as returned by ash_dtype_kind(). Append
+ * only; values never change. */
+typedef enum ash_kind {
+  ASH_KIND_INVALID = 0, /* not a dtype                                      */
+  ASH_KIND_BOOL = 1,    /* bool: 0 or 1                                     */
+  ASH_KIND_INT = 2,     /* int8 .. int64: read exactly with get_i64         */
+  ASH_KIND_UINT = 3,    /* uint8 .. uint64: read exactly with get_u64       */
+  ASH_KIND_FLOAT = 4,   /* float16, float32, float64: get_f64               */
+  ASH_KIND_COMPLEX = 5  /* complex64, complex128: get_c128                  */
+} ash_kind;
+
+/*! ash_dtype_kind() :
+ *  Tells which accessor reads a dtype's elements without loss, and how a
+ *  binding represents them (NumPy's dtype.kind: 'b', 'i', 'u', 'f', 'c').
+ *  @return an ash_kind; ASH_KIND_INVALID for values that are no dtype. */
+ASH_EXTERN int ash_dtype_kind(int dtype);
+
 /* ---------------------------------------------------------------------- */
 /* Segments                                                                */
 /* ---------------------------------------------------------------------- */
@@ -701,12 +718,19 @@ ASH_EXTERN ash_status ash_view_write(const ash_view *v, const void *src,
  *          ASH_E_NOMEM. */
 ASH_EXTERN ash_status ash_view_copy(const ash_view *dst, const ash_view *src);
 
-/*! ash_view_fill_f64() / ash_view_fill_i64() :
- *  Sets every element to @value, with the conversion rules of set_f64 /
- *  set_i64 (checked once, before anything is written).
+/*! ash_view_fill_f64() / ash_view_fill_i64() / ash_view_fill_u64() /
+ *  ash_view_fill_c128() :
+ *  Sets every element to one value, with the conversion rules of the
+ *  matching element setter (set_f64, set_i64, set_u64, set_c128): every
+ *  value a setter accepts fills, uint64 values above INT64_MAX and complex
+ *  values included. The view is checked for writability and the value
+ *  converted once, before anything is written: on an error nothing changes.
  *  @return ASH_OK, ASH_E_VALUE, ASH_E_RDONLY, ASH_E_INVAL. */
 ASH_EXTERN ash_status ash_view_fill_f64(const ash_view *v, double value);
 ASH_EXTERN ash_status ash_view_fill_i64(const ash_view *v, int64_t value);
+ASH_EXTERN ash_status ash_view_fill_u64(const ash_view *v, uint64_t value);
+ASH_EXTERN ash_status ash_view_fill_c128(const ash_view *v, double re,
+                                         double im);
 
 /* ---------------------------------------------------------------------- */
 /* Descriptors                                                             */
@@ -722,6 +746,29 @@ ASH_EXTERN ash_status ash_view_fill_i64(const ash_view *v, int64_t value);
  *          this very segment (see ash_view_from_descriptor).
  *          Owned by the view; NULL only when out of memory. */
 ASH_EXTERN const char *ash_view_descriptor(const ash_view *v);
+
+/* Flags of ash_view_descriptor_ex(). Bits; append only. */
+enum ash_desc_flags {
+  ASH_DESC_GEN = 1u << 0,  /* add "gen=" ash_segment_ctime(): the descriptor
+                              names this very segment (what pickling, Marshal
+                              and the bindings' serialisation send)          */
+  ASH_DESC_NO_RO = 1u << 1 /* leave "ro=1" out: name the elements, not how
+                              this process opened them (the command line's
+                              inspection, which opens everything read-only) */
+};
+
+/*! ash_view_descriptor_ex() :
+ *  ash_view_descriptor() with variants chosen by @flags (ASH_DESC_*), in one
+ *  call: with 0 it returns exactly what ash_view_descriptor() does.
+ *  ASH_DESC_GEN appends "gen=N" (with '?' or '&'), N being the creation
+ *  time of the view's segment, so that ash_view_from_descriptor() reuses
+ *  this mapping where the process has it, and refuses a segment re-created
+ *  under the same name.
+ *  @return the descriptor, owned by the view (one string per variant, valid
+ *          while @v is alive); NULL when out of memory, @v is NULL or @flags
+ *          has unknown bits (ash_last_error() says which). */
+ASH_EXTERN const char *ash_view_descriptor_ex(const ash_view *v,
+                                              unsigned flags);
 
 /*! ash_view_from_descriptor() :
  *  Opens the segment a descriptor names and makes its view. Besides the
@@ -742,6 +789,55 @@ ASH_EXTERN const char *ash_view_descriptor(const ash_view *v);
  *          ash_segment_open and ash_segment_view. */
 ASH_EXTERN ash_status ash_view_from_descriptor(const char *descriptor,
                                                unsigned flags, ash_view **out);
+
+/* ---------------------------------------------------------------------- */
+/* Printing                                                                */
+/* ---------------------------------------------------------------------- */
+
+/* Flags of ash_view_format(). Bits; append only. */
+enum ash_format_flags {
+  ASH_FORMAT_COMMA = 1u << 0,  /* ", " between elements (NumPy's
+                                  separator=", ", as repr() prints) instead
+                                  of " " (as str() prints)                   */
+  ASH_FORMAT_PLAIN = 1u << 1,  /* each element as scripting languages print
+                                  numbers, unpadded: 1.0, 0.1, 1e-05, true,
+                                  1.5-2.0i, nan, inf (NumPy: aligned columns,
+                                  "1. ", " True", "1.5-2.j")                  */
+  ASH_FORMAT_ONELINE = 1u << 2 /* no line breaks: rows are joined by the
+                                  separator as elements are, nothing wraps   */
+};
+
+/*! ash_view_format() :
+ *  Prints the view's elements as NumPy's str() of an array does
+ *  (numpy.array2string with its default print options, legacy=False):
+ *  nested brackets; one formatter for all the elements shown, so columns
+ *  align (floats in the shortest form that reads back as the same value of
+ *  their own dtype, with at most 8 fractional digits, in scientific
+ *  notation when the magnitudes call for it; integers right-aligned;
+ *  " True"/"False"; complex "1.+2.j"); lines wrapped at @linewidth; more
+ *  than @threshold elements summarised with "..." and @edgeitems items at
+ *  each end of every axis. A 0-d view prints as its scalar does ("1.5",
+ *  "(1+2j)"); an empty view as "[]". @flags (ASH_FORMAT_*) select the
+ *  separator and element style. One implementation serves the command line
+ *  (arrayshare dump) and every binding's repr / inspect / tostring.
+ *
+ *  @threshold : summarise when the size exceeds it; negative: 1000 (NumPy's
+ *          default); INT64_MAX: never.
+ *  @edgeitems : items at each end of a summarised axis; 0 or less: 3.
+ *  @linewidth : characters per line; 0 or less: 75.
+ *  @indent : columns already taken on the first line (NumPy's len(prefix),
+ *          e.g. 5 after "view("): continuation lines are indented by
+ *          @indent + 1 so that nested brackets line up; 0 to 1000.
+ *  @buf, @cap : receive the text, NUL-terminated, cut to @cap - 1 bytes
+ *          (snprintf-style); @buf may be NULL when @cap is 0.
+ *  @needed : receives the length of the whole text, without the NUL: when
+ *          it is @cap or more, call again with a buffer of @needed + 1.
+ *  @return ASH_OK, ASH_E_INVAL (NULL view or @needed, NULL @buf with @cap,
+ *          unknown flags, @indent out of range), ASH_E_NOMEM. */
+ASH_EXTERN ash_status ash_view_format(const ash_view *v, unsigned flags,
+                                      int64_t threshold, int edgeitems,
+                                      int linewidth, int indent, char *buf,
+                                      size_t cap, size_t *needed);
 
 /* ---------------------------------------------------------------------- */
 /* Listing and garbage collection                                          */

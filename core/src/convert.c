@@ -4,44 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "element.h"
 #include "internal.h"
-
-enum { K_BOOL, K_INT, K_UINT, K_FLOAT, K_COMPLEX };
-
-static int ash__kind(int dtype) {
-  switch (dtype) {
-  case ASH_BOOL:
-    return K_BOOL;
-  case ASH_INT8:
-  case ASH_INT16:
-  case ASH_INT32:
-  case ASH_INT64:
-    return K_INT;
-  case ASH_UINT8:
-  case ASH_UINT16:
-  case ASH_UINT32:
-  case ASH_UINT64:
-    return K_UINT;
-  case ASH_FLOAT16:
-  case ASH_FLOAT32:
-  case ASH_FLOAT64:
-    return K_FLOAT;
-  default:
-    return K_COMPLEX;
-  }
-}
-
-static double ash__f16_to_f64(uint16_t h) {
-  int exp = (h >> 10) & 0x1f, man = h & 0x3ff;
-  double v;
-  if (exp == 0)
-    v = ldexp(man, -24);
-  else if (exp == 31)
-    v = man ? NAN : INFINITY;
-  else
-    v = ldexp(man + 1024, exp - 25);
-  return (h & 0x8000) ? -v : v;
-}
 
 /* Round to nearest even. */
 static uint16_t ash__f64_to_f16(double d) {
@@ -73,185 +37,88 @@ static uint16_t ash__f64_to_f16(double d) {
   return (uint16_t)(sign | h);
 }
 
-/* Reads a real element: integers exactly into *i or *u, floats into *d. */
-static void ash__raw(int dtype, const void *p, int64_t *i, uint64_t *u, double *d,
-                     double *im) {
-  *im = 0;
-  switch (dtype) {
-  case ASH_BOOL: {
-    uint8_t x;
-    memcpy(&x, p, 1);
-    *i = x != 0;
-    return;
-  }
-#define ASH__RAW_INT(DT, T)                                                  \
-  case DT: {                                                                 \
-    T x;                                                                     \
-    memcpy(&x, p, sizeof x);                                                 \
-    *i = x;                                                                  \
-    return;                                                                  \
-  }
-#define ASH__RAW_UINT(DT, T)                                                 \
-  case DT: {                                                                 \
-    T x;                                                                     \
-    memcpy(&x, p, sizeof x);                                                 \
-    *u = x;                                                                  \
-    return;                                                                  \
-  }
-    ASH__RAW_INT(ASH_INT8, int8_t)
-    ASH__RAW_INT(ASH_INT16, int16_t)
-    ASH__RAW_INT(ASH_INT32, int32_t)
-    ASH__RAW_INT(ASH_INT64, int64_t)
-    ASH__RAW_UINT(ASH_UINT8, uint8_t)
-    ASH__RAW_UINT(ASH_UINT16, uint16_t)
-    ASH__RAW_UINT(ASH_UINT32, uint32_t)
-    ASH__RAW_UINT(ASH_UINT64, uint64_t)
-  case ASH_FLOAT16: {
-    uint16_t x;
-    memcpy(&x, p, 2);
-    *d = ash__f16_to_f64(x);
-    return;
-  }
-  case ASH_FLOAT32: {
-    float x;
-    memcpy(&x, p, 4);
-    *d = x;
-    return;
-  }
-  case ASH_FLOAT64:
-    memcpy(d, p, 8);
-    return;
-  case ASH_COMPLEX64: {
-    float x[2];
-    memcpy(x, p, 8);
-    *d = x[0];
-    *im = x[1];
-    return;
-  }
-  default: {
-    double x[2];
-    memcpy(x, p, 16);
-    *d = x[0];
-    *im = x[1];
-    return;
-  }
-  }
-}
-
-static int ash__imag_err(double im) {
-  return ash__err(ASH_E_VALUE,
-                  "complex value has imaginary part %g; read it with "
-                  "get_c128",
-                  im);
-}
-
-int ash__load_f64(int dtype, const void *p, double *out) {
-  int64_t i = 0;
-  uint64_t u = 0;
-  double d = 0, im;
-  ash__raw(dtype, p, &i, &u, &d, &im);
-  switch (ash__kind(dtype)) {
-  case K_BOOL:
-  case K_INT:
-    *out = (double)i;
-    return ASH_OK;
-  case K_UINT:
-    *out = (double)u;
-    return ASH_OK;
-  case K_COMPLEX:
-    if (im != 0)
-      return ash__imag_err(im);
-    /* fall through */
-  default:
-    *out = d;
-    return ASH_OK;
-  }
-}
-
-static int ash__float_to_int(double d, int64_t *out) {
-  if (!isfinite(d) || trunc(d) != d)
-    return ash__err(ASH_E_VALUE, "value %g is not an integer", d);
-  if (d < -9223372036854775808.0 || d >= 9223372036854775808.0)
-    return ash__err(ASH_E_VALUE, "value %g is out of range for int64", d);
-  *out = (int64_t)d;
+/* Decodes the element at @p into *@e: a complex one must be real here
+ * (imaginary part 0), since only get_c128 reads imaginary parts. */
+static int ash__load_real(int dtype, const void *p, ash_elem *e) {
+  ash_elem_load(dtype, p, e);
+  if (e->kind == ASH_KIND_COMPLEX && e->im != 0)
+    return ash__err(ASH_E_VALUE,
+                    "complex value has imaginary part %g; read it with "
+                    "get_c128",
+                    e->im);
   return ASH_OK;
 }
 
+/* The real value of a decoded element as a double (int64/uint64 beyond
+ * 2^53 round to nearest). */
+static double ash__elem_f64(const ash_elem *e) {
+  return e->kind == ASH_KIND_BOOL || e->kind == ASH_KIND_INT ? (double)e->i
+         : e->kind == ASH_KIND_UINT                          ? (double)e->u
+                                                             : e->re;
+}
+
+/* A float read as an integer: integral and in [@lo, @hi), else VALUE. */
+static int ash__integral(double d, double lo, double hi, const char *type) {
+  if (!isfinite(d) || trunc(d) != d)
+    return ash__err(ASH_E_VALUE, "value %g is not an integer", d);
+  if (d < lo || d >= hi)
+    return ash__err(ASH_E_VALUE, "value %g is out of range for %s", d, type);
+  return ASH_OK;
+}
+
+int ash__load_f64(int dtype, const void *p, double *out) {
+  ash_elem e;
+  int r = ash__load_real(dtype, p, &e);
+  if (r == ASH_OK)
+    *out = ash__elem_f64(&e);
+  return r;
+}
+
 int ash__load_i64(int dtype, const void *p, int64_t *out) {
-  int64_t i = 0;
-  uint64_t u = 0;
-  double d = 0, im;
-  ash__raw(dtype, p, &i, &u, &d, &im);
-  switch (ash__kind(dtype)) {
-  case K_BOOL:
-  case K_INT:
-    *out = i;
-    return ASH_OK;
-  case K_UINT:
-    if (u > (uint64_t)INT64_MAX)
+  ash_elem e;
+  int r = ash__load_real(dtype, p, &e);
+  if (r)
+    return r;
+  if (e.kind == ASH_KIND_BOOL || e.kind == ASH_KIND_INT) {
+    *out = e.i;
+  } else if (e.kind == ASH_KIND_UINT) {
+    if (e.u > (uint64_t)INT64_MAX)
       return ash__err(ASH_E_VALUE,
                       "value %llu is out of range for int64; read it with "
                       "get_u64",
-                      (unsigned long long)u);
-    *out = (int64_t)u;
-    return ASH_OK;
-  case K_COMPLEX:
-    if (im != 0)
-      return ash__imag_err(im);
-    /* fall through */
-  default:
-    return ash__float_to_int(d, out);
+                      (unsigned long long)e.u);
+    *out = (int64_t)e.u;
+  } else if ((r = ash__integral(e.re, -9223372036854775808.0,
+                                 9223372036854775808.0, "int64")) == ASH_OK) {
+    *out = (int64_t)e.re;
   }
+  return r;
 }
 
 int ash__load_u64(int dtype, const void *p, uint64_t *out) {
-  int64_t i = 0;
-  uint64_t u = 0;
-  double d = 0, im;
-  ash__raw(dtype, p, &i, &u, &d, &im);
-  switch (ash__kind(dtype)) {
-  case K_BOOL:
-  case K_INT:
-    if (i < 0)
+  ash_elem e;
+  int r = ash__load_real(dtype, p, &e);
+  if (r)
+    return r;
+  if (e.kind == ASH_KIND_BOOL || e.kind == ASH_KIND_INT) {
+    if (e.i < 0)
       return ash__err(ASH_E_VALUE, "value %lld is negative: not a uint64",
-                      (long long)i);
-    *out = (uint64_t)i;
-    return ASH_OK;
-  case K_UINT:
-    *out = u;
-    return ASH_OK;
-  case K_COMPLEX:
-    if (im != 0)
-      return ash__imag_err(im);
-    /* fall through */
-  default:
-    if (!isfinite(d) || trunc(d) != d)
-      return ash__err(ASH_E_VALUE, "value %g is not an integer", d);
-    if (d < 0 || d >= 18446744073709551616.0)
-      return ash__err(ASH_E_VALUE, "value %g is out of range for uint64", d);
-    *out = (uint64_t)d;
-    return ASH_OK;
+                      (long long)e.i);
+    *out = (uint64_t)e.i;
+  } else if (e.kind == ASH_KIND_UINT) {
+    *out = e.u;
+  } else if ((r = ash__integral(e.re, 0, 18446744073709551616.0,
+                                 "uint64")) == ASH_OK) {
+    *out = (uint64_t)e.re;
   }
+  return r;
 }
 
 int ash__load_c128(int dtype, const void *p, double *re, double *im) {
-  int64_t i = 0;
-  uint64_t u = 0;
-  double d = 0, m;
-  ash__raw(dtype, p, &i, &u, &d, &m);
-  switch (ash__kind(dtype)) {
-  case K_BOOL:
-  case K_INT:
-    *re = (double)i;
-    break;
-  case K_UINT:
-    *re = (double)u;
-    break;
-  default:
-    *re = d;
-    break;
-  }
-  *im = m;
+  ash_elem e;
+  ash_elem_load(dtype, p, &e);
+  *re = ash__elem_f64(&e);
+  *im = e.im;
   return ASH_OK;
 }
 
@@ -339,7 +206,7 @@ static int ash__pack_float(int dtype, long double x, bool exact, void *item) {
   }
   /* float16 */
   uint16_t h = ash__f64_to_f16((double)x);
-  double back = ash__f16_to_f64(h);
+  double back = ash_elem_f16(h);
   if (finite && isinf(back))
     return ash__err(ASH_E_VALUE, "value %s overflows float16 (max 65504)",
                     ash__fmt_ld(x, b, sizeof b));
@@ -352,8 +219,8 @@ static int ash__pack_float(int dtype, long double x, bool exact, void *item) {
 }
 
 int ash__pack_f64(int dtype, double v, void *item) {
-  int k = ash__kind(dtype);
-  if (k == K_FLOAT || k == K_COMPLEX)
+  int k = ash_dtype_kind(dtype);
+  if (k == ASH_KIND_FLOAT || k == ASH_KIND_COMPLEX)
     return ash__pack_float(dtype, v, false, item);
   if (isnan(v) || isinf(v))
     return ash__err(ASH_E_VALUE, "value %g cannot be stored in %s", v,
@@ -365,21 +232,21 @@ int ash__pack_f64(int dtype, double v, void *item) {
 }
 
 int ash__pack_i64(int dtype, int64_t v, void *item) {
-  int k = ash__kind(dtype);
-  if (k == K_FLOAT || k == K_COMPLEX)
+  int k = ash_dtype_kind(dtype);
+  if (k == ASH_KIND_FLOAT || k == ASH_KIND_COMPLEX)
     return ash__pack_float(dtype, (long double)v, true, item);
   return ash__pack_int_ld(dtype, (long double)v, item);
 }
 
 int ash__pack_u64(int dtype, uint64_t v, void *item) {
-  int k = ash__kind(dtype);
-  if (k == K_FLOAT || k == K_COMPLEX)
+  int k = ash_dtype_kind(dtype);
+  if (k == ASH_KIND_FLOAT || k == ASH_KIND_COMPLEX)
     return ash__pack_float(dtype, (long double)v, true, item);
   return ash__pack_int_ld(dtype, (long double)v, item);
 }
 
 int ash__pack_c128(int dtype, double re, double im, void *item) {
-  if (ash__kind(dtype) != K_COMPLEX) {
+  if (ash_dtype_kind(dtype) != ASH_KIND_COMPLEX) {
     if (im != 0)
       return ash__err(ASH_E_VALUE,
                       "value (%g%+gj) has an imaginary part; %s is real", re, im,

@@ -2,6 +2,7 @@
  *
  *   ash://SEG[/ARRAY][[INDEX]][?QUERY]
  *   ash+file://ABSOLUTE-PATH[[INDEX]][?QUERY]      (path %-encoded)
+ *   ash+fd://PID/FD[[INDEX]]?array=NAME&gen=N...   (anonymous segments)
  *   SEG[/ARRAY][[INDEX]]                           (shorthand)
  *
  * QUERY: '&'-separated key=value: array=NAME, dtype=<f8, shape=2,3,
@@ -17,8 +18,6 @@
 #include <string.h>
 
 #include "internal.h"
-
-/* ---- the growable string (util.c), with numbers ------------------------ */
 
 static void ash__sb_i64(struct ash__sb *b, int64_t v) {
   char t[32];
@@ -55,21 +54,21 @@ static bool ash__is_whole(const ash_view *v) {
   return true;
 }
 
-static char *ash__format(const ash_view *v) {
+static char *ash__format(const ash_view *v, unsigned flags) {
   struct ash__sb b = {0};
   bool file = v->map->backend == ASH__BACKEND_FILE;
-  bool anon = v->map->backend == ASH__BACKEND_MEMFD;
   char sep = '?';
-  if (anon) { /* this process's descriptor of it, pinned by generation */
+  if (v->map->backend == ASH__BACKEND_MEMFD) {
+    /* This process's descriptor of it; always pinned by generation: a pid
+     * and a descriptor number are reused. */
     ash__sb_str(&b, "ash+fd://");
     ash__sb_i64(&b, ash__getpid());
     ash__sb_str(&b, "/");
     ash__sb_i64(&b, v->map->fd);
     ash__sb_str(&b, "?array=");
     ash__sb_str(&b, v->arr->name);
-    ash__sb_str(&b, "&gen=");
-    ash__sb_i64(&b, v->map->hdr.ctime_ns);
     sep = '&';
+    flags |= ASH_DESC_GEN;
   } else if (file) {
     ash__sb_str(&b, "ash+file://");
     for (const unsigned char *p = (const unsigned char *)v->map->name; *p; p++) {
@@ -102,9 +101,15 @@ static char *ash__format(const ash_view *v) {
     ash__sb_str(&b, "&offset=");
     ash__sb_i64(&b, v->offset);
   }
-  if (v->flags & ASH_VIEW_READONLY) {
+  if ((v->flags & ASH_VIEW_READONLY) && !(flags & ASH_DESC_NO_RO)) {
     ash__sb_add(&b, &sep, 1);
+    sep = '&';
     ash__sb_str(&b, "ro=1");
+  }
+  if (flags & ASH_DESC_GEN) {
+    ash__sb_add(&b, &sep, 1);
+    ash__sb_str(&b, "gen=");
+    ash__sb_i64(&b, v->map->hdr.ctime_ns);
   }
   if (b.oom) {
     free(b.s);
@@ -113,24 +118,34 @@ static char *ash__format(const ash_view *v) {
   return b.s;
 }
 
-const char *ash_view_descriptor(const ash_view *v) {
-  if (v == NULL)
+const char *ash_view_descriptor_ex(const ash_view *v, unsigned flags) {
+  if (v == NULL) {
+    ash__err(ASH_E_INVAL, "view is NULL");
     return NULL;
-  char *d = atomic_load(&((ash_view *)(uintptr_t)v)->desc);
+  }
+  if (flags & ~(unsigned)(ASH_DESC_GEN | ASH_DESC_NO_RO)) {
+    ash__err(ASH_E_INVAL, "descriptor flags 0x%x: unknown bits", flags);
+    return NULL;
+  }
+  _Atomic(char *) *slot = &((ash_view *)(uintptr_t)v)->desc[flags];
+  char *d = atomic_load(slot);
   if (d)
     return d;
-  char *mine = ash__format(v);
+  char *mine = ash__format(v, flags);
   if (mine == NULL) {
     ash__err(ASH_E_NOMEM, "out of memory");
     return NULL;
   }
   char *expected = NULL;
-  if (!atomic_compare_exchange_strong(&((ash_view *)(uintptr_t)v)->desc,
-                                      &expected, mine)) {
+  if (!atomic_compare_exchange_strong(slot, &expected, mine)) {
     free(mine);
     return expected;
   }
   return mine;
+}
+
+const char *ash_view_descriptor(const ash_view *v) {
+  return v == NULL ? NULL : ash_view_descriptor_ex(v, 0);
 }
 
 /* ---- parsing ------------------------------------------------------------- */
@@ -239,21 +254,26 @@ static int ash__hexval(char c) {
   return -1;
 }
 
-struct ash__parsed {
-  char *seg;   /* segment name or decoded path */
+/* A descriptor, parsed once: its location, its query's keys and its index.
+ * Every string is owned. Nothing here has touched a segment yet. */
+struct ash__desc {
+  char *seg;    /* segment name or decoded path */
   bool file;
-  bool anon;   /* ash+fd://PID/FD */
+  bool anon;    /* ash+fd://PID/FD */
   int64_t pid, fd;
-  char *array; /* may be NULL */
-  char *index; /* text inside [], may be NULL */
-  char *query; /* after '?', may be NULL */
+  char *array;  /* NULL or "": the first array */
+  char *index;  /* text inside [], may be NULL */
+  bool has_gen, has_dtype, has_offset, ro;
+  int64_t gen, offset;
+  int dtype;
+  int nshape, nstrides; /* -1: absent */
+  int64_t shape[ASH_MAX_NDIM], strides[ASH_MAX_NDIM];
 };
 
-static void ash__parsed_free(struct ash__parsed *p) {
-  free(p->seg);
-  free(p->array);
-  free(p->index);
-  free(p->query);
+static void ash__desc_free(struct ash__desc *d) {
+  free(d->seg);
+  free(d->array);
+  free(d->index);
 }
 
 static char *ash__dup(const char *s, const char *e) {
@@ -265,16 +285,17 @@ static char *ash__dup(const char *s, const char *e) {
   return t;
 }
 
-static int ash__split(const char *desc, struct ash__parsed *p) {
-  memset(p, 0, sizeof *p);
+/* The location part: scheme, segment (or %-decoded path), array, index. */
+static int ash__desc_location(const char *desc, struct ash__desc *d,
+                              const char **query) {
   const char *s = desc;
   if (strncmp(s, "ash+file://", 11) == 0) {
-    p->file = true;
+    d->file = true;
     s += 11;
     if (*s != '/')
       return ash__desc_err(desc, s, "a file path must be absolute");
   } else if (strncmp(s, "ash+fd://", 9) == 0) {
-    p->anon = true;
+    d->anon = true;
     s += 9;
   } else if (strncmp(s, "ash://", 6) == 0) {
     s += 6;
@@ -287,15 +308,15 @@ static int ash__split(const char *desc, struct ash__parsed *p) {
   const char *qend = q ? q : s + strlen(s);
   const char *br = memchr(s, '[', (size_t)(qend - s));
   const char *loc_end = br ? br : qend;
+  *query = q ? q + 1 : NULL;
   if (br) {
     const char *close = memchr(br, ']', (size_t)(qend - br));
     if (close == NULL || close + 1 != qend)
       return ash__desc_err(desc, br, "unbalanced '[' (the index ends with ']')");
-    p->index = ash__dup(br + 1, close);
+    if ((d->index = ash__dup(br + 1, close)) == NULL)
+      return ash__err(ASH_E_NOMEM, "out of memory");
   }
-  if (q)
-    p->query = strdup(q + 1);
-  if (p->file) {
+  if (d->file) {
     char *path = malloc((size_t)(loc_end - s) + 1);
     if (path == NULL)
       return ash__err(ASH_E_NOMEM, "out of memory");
@@ -314,93 +335,128 @@ static int ash__split(const char *desc, struct ash__parsed *p) {
       }
     }
     path[n] = '\0';
-    p->seg = path;
-  } else if (p->anon) { /* PID/FD */
+    d->seg = path;
+    return ASH_OK;
+  }
+  if (d->anon) { /* PID/FD */
     const char *slash = memchr(s, '/', (size_t)(loc_end - s));
-    if (slash == NULL || !ash__parse_i64(s, slash, &p->pid) || p->pid <= 0 ||
-        !ash__parse_i64(slash + 1, loc_end, &p->fd) || p->fd < 0 ||
-        p->fd > INT32_MAX)
+    if (slash == NULL || !ash__parse_i64(s, slash, &d->pid) || d->pid <= 0 ||
+        !ash__parse_i64(slash + 1, loc_end, &d->fd) || d->fd < 0 ||
+        d->fd > INT32_MAX)
       return ash__desc_err(desc, s,
                            "ash+fd:// needs a process id and a descriptor "
                            "number: ash+fd://PID/FD");
-    p->seg = ash__dup(s, loc_end);
-  } else {
-    const char *slash = memchr(s, '/', (size_t)(loc_end - s));
-    p->seg = ash__dup(s, slash ? slash : loc_end);
-    if (slash)
-      p->array = ash__dup(slash + 1, loc_end);
-    if (p->seg && p->seg[0] == '\0')
-      return ash__desc_err(desc, s, "the segment name is empty");
+    if ((d->seg = ash__dup(s, loc_end)) == NULL)
+      return ash__err(ASH_E_NOMEM, "out of memory");
+    return ASH_OK;
   }
-  if (p->seg == NULL || (br && !p->index) || (q && !p->query))
+  const char *slash = memchr(s, '/', (size_t)(loc_end - s));
+  d->seg = ash__dup(s, slash ? slash : loc_end);
+  if (slash && (d->array = ash__dup(slash + 1, loc_end)) == NULL)
     return ash__err(ASH_E_NOMEM, "out of memory");
+  if (d->seg == NULL)
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  if (d->seg[0] == '\0')
+    return ash__desc_err(desc, s, "the segment name is empty");
   return ASH_OK;
 }
 
-/* Applies the query's explicit layout to a whole-array view. */
-static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p,
-                            ash_view **vp, bool *ro) {
-  int64_t shape[ASH_MAX_NDIM], strides[ASH_MAX_NDIM], offset = 0;
-  int nshape = -1, nstrides = -1, dtype = (*vp)->dtype;
-  bool has_offset = false, has_dtype = false;
-  for (char *tok = query; tok && *tok;) {
-    char *amp = strchr(tok, '&');
-    if (amp)
-      *amp = '\0';
-    char *eq = strchr(tok, '=');
-    if (eq == NULL)
-      return ash__err(ASH_E_DESC, "descriptor \"%.300s\": \"%s\" has no '='",
-                      desc, tok);
-    *eq = '\0';
-    const char *key = tok, *val = eq + 1;
-    if (strcmp(key, "array") == 0) {
-      /* handled before the view was made */
-    } else if (strcmp(key, "dtype") == 0) {
-      if (ash_dtype_parse(val, &dtype) != ASH_OK)
-        return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad dtype \"%s\"",
-                        desc, val);
-      has_dtype = true;
-    } else if (strcmp(key, "shape") == 0) {
-      if (!ash__parse_list(val, shape, &nshape))
-        return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad shape \"%s\"",
-                        desc, val);
-    } else if (strcmp(key, "strides") == 0) {
-      if (!ash__parse_list(val, strides, &nstrides))
-        return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad strides \"%s\"",
-                        desc, val);
-    } else if (strcmp(key, "offset") == 0) {
-      if (!ash__parse_i64(val, val + strlen(val), &offset))
-        return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad offset \"%s\"",
-                        desc, val);
-      has_offset = true;
-    } else if (strcmp(key, "gen") == 0) {
-      /* handled before the segment was opened */
-    } else if (strcmp(key, "ro") == 0) {
-      if (strcmp(val, "1") != 0 && strcmp(val, "0") != 0)
-        return ash__err(ASH_E_DESC, "descriptor \"%.300s\": ro must be 0 or 1",
-                        desc);
-      *ro = *ro || val[0] == '1';
-    } else {
-      return ash__err(ASH_E_DESC, "descriptor \"%.300s\": unknown key \"%s\"",
-                      desc, key);
-    }
+/* One key=value of the query (@key and @val are NUL-terminated copies). */
+static int ash__desc_key(const char *desc, struct ash__desc *d,
+                         const char *key, const char *val) {
+  if (strcmp(key, "array") == 0) {
+    if (d->array)
+      return ash__err(ASH_E_DESC,
+                      "descriptor \"%.300s\": the array is named twice", desc);
+    d->array = strdup(val);
+    return d->array ? ASH_OK : ash__err(ASH_E_NOMEM, "out of memory");
+  }
+  if (strcmp(key, "dtype") == 0) {
+    if (ash_dtype_parse(val, &d->dtype) != ASH_OK)
+      return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad dtype \"%s\"",
+                      desc, val);
+    d->has_dtype = true;
+  } else if (strcmp(key, "shape") == 0) {
+    if (!ash__parse_list(val, d->shape, &d->nshape))
+      return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad shape \"%s\"",
+                      desc, val);
+  } else if (strcmp(key, "strides") == 0) {
+    if (!ash__parse_list(val, d->strides, &d->nstrides))
+      return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad strides \"%s\"",
+                      desc, val);
+  } else if (strcmp(key, "offset") == 0) {
+    if (!ash__parse_i64(val, val + strlen(val), &d->offset))
+      return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad offset \"%s\"",
+                      desc, val);
+    d->has_offset = true;
+  } else if (strcmp(key, "gen") == 0) {
+    if (!ash__parse_i64(val, val + strlen(val), &d->gen))
+      return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad gen", desc);
+    d->has_gen = true;
+  } else if (strcmp(key, "ro") == 0) {
+    if (strcmp(val, "1") != 0 && strcmp(val, "0") != 0)
+      return ash__err(ASH_E_DESC, "descriptor \"%.300s\": ro must be 0 or 1",
+                      desc);
+    d->ro = d->ro || val[0] == '1';
+  } else {
+    return ash__err(ASH_E_DESC, "descriptor \"%.300s\": unknown key \"%s\"",
+                    desc, key);
+  }
+  return ASH_OK;
+}
+
+/* Parses @desc into *@d, scanning it once: location, then every query key,
+ * then the checks that need the whole (an array name that is one). */
+static int ash__desc_parse(const char *desc, struct ash__desc *d) {
+  memset(d, 0, sizeof *d);
+  d->nshape = d->nstrides = -1;
+  const char *query = NULL;
+  int r = ash__desc_location(desc, d, &query);
+  for (const char *tok = query; r == ASH_OK && tok && *tok;) {
+    const char *amp = strchr(tok, '&');
+    const char *end = amp ? amp : tok + strlen(tok);
+    const char *eq = memchr(tok, '=', (size_t)(end - tok));
+    char *key = ash__dup(tok, eq ? eq : end);
+    char *val = eq ? ash__dup(eq + 1, end) : NULL;
+    if (key == NULL || (eq && val == NULL))
+      r = ash__err(ASH_E_NOMEM, "out of memory");
+    else if (eq == NULL)
+      r = ash__err(ASH_E_DESC, "descriptor \"%.300s\": \"%s\" has no '='",
+                   desc, key);
+    else
+      r = ash__desc_key(desc, d, key, val);
+    free(key);
+    free(val);
     tok = amp ? amp + 1 : NULL;
   }
-  (void)p;
-  if (nstrides >= 0 && nshape < 0)
-    return ash__err(ASH_E_DESC, "descriptor \"%.300s\": strides without shape",
-                    desc);
-  if (nshape < 0 && !has_dtype && !has_offset)
+  if (r == ASH_OK && d->nstrides >= 0 && d->nshape < 0)
+    r = ash__err(ASH_E_DESC, "descriptor \"%.300s\": strides without shape",
+                 desc);
+  if (r == ASH_OK && d->array && d->array[0] &&
+      ash__name_check(d->array, 1) != ASH_OK) {
+    char why[300];
+    snprintf(why, sizeof why, "%s", ash_last_error());
+    r = ash__err(ASH_E_DESC, "descriptor \"%.300s\": %s", desc, why);
+  }
+  return r;
+}
+
+/* Applies the descriptor's explicit layout (dtype, shape, strides, offset)
+ * to a whole-array view. */
+static int ash__desc_layout(const char *desc, const struct ash__desc *d,
+                            ash_view **vp) {
+  if (d->nshape < 0 && !d->has_dtype && !d->has_offset)
     return ASH_OK;
   ash_view *v = *vp;
+  int dtype = d->has_dtype ? d->dtype : v->dtype;
   ash_view *c = ash__view_clone(v);
   if (c == NULL)
     return ash__err(ASH_E_NOMEM, "out of memory");
   c->dtype = dtype;
   c->itemsize = ash_dtype_itemsize(dtype);
-  if (nshape >= 0) {
-    c->ndim = nshape;
-    memcpy(c->shape, shape, sizeof(int64_t) * (size_t)nshape);
+  if (d->nshape >= 0) {
+    c->ndim = d->nshape;
+    memcpy(c->shape, d->shape, sizeof(int64_t) * (size_t)d->nshape);
   }
   for (int i = 0; i < c->ndim; i++) {
     if (c->shape[i] < 0) {
@@ -409,14 +465,14 @@ static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p
                       desc);
     }
   }
-  if (nstrides >= 0) {
-    if (nstrides != nshape) {
+  if (d->nstrides >= 0) {
+    if (d->nstrides != d->nshape) {
       ash_view_release(c);
       return ash__err(ASH_E_DESC,
                       "descriptor \"%.300s\": %d strides for %d dimensions",
-                      desc, nstrides, nshape);
+                      desc, d->nstrides, d->nshape);
     }
-    memcpy(c->strides, strides, sizeof(int64_t) * (size_t)nstrides);
+    memcpy(c->strides, d->strides, sizeof(int64_t) * (size_t)d->nstrides);
   } else {
     int64_t st = (int64_t)c->itemsize;
     for (int i = c->ndim - 1; i >= 0; i--) {
@@ -447,8 +503,8 @@ static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p
                       desc);
     }
   }
-  c->offset = offset;
-  c->data = v->data - v->offset + offset;
+  c->offset = d->offset;
+  c->data = v->data - v->offset + d->offset;
   ash__view_update_flags(c);
   r = ash__view_check_bounds(c);
   if (r) {
@@ -460,25 +516,6 @@ static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p
   return ASH_OK;
 }
 
-/* The value of @key in the query, copied into *storage (NULL if absent). */
-static const char *ash__query_key(const char *query, const char *key,
-                                  char **storage) {
-  *storage = NULL;
-  if (query == NULL)
-    return NULL;
-  size_t klen = strlen(key);
-  for (const char *tok = query; tok && *tok;) {
-    const char *amp = strchr(tok, '&');
-    const char *end = amp ? amp : tok + strlen(tok);
-    if (strncmp(tok, key, klen) == 0 && tok[klen] == '=') {
-      *storage = ash__dup(tok + klen + 1, end);
-      return *storage;
-    }
-    tok = amp ? amp + 1 : NULL;
-  }
-  return NULL;
-}
-
 ash_status ash_view_from_descriptor(const char *desc, unsigned flags,
                                     ash_view **out) {
   if (out == NULL)
@@ -488,61 +525,31 @@ ash_status ash_view_from_descriptor(const char *desc, unsigned flags,
     return ash__err(ASH_E_INVAL, "descriptor is NULL");
   if (strlen(desc) > 8192)
     return ash__err(ASH_E_DESC, "descriptor is longer than 8192 bytes");
-  struct ash__parsed p;
-  int r = ash__split(desc, &p);
+  struct ash__desc d;
+  int r = ash__desc_parse(desc, &d);
   if (r) {
-    ash__parsed_free(&p);
+    ash__desc_free(&d);
     return r;
   }
-  char *qarray;
-  const char *array = ash__query_key(p.query, "array", &qarray);
-  if (array && p.array) {
-    free(qarray);
-    ash__parsed_free(&p);
-    return ash__err(ASH_E_DESC,
-                    "descriptor \"%.300s\": the array is named twice", desc);
-  }
-  if (array == NULL)
-    array = p.array;
-  if (array != NULL && array[0] != '\0' && ash__name_check(array, 1) != ASH_OK) {
-    char why[300];
-    snprintf(why, sizeof why, "%s", ash_last_error());
-    free(qarray);
-    ash__parsed_free(&p);
-    return ash__err(ASH_E_DESC, "descriptor \"%.300s\": %s", desc, why);
-  }
   unsigned oflags = (flags & (ASH_RDONLY | ASH_NOATTACH)) |
-                    (p.file ? (unsigned)ASH_FILE : 0u);
+                    (d.file ? (unsigned)ASH_FILE : 0u);
   ash_segment *seg = NULL;
   ash_view *v = NULL;
-  char *gentext;
-  const char *g = ash__query_key(p.query, "gen", &gentext);
-  int64_t gen = 0;
-  if (g && !ash__parse_i64(g, g + strlen(g), &gen)) {
-    free(gentext);
-    free(qarray);
-    ash__parsed_free(&p);
-    return ash__err(ASH_E_DESC, "descriptor \"%.300s\": bad gen", desc);
-  }
-  free(gentext);
-  if (p.anon)
-    r = ash__open_anon(p.pid, p.fd, oflags & ~(unsigned)ASH_FILE, g ? gen : 0,
-                       &seg);
+  if (d.anon)
+    r = ash__open_anon(d.pid, d.fd, oflags, d.has_gen ? d.gen : 0, &seg);
   else
-    r = g ? ash__open_gen(p.seg, oflags, gen, &seg)
-          : ash_segment_open(p.seg, oflags, &seg);
+    r = d.has_gen ? ash__open_gen(d.seg, oflags, d.gen, &seg)
+                  : ash_segment_open(d.seg, oflags, &seg);
   if (r == ASH_OK)
-    r = ash_segment_view(seg, array, &v);
+    r = ash_segment_view(seg, d.array, &v);
   ash_segment_close(seg);
-  bool ro = false;
-  if (r == ASH_OK && p.query)
-    r = ash__apply_query(desc, p.query, &p, &v, &ro);
-  if (r == ASH_OK && p.index)
-    r = ash__view_apply_index(p.index, &v);
-  if (r == ASH_OK && ro)
+  if (r == ASH_OK)
+    r = ash__desc_layout(desc, &d, &v);
+  if (r == ASH_OK && d.index)
+    r = ash__view_apply_index(d.index, &v);
+  if (r == ASH_OK && d.ro)
     ash__view_drop_write(v); /* v is ours alone until returned */
-  free(qarray);
-  ash__parsed_free(&p);
+  ash__desc_free(&d);
   if (r) {
     ash_view_release(v);
     return r;

@@ -5,26 +5,27 @@
 
 struct ash__dtype_info {
   const char *name;   /* canonical NumPy name */
+  int kind;           /* ash_kind */
   size_t itemsize;
   const char *format; /* PEP 3118 */
   const char *typestr; /* __array_interface__ */
 };
 
 static const struct ash__dtype_info ash__dtypes[ASH_DTYPE_COUNT_] = {
-    [ASH_BOOL] = {"bool", 1, "?", "|b1"},
-    [ASH_INT8] = {"int8", 1, "b", "|i1"},
-    [ASH_INT16] = {"int16", 2, "h", "<i2"},
-    [ASH_INT32] = {"int32", 4, "i", "<i4"},
-    [ASH_INT64] = {"int64", 8, "q", "<i8"},
-    [ASH_UINT8] = {"uint8", 1, "B", "|u1"},
-    [ASH_UINT16] = {"uint16", 2, "H", "<u2"},
-    [ASH_UINT32] = {"uint32", 4, "I", "<u4"},
-    [ASH_UINT64] = {"uint64", 8, "Q", "<u8"},
-    [ASH_FLOAT16] = {"float16", 2, "e", "<f2"},
-    [ASH_FLOAT32] = {"float32", 4, "f", "<f4"},
-    [ASH_FLOAT64] = {"float64", 8, "d", "<f8"},
-    [ASH_COMPLEX64] = {"complex64", 8, "Zf", "<c8"},
-    [ASH_COMPLEX128] = {"complex128", 16, "Zd", "<c16"},
+    [ASH_BOOL] = {"bool", ASH_KIND_BOOL, 1, "?", "|b1"},
+    [ASH_INT8] = {"int8", ASH_KIND_INT, 1, "b", "|i1"},
+    [ASH_INT16] = {"int16", ASH_KIND_INT, 2, "h", "<i2"},
+    [ASH_INT32] = {"int32", ASH_KIND_INT, 4, "i", "<i4"},
+    [ASH_INT64] = {"int64", ASH_KIND_INT, 8, "q", "<i8"},
+    [ASH_UINT8] = {"uint8", ASH_KIND_UINT, 1, "B", "|u1"},
+    [ASH_UINT16] = {"uint16", ASH_KIND_UINT, 2, "H", "<u2"},
+    [ASH_UINT32] = {"uint32", ASH_KIND_UINT, 4, "I", "<u4"},
+    [ASH_UINT64] = {"uint64", ASH_KIND_UINT, 8, "Q", "<u8"},
+    [ASH_FLOAT16] = {"float16", ASH_KIND_FLOAT, 2, "e", "<f2"},
+    [ASH_FLOAT32] = {"float32", ASH_KIND_FLOAT, 4, "f", "<f4"},
+    [ASH_FLOAT64] = {"float64", ASH_KIND_FLOAT, 8, "d", "<f8"},
+    [ASH_COMPLEX64] = {"complex64", ASH_KIND_COMPLEX, 8, "Zf", "<c8"},
+    [ASH_COMPLEX128] = {"complex128", ASH_KIND_COMPLEX, 16, "Zd", "<c16"},
 };
 
 /* Every accepted spelling, after an optional '<', '=' or '|' prefix. */
@@ -98,6 +99,10 @@ size_t ash_dtype_itemsize(int dtype) {
 
 const char *ash_dtype_format(int dtype) {
   return ash__dtype_valid(dtype) ? ash__dtypes[dtype].format : NULL;
+}
+
+int ash_dtype_kind(int dtype) {
+  return ash__dtype_valid(dtype) ? ash__dtypes[dtype].kind : ASH_KIND_INVALID;
 }
 
 const char *ash_dtype_str(int dtype) {

@@ -328,7 +328,7 @@ struct ash_view {
   uint8_t *data;
   int64_t shape[ASH_MAX_NDIM];
   int64_t strides[ASH_MAX_NDIM];
-  _Atomic(char *) desc;
+  _Atomic(char *) desc[4]; /* descriptors made, by ASH_DESC_* flags */
   bool counted; /* see ASH__COUNTED */
   pid_t pid;
 };
@@ -363,8 +363,8 @@ uint64_t ash__round_up(uint64_t v, uint64_t align);
 int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
                       uint64_t *nbytes, int64_t *count);
 
-/* A small growable string (util.c): ash__sb_add/str append, NUL-terminated;
- * oom is set (and nothing appended any more) when realloc fails. */
+/* util.c: a growable string; after a failed allocation ->oom is set and
+ * further additions are ignored */
 struct ash__sb {
   char *s;
   size_t n, cap;
@@ -372,6 +372,7 @@ struct ash__sb {
 };
 void ash__sb_add(struct ash__sb *b, const char *s, size_t n);
 void ash__sb_str(struct ash__sb *b, const char *s);
+void ash__sb_fill(struct ash__sb *b, char c, int n);
 
 /* dtype.c */
 bool ash__dtype_valid(int dtype);

@@ -176,7 +176,7 @@ int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
   return ASH_OK;
 }
 
-/* ---- a small growable string ------------------------------------------ */
+/* ---- a growable string ------------------------------------------------- */
 
 void ash__sb_add(struct ash__sb *b, const char *s, size_t n) {
   if (b->oom)
@@ -200,4 +200,9 @@ void ash__sb_add(struct ash__sb *b, const char *s, size_t n) {
 
 void ash__sb_str(struct ash__sb *b, const char *s) {
   ash__sb_add(b, s, strlen(s));
+}
+
+void ash__sb_fill(struct ash__sb *b, char c, int n) {
+  for (int i = 0; i < n; i++)
+    ash__sb_add(b, &c, 1);
 }

@@ -63,7 +63,8 @@ int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
   v->flags = ro ? ASH_VIEW_READONLY : 0;
   ash__view_resize(v);
   ash__view_update_flags(v);
-  atomic_init(&v->desc, NULL);
+  for (int i = 0; i < 4; i++)
+    atomic_init(&v->desc[i], NULL);
   *out = v;
   return ASH_OK;
 }
@@ -74,7 +75,8 @@ ash_view *ash__view_clone(const ash_view *v) {
     return NULL;
   memcpy(c, v, sizeof *c);
   atomic_init(&c->refs, 1);
-  atomic_init(&c->desc, NULL);
+  for (int i = 0; i < 4; i++)
+    atomic_init(&c->desc[i], NULL);
   c->counted = ASH__COUNTED(v);
   c->pid = ash__getpid();
   ash__map_retain(c->map, !(c->flags & ASH_VIEW_READONLY), c->counted);
@@ -98,7 +100,8 @@ ash_view *ash_view_retain(ash_view *v) {
 void ash_view_release(ash_view *v) {
   if (v == NULL || atomic_fetch_sub(&v->refs, 1) != 1)
     return;
-  free(atomic_load(&v->desc));
+  for (int i = 0; i < 4; i++)
+    free(atomic_load(&v->desc[i]));
   ash__map_release(v->map, !(v->flags & ASH_VIEW_READONLY), ASH__COUNTED(v));
   free(v);
 }
@@ -822,4 +825,17 @@ ash_status ash_view_fill_i64(const ash_view *v, int64_t value) {
   struct ash__fill f = {{0}, 0, 0};
   int r = ash__fill_check(v);
   return r ? r : ash__fill_item(v, &f, ash__pack_i64(v->dtype, value, f.item));
+}
+
+ash_status ash_view_fill_u64(const ash_view *v, uint64_t value) {
+  struct ash__fill f = {{0}, 0, 0};
+  int r = ash__fill_check(v);
+  return r ? r : ash__fill_item(v, &f, ash__pack_u64(v->dtype, value, f.item));
+}
+
+ash_status ash_view_fill_c128(const ash_view *v, double re, double im) {
+  struct ash__fill f = {{0}, 0, 0};
+  int r = ash__fill_check(v);
+  return r ? r
+           : ash__fill_item(v, &f, ash__pack_c128(v->dtype, re, im, f.item));
 }

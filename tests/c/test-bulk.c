@@ -448,3 +448,52 @@ TEST(bulk, fill_i64) {
   ash_view_release(c);
   ash_segment_close(seg);
 }
+
+TEST(bulk, fill_u64_and_c128) {
+  TNAME(name);
+  ash_segment *seg = NULL;
+  ASSERT_OK(ash_segment_create(name, 4096, 4, 0, 0600, &seg));
+  ash_view *u64 = NULL, *c128 = NULL, *f32 = NULL, *ro = NULL, *s = NULL;
+  ASSERT_OK(ash_segment_add_array(seg, "u64", ASH_UINT64, 1, (int64_t[]){6},
+                                  &u64));
+  ASSERT_OK(ash_segment_add_array(seg, "c128", ASH_COMPLEX128, 1,
+                                  (int64_t[]){5}, &c128));
+  ASSERT_OK(ash_segment_add_array(seg, "f32", ASH_FLOAT32, 1, (int64_t[]){4},
+                                  &f32));
+  /* uint64 above INT64_MAX, on a strided view: every other element */
+  ASSERT_OK(ash_view_slice(u64, 0, ASH_NONE, ASH_NONE, 2, 0, &s));
+  ASSERT_OK(ash_view_fill_u64(s, UINT64_MAX - 1));
+  uint64_t *u = ash_view_data(u64);
+  for (int i = 0; i < 6; i++)
+    cr_assert_eq(u[i], i % 2 ? 0 : UINT64_MAX - 1);
+  ash_view_release(s);
+  /* complex, and the checks made once before anything is written */
+  ASSERT_OK(ash_view_fill_c128(c128, 1.5, -2.0));
+  double *c = ash_view_data(c128);
+  for (int i = 0; i < 5; i++)
+    cr_assert(c[2 * i] == 1.5 && c[2 * i + 1] == -2.0);
+  ASSERT_ERR(ash_view_fill_c128(f32, 1, 2), ASH_E_VALUE);
+  ASSERT_ERR(ash_view_fill_u64(f32, (UINT64_C(1) << 24) + 1), ASH_E_VALUE);
+  ASSERT_ERR(ash_view_fill_c128(u64, -1, 0), ASH_E_VALUE);
+  ASSERT_ERR(ash_view_fill_u64(c128, (UINT64_C(1) << 53) + 1), ASH_E_VALUE);
+  for (int i = 0; i < 4; i++)
+    cr_assert_eq(((float *)ash_view_data(f32))[i], 0.0f);
+  cr_assert_eq(u[0], UINT64_MAX - 1);
+  cr_assert(c[0] == 1.5 && c[9] == -2.0);
+  ASSERT_OK(ash_view_fill_c128(f32, 0.25, 0));
+  ASSERT_OK(ash_view_fill_u64(c128, 7));
+  cr_assert(c[8] == 7.0 && c[9] == 0.0);
+  cr_assert_eq(((float *)ash_view_data(f32))[3], 0.25f);
+  /* read-only: refused, once, with nothing written */
+  ASSERT_OK(ash_view_readonly(u64, &ro));
+  ASSERT_ERR(ash_view_fill_u64(ro, 1), ASH_E_RDONLY);
+  ASSERT_ERR(ash_view_fill_c128(ro, 1, 0), ASH_E_RDONLY);
+  cr_assert_eq(u[0], UINT64_MAX - 1);
+  ASSERT_ERR(ash_view_fill_u64(NULL, 1), ASH_E_INVAL);
+  ASSERT_ERR(ash_view_fill_c128(NULL, 1, 0), ASH_E_INVAL);
+  ash_view_release(ro);
+  ash_view_release(u64);
+  ash_view_release(c128);
+  ash_view_release(f32);
+  ash_segment_close(seg);
+}

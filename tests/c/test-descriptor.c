@@ -442,3 +442,69 @@ TEST(descriptor, parsed_in_forked_child) {
   ash_view_release(s);
   ash_view_release(a);
 }
+
+TEST(descriptor, variants_pin_the_generation_or_drop_ro) {
+  TNAME(name);
+  ash_view *a, *b;
+  ash_segment *seg = make_seg(name, &a, &b);
+  int64_t gen = ash_segment_ctime(seg);
+  char want[300];
+  /* 0 is ash_view_descriptor itself, same string */
+  cr_assert_eq(ash_view_descriptor_ex(a, 0), ash_view_descriptor(a));
+  snprintf(want, sizeof want, "ash://%s/a?gen=%" PRId64, name, gen);
+  const char *pinned = ash_view_descriptor_ex(a, ASH_DESC_GEN);
+  cr_assert_str_eq(pinned, want);
+  cr_assert_eq(ash_view_descriptor_ex(a, ASH_DESC_GEN), pinned, "cached");
+  /* a sliced read-only view: '&' joins, ro=1 kept or dropped */
+  ash_view *s = NULL, *ro = NULL;
+  ASSERT_OK(ash_view_slice(a, 1, 1, ASH_NONE, 2, 0, &s));
+  ASSERT_OK(ash_view_readonly(s, &ro));
+  const char *plain = ash_view_descriptor(ro);
+  cr_assert(strstr(plain, "&ro=1") != NULL, "%s", plain);
+  const char *no_ro = ash_view_descriptor_ex(ro, ASH_DESC_NO_RO);
+  cr_assert(strstr(no_ro, "ro=") == NULL, "%s", no_ro);
+  cr_assert_eq(strncmp(no_ro, plain, strlen(no_ro)), 0, "%s vs %s", no_ro,
+               plain);
+  const char *both = ash_view_descriptor_ex(ro, ASH_DESC_GEN | ASH_DESC_NO_RO);
+  snprintf(want, sizeof want, "%s&gen=%" PRId64, no_ro, gen);
+  cr_assert_str_eq(both, want);
+  const char *ro_gen = ash_view_descriptor_ex(ro, ASH_DESC_GEN);
+  snprintf(want, sizeof want, "%s&gen=%" PRId64, plain, gen);
+  cr_assert_str_eq(ro_gen, want);
+  /* each variant parses back to the same elements; with gen, the same
+   * mapping is reused (same address), and the read-only flag is kept */
+  ash_view *w = NULL;
+  ASSERT_OK(ash_view_from_descriptor(ro_gen, 0, &w));
+  assert_same_view(ro, w, ro_gen);
+  ash_view_release(w);
+  ASSERT_OK(ash_view_from_descriptor(both, 0, &w));
+  cr_assert(!(ash_view_flags(w) & ASH_VIEW_READONLY));
+  cr_assert_eq(ash_view_data(w), ash_view_data(ro));
+  ash_view_release(w);
+  /* bad flags and NULL */
+  cr_assert_null(ash_view_descriptor_ex(a, 1u << 7));
+  cr_assert_eq(ash_last_error_code(), ASH_E_INVAL);
+  cr_assert_null(ash_view_descriptor_ex(NULL, 0));
+  ash_view_release(ro);
+  ash_view_release(s);
+  ash_view_release(a);
+  ash_view_release(b);
+  ash_segment_close(seg);
+}
+
+TEST(descriptor, syntax_is_checked_before_any_segment_is_opened) {
+  /* the descriptor is parsed once, whole, before a name is looked up: a bad
+   * query is DESC even when the segment does not exist */
+  TNAME(name);
+  const char *forms[] = {"ash://%s/a?bogus=1", "ash://%s/a?ro=2",
+                         "ash://%s/a?gen=x", "ash://%s/a?strides=8",
+                         "ash://%s/a?array=b", "ash://%s?array=bad/name"};
+  for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
+    char d[300];
+    t_subst(d, sizeof d, forms[i], name);
+    ash_view *w = NULL;
+    ASSERT_ERR(ash_view_from_descriptor(d, 0, &w), ASH_E_DESC);
+    cr_assert_null(w);
+  }
+  cr_assert(!t_shm_exists(name));
+}

@@ -225,3 +225,28 @@ TEST(dtype, views_report_dtype) {
   cr_assert_eq(ash_segment_array_count(seg), NALL);
   ash_segment_close(seg);
 }
+
+TEST(dtype, kinds) {
+  static const struct {
+    int dtype, kind;
+  } want[] = {
+      {ASH_BOOL, ASH_KIND_BOOL},       {ASH_INT8, ASH_KIND_INT},
+      {ASH_INT16, ASH_KIND_INT},       {ASH_INT32, ASH_KIND_INT},
+      {ASH_INT64, ASH_KIND_INT},       {ASH_UINT8, ASH_KIND_UINT},
+      {ASH_UINT16, ASH_KIND_UINT},     {ASH_UINT32, ASH_KIND_UINT},
+      {ASH_UINT64, ASH_KIND_UINT},     {ASH_FLOAT16, ASH_KIND_FLOAT},
+      {ASH_FLOAT32, ASH_KIND_FLOAT},   {ASH_FLOAT64, ASH_KIND_FLOAT},
+      {ASH_COMPLEX64, ASH_KIND_COMPLEX}, {ASH_COMPLEX128, ASH_KIND_COMPLEX},
+  };
+  cr_assert_eq(sizeof want / sizeof want[0], ASH_DTYPE_COUNT_ - 1);
+  for (size_t i = 0; i < sizeof want / sizeof want[0]; i++)
+    cr_assert_eq(ash_dtype_kind(want[i].dtype), want[i].kind, "%s",
+                 ash_dtype_name(want[i].dtype));
+  /* the enum values are part of the ABI */
+  cr_assert_eq(ASH_KIND_INVALID, 0);
+  cr_assert_eq(ASH_KIND_BOOL, 1);
+  cr_assert_eq(ASH_KIND_COMPLEX, 5);
+  const int bad[] = {0, -1, ASH_DTYPE_COUNT_, 99, INT32_MIN, INT32_MAX};
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    cr_assert_eq(ash_dtype_kind(bad[i]), ASH_KIND_INVALID, "%d", bad[i]);
+}

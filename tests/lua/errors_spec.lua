@@ -156,6 +156,62 @@ describe("errors", function()
     assert.are.same({ { 0, 0 }, { 0, 0 } }, v:totable())
   end)
 
+  it("a view or segment where a string is expected is a Lua type error", function()
+    local name = H.name("ud")
+    local v <close> = ash.create(name, 2)
+    local seg <close> = v:segment()
+    for _, f in ipairs({
+      function() return ash.attach(v) end,
+      function() return core.ash_attach(v, 0) end,
+      function() return core.ash_segment_open(seg, 0) end,
+      function() return ash.create(seg, 1) end,
+      function() return core.ash_dtype_parse(io.stdout) end,
+      function() return core.ash_name_check({}, 0) end,
+    }) do
+      local e = H.errname(f)
+      assert.truthy(e:find("string expected", 1, true), e)
+    end
+    assert.truthy(H.errname(ash.attach, v):find("arrayshare.view", 1, true))
+  end)
+
+  it("strings with an embedded NUL are refused, naming the argument", function()
+    local name = H.name("nul")
+    local e = H.err(ash.create, name .. "\0x", 1)
+    assert.are.equal("INVAL", e.name)
+    assert.truthy(e.message:find('"name"', 1, true), e.message)
+    assert.is_false(H.shm_exists(name))
+    e = H.err(ash.create, name, 1, "float64\0junk")
+    assert.are.equal("INVAL", e.name)
+    assert.truthy(e.message:find('"spelling"', 1, true), e.message)
+    assert.is_false(H.shm_exists(name))
+    e = H.err(ash.attach, name .. "\0")
+    assert.truthy(e.message:find('"name_or_descriptor"', 1, true), e.message)
+    assert.are.equal("INVAL", H.errname(core.ash_name_check, "a\0b", 0))
+  end)
+
+  it("mode strings are octal, like chmod's", function()
+    local function mode_of(name)
+      local p = io.popen("stat -c %a /dev/shm/ash." .. name)
+      local m = p:read("l")
+      p:close()
+      return m
+    end
+    for _, spelling in ipairs({ "0640", "640", "0o640" }) do
+      local name = H.name("mode")
+      local v <close> = ash.create(name, 1, "f8", { mode = spelling })
+      assert.are.equal("640", mode_of(name), spelling)
+      ash.unlink(name)
+    end
+    local name = H.name("mode")
+    local seg <close> = ash.segment_create(name, { arena_bytes = 64, mode = "0604" })
+    assert.are.equal("604", mode_of(name))
+    ash.unlink(name)
+    for _, bad in ipairs({ "0x180", "600.0", "abc", "0689", "" }) do
+      local e = H.errname(ash.create, H.name("mode"), 1, "f8", { mode = bad })
+      assert.truthy(e:find("not an octal number", 1, true), e)
+    end
+  end)
+
   it("ash.raise makes binding errors", function()
     local e = H.err(ash.raise, core.ASH_E_VALUE, "bad %s", "thing")
     assert.are.equal("VALUE", e.name)

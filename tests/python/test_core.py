@@ -94,8 +94,12 @@ def test_name_check():
         c.ash_name_check("x" * 64, 1)
     with pytest.raises(arrayshare.InvalidArgumentError):
         c.ash_name_check(None, 0)
-    with pytest.raises(arrayshare.InvalidArgumentError):
+    with pytest.raises(arrayshare.InvalidArgumentError) as ei:
         c.ash_name_check("a\0b", 0)  # embedded NUL is refused, not cut
+    assert '"name" contains a NUL byte at position 1' in ei.value.detail
+    with pytest.raises(arrayshare.InvalidArgumentError) as ei:
+        c.ash_attach("x\0", 0)
+    assert '"name_or_descriptor"' in ei.value.detail
     with pytest.raises(TypeError):
         c.ash_name_check(b"bytes", 0)
     with pytest.raises(TypeError):

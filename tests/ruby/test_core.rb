@@ -293,4 +293,34 @@ class TestCore < Minitest::Test
     assert_raises(ArgumentError) { Core.ash_view_size }
     Core.ash_view_release(v)
   end
+
+  def test_unsigned_arguments_never_wrap
+    v = Core.ash_create(uniq("u64"), Core::ASH_UINT64, [2], 0, 0)
+    Core.ash_view_set_u64(v, [1], 2**64 - 1)
+    e = assert_raises(ArrayShare::ValueError) { Core.ash_view_set_u64(v, [0], -1) }
+    assert_kind_of RangeError, e
+    assert_match(/-1 is out of range for uint64/, e.message)
+    assert_raises(ArrayShare::ValueError) { Core.ash_view_set_u64(v, [0], 2**64) }
+    assert_raises(TypeError) { Core.ash_view_set_u64(v, [0], 1.5) }
+    assert_equal [0, 2**64 - 1], [Core.ash_view_get_u64(v, [0]), Core.ash_view_get_u64(v, [1])]
+    assert_raises(RangeError) { Core.ash_arena_bytes_for(Core::ASH_INT8, [2], -1) }
+    assert_raises(RangeError) { Core.ash_view_read(v, -16) }
+    assert_raises(RangeError) { Core.ash_create(uniq("neg"), Core::ASH_INT8, [2], 0, -1) }
+    assert_raises(RangeError) { Core.ash_segment_create(uniq("neg"), 64, -1, 0, 0) }
+    assert_raises(RangeError) { Core.ash_attach(uniq("neg"), -1) }
+    Core.ash_view_release(v)
+  end
+
+  def test_embedded_nul_names_the_argument
+    name = uniq("nul")
+    e = assert_raises(ArrayShare::InvalidArgument) { Core.ash_attach("a\0b", 0) }
+    assert_match(/"name_or_descriptor" contains a NUL byte at position 1/, e.message)
+    e = assert_raises(ArrayShare::InvalidArgument) do
+      ArrayShare.create(name, shape: [1], dtype: "int8\0junk")
+    end
+    assert_match(/"spelling"/, e.message)
+    e = assert_raises(ArrayShare::InvalidArgument) { ArrayShare.create("#{name}\0x", shape: [1], dtype: :int8) }
+    assert_match(/"name"/, e.message)
+    refute File.exist?("/dev/shm/ash.#{name}")
+  end
 end

@@ -27,6 +27,7 @@ LAYERS = [
     ["anon.c"],
     ["gc.c"],
     ["descriptor.c"],
+    ["print.c"],
     ["kernel_ffi.c", "kernel_pool.c", "kernel_sig.c"],
     ["kernel_bind.c"],
     ["kernel_map.c", "kernel_iter.c"],

@@ -305,93 +305,61 @@ class View(_core.ViewHandle):
         return self.copy()
 
     def __reduce__(self):
-        # The descriptor plus "gen=" (the segment's creation time) pins it to
-        # this very segment: the receiver reuses a mapping it holds without
-        # a system call, and refuses a segment re-created under the name.
-        seg = _core.ash_view_segment(self)
-        try:
-            gen = _core.ash_segment_ctime(seg)
-        finally:
-            seg.close()
-        desc = self.descriptor
-        desc += ("&" if "?" in desc else "?") + "gen=%d" % gen
-        return (_unpickle_view, (desc, _core.ash_view_segment_name(self), gen))
+        # The descriptor pinned to this very segment by "gen=" (its creation
+        # time): the receiver reuses a mapping it holds without a system
+        # call, and refuses a segment re-created under the name.
+        desc = _core.ash_view_descriptor_ex(self, _core.ASH_DESC_GEN)
+        gen = int(desc.rpartition("gen=")[2])
+        return (_unpickle_view, (desc, self.segment_name, gen))
 
     def __repr__(self):
         if self.closed:
             return "View(<closed>)"
-        head = "View(%s, %s, shape=%r)" % (self.descriptor, self.dtype,
-                                           self.shape)
-        return head + "\n" + _format_values(self)
+        return "View(%s, %s, shape=%r)\n%s" % (
+            self.descriptor, self.dtype, self.shape, _text(self))
 
     def __str__(self):
         if self.closed:
             return "View(<closed>)"
-        return _format_values(self)
-
-    @staticmethod
-    def _assign_fallback(target, value):
-        # Called by the C __setitem__ for values it does not handle itself:
-        # sequences, arrays of another dtype or shape (broadcast).
-        np = _numpy()
-        if np is not None and not isinstance(value, (list, tuple)):
-            arr = np.asarray(value)
-            if arr.dtype.kind in "biufc":
-                try:
-                    arr = np.broadcast_to(arr, target.shape)
-                except ValueError:
-                    raise _error(_core.ASH_E_SHAPE,
-                                 "cannot assign shape %s to a view of shape %s"
-                                 % (arr.shape, target.shape)) from None
-                dst = np.dtype(target.dtype)
-                if _exact_cast(np, arr.dtype, dst):
-                    np.asarray(target)[...] = arr
-                else:  # element by element through the C conversion rules
-                    for idx in np.ndindex(*target.shape):
-                        target[idx] = arr[idx].item()
-                return
-            value = arr.tolist()
-        elif not isinstance(value, (list, tuple)):
-            try:
-                value = memoryview(value).tolist()
-            except (TypeError, NotImplementedError, ValueError):
-                pass
-        _assign_nested(target, value)
+        return _text(self)
 
 
-def _format_values(v):
+def _text(v):
+    """The elements as NumPy's repr prints them (ash_view_format)."""
+    return _core.ash_view_format(v, _core.ASH_FORMAT_COMMA, -1, 0, 0, 0)
+
+
+def _assign_fallback(target, value):
+    """target[...] = value for what the C __setitem__ does not handle:
+    sequences, arrays of another dtype or shape (broadcast like NumPy).
+    Installed with core.set_assign_fallback() below."""
     np = _numpy()
-    if np is not None:
-        return np.array2string(np.asarray(v), separator=", ")
-    return _format_plain(v)
+    if np is not None and not isinstance(value, (list, tuple)):
+        arr = np.asarray(value)
+        if arr.dtype.kind in "biufc":
+            try:
+                arr = np.broadcast_to(arr, target.shape)
+            except ValueError:
+                raise _error(_core.ASH_E_SHAPE,
+                             "cannot assign shape %s to a view of shape %s"
+                             % (arr.shape, target.shape)) from None
+            dst = np.dtype(target.dtype)
+            if _exact_cast(np, arr.dtype, dst):
+                np.asarray(target)[...] = arr
+            else:  # element by element through the C conversion rules
+                for idx in np.ndindex(*target.shape):
+                    target[idx] = arr[idx].item()
+            return
+        value = arr.tolist()
+    elif not isinstance(value, (list, tuple)):
+        try:
+            value = memoryview(value).tolist()
+        except (TypeError, NotImplementedError, ValueError):
+            pass
+    _assign_nested(target, value)
 
 
-def _fmt_scalar(x):
-    if isinstance(x, float):
-        r = repr(x)
-        return r[:-1] if r.endswith(".0") else r  # NumPy style: "1."
-    return repr(x)
-
-
-def _format_plain(v, edge=3, threshold=1000):
-    summarize = v.size > threshold
-
-    def rec(sub, depth):
-        if sub.ndim == 0:
-            return _fmt_scalar(sub[()])
-        n = sub.shape[0]
-        if summarize and n > 2 * edge:
-            idx = list(range(edge)) + [None] + list(range(n - edge, n))
-        else:
-            idx = list(range(n))
-        if sub.ndim == 1:
-            parts = ["..." if i is None else _fmt_scalar(sub[i]) for i in idx]
-            return "[" + ", ".join(parts) + "]"
-        sep = ",\n" + "\n" * (sub.ndim - 2) + " " * (depth + 1)
-        parts = ["..." if i is None else rec(sub[i], depth + 1) for i in idx]
-        return "[" + sep.join(parts) + "]"
-
-    return rec(v, 0)
+_core.set_assign_fallback(_assign_fallback)
 
 
 # ---------------------------------------------------------------------------
@@ -498,6 +466,11 @@ def arena_bytes(shape, dtype) -> int:
 
 # ---------------------------------------------------------------------------
 # Segment
+
+def _segment_property(fn, doc):
+    """A read-only Segment attribute: fn(the segment handle)."""
+    return property(lambda self: fn(self._h), doc=doc)
+
 
 def _open_segment(name, readonly, file):
     flags = (_core.ASH_RDONLY if readonly else 0) | (_core.ASH_FILE if file else 0)
@@ -628,20 +601,25 @@ class Segment:
     def __contains__(self, name):
         return name in self.arrays
 
-    @property
-    def name(self) -> str:
-        """The segment's name (or absolute path for file-backed ones)."""
-        return _core.ash_segment_name(self._h)
-
-    @property
-    def size(self) -> int:
-        """Mapped size in bytes, header included."""
-        return _core.ash_segment_size(self._h)
-
-    @property
-    def arena_free(self) -> int:
-        """Arena bytes not yet given to arrays."""
-        return _core.ash_segment_arena_free(self._h)
+    name = _segment_property(
+        _core.ash_segment_name,
+        "The segment's name (or absolute path for file-backed ones).")
+    size = _segment_property(_core.ash_segment_size,
+                             "Mapped size in bytes, header included.")
+    arena_free = _segment_property(_core.ash_segment_arena_free,
+                                   "Arena bytes not yet given to arrays.")
+    creator_pid = _segment_property(
+        _core.ash_segment_creator_pid,
+        "pid of the process that created the segment.")
+    ctime = _segment_property(
+        _core.ash_segment_ctime,
+        "Creation time, nanoseconds since the Unix epoch.")
+    format_minor = _segment_property(
+        _core.ash_segment_format_minor,
+        "The segment's on-memory format minor version.")
+    attachers = _segment_property(
+        _core.ash_segment_attachers,
+        "(alive, dead): attach-table entries whose process runs / died.")
 
     @property
     def policy(self) -> str:
@@ -653,26 +631,6 @@ class Segment:
     def readonly(self) -> bool:
         """True when opened read-only."""
         return bool(_core.ash_segment_readonly(self._h))
-
-    @property
-    def creator_pid(self) -> int:
-        """pid of the process that created the segment."""
-        return _core.ash_segment_creator_pid(self._h)
-
-    @property
-    def ctime(self) -> int:
-        """Creation time, nanoseconds since the Unix epoch."""
-        return _core.ash_segment_ctime(self._h)
-
-    @property
-    def format_minor(self) -> int:
-        """The segment's on-memory format minor version."""
-        return _core.ash_segment_format_minor(self._h)
-
-    @property
-    def attachers(self) -> tuple:
-        """(alive, dead): attach-table entries whose process runs / died."""
-        return _core.ash_segment_attachers(self._h)
 
     def attacher_list(self) -> list:
         """[(pid, alive), ...] for every attach-table entry."""

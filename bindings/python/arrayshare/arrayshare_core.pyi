@@ -1,7 +1,7 @@
 # Type stubs of arrayshare.arrayshare_core, the SWIG-generated low-level
 # module: one function per function of arrayshare.h (see its docstrings and
 # the header), the ASH_* constants, the handle types and the exceptions.
-from typing import Any, Dict, Optional, Tuple, Type
+from typing import Any, Callable, Dict, Optional, Tuple, Type
 
 
 class Error(Exception):
@@ -65,6 +65,7 @@ class ListHandle:
 
 
 def make_error(code: int, detail: Optional[str] = ...) -> Error: ...
+def set_assign_fallback(fn: Optional[Callable[[ViewHandle, Any], None]]) -> None: ...
 def ash_view_release(v: Optional[ViewHandle]) -> None: ...
 def ash_segment_close(seg: Optional[SegmentHandle]) -> None: ...
 def ash_list_free(l: Optional[ListHandle]) -> None: ...

@@ -123,18 +123,11 @@ module ArrayShare
       Core.ash_segment_attachers(self)
     end
 
-    def name
-      Core.ash_segment_name(self)
-    end
-
-    # The mapped size in bytes, header included.
-    def size
-      Core.ash_segment_size(self)
-    end
-
-    # Arena bytes not yet given to arrays.
-    def arena_free
-      Core.ash_segment_arena_free(self)
+    # One library call each: name, size (mapped bytes, header included),
+    # arena_free (bytes not yet given to arrays), creator_pid, format_minor.
+    %i[name size arena_free creator_pid format_minor].each do |meth|
+      core_fn = :"ash_segment_#{meth}"
+      define_method(meth) { Core.send(core_fn, self) }
     end
 
     # :auto or :persist.
@@ -150,18 +143,10 @@ module ArrayShare
       Core.ash_segment_readonly(self) == 1
     end
 
-    def creator_pid
-      Core.ash_segment_creator_pid(self)
-    end
-
     # Creation time.
     def ctime
       ns = Core.ash_segment_ctime(self)
       Time.at(ns / 1_000_000_000, ns % 1_000_000_000, :nsec)
-    end
-
-    def format_minor
-      Core.ash_segment_format_minor(self)
     end
 
     # Removes the segment's name (if it still names this segment). Returns

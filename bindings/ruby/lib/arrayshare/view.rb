@@ -3,9 +3,10 @@
 module ArrayShare
   # A typed, strided window on an array in shared memory.
   #
-  # Written in C (swig/ruby/arrayshare_lang.i): #[] #[]= #to_a #value #fill
+  # Written in C (swig/ruby/rbash_view.c): #[] #[]= #to_a #value #fill
   # #close #closed? #ndim #size #length #shape #strides #dtype #readonly?
-  # and the MemoryView export. Everything else is here.
+  # #format_text(flags = 0, indent = 0) and the MemoryView export
+  # (rbash_memview.c). Everything else is here.
   #
   # Indexing (0-based, negative from the end):
   #   v[i]            1-d: the element (Float, Integer, true/false, Complex);
@@ -34,35 +35,18 @@ module ArrayShare
       self
     end
 
-    # Bytes per element.
-    def itemsize
-      Core.ash_view_itemsize(self)
-    end
-
-    # Bytes of all elements (size * itemsize).
-    def nbytes
-      Core.ash_view_nbytes(self)
-    end
-
-    # The dtype's numeric code (ArrayShare::Core::ASH_FLOAT64, ...).
-    def dtype_code
-      Core.ash_view_dtype(self)
-    end
-
-    # Byte offset of element (0, ..., 0) from the start of the array.
-    def offset
-      Core.ash_view_offset(self)
-    end
-
-    # The address of element (0, ..., 0), as an Integer (for Fiddle).
-    # Valid while this view (or a MemoryView of it) is open.
-    def address
-      Core.ash_view_data(self)
-    end
-
-    # ASH_VIEW_* flag bits.
-    def flags
-      Core.ash_view_flags(self)
+    # One library call each: itemsize (bytes per element), nbytes (of all
+    # elements), dtype_code (ArrayShare::Core::ASH_FLOAT64, ...), offset
+    # (bytes from the array's start to element (0, ..., 0)), address (of
+    # that element, an Integer for Fiddle, valid while this view or a
+    # MemoryView of it is open), flags (ASH_VIEW_* bits), descriptor (a
+    # short string: ArrayShare.attach(descriptor) in any process and
+    # language makes an equal view), segment_name, array_name.
+    { itemsize: :itemsize, nbytes: :nbytes, dtype_code: :dtype, offset: :offset,
+      address: :data, flags: :flags, descriptor: :descriptor,
+      segment_name: :segment_name, array_name: :array_name }.each do |meth, fn|
+      core_fn = :"ash_view_#{fn}"
+      define_method(meth) { Core.send(core_fn, self) }
     end
 
     def c_contiguous?
@@ -72,20 +56,6 @@ module ArrayShare
 
     def f_contiguous?
       flags.anybits?(Core::ASH_VIEW_F_CONTIGUOUS)
-    end
-
-    # A short string naming this view; ArrayShare.attach(descriptor) in any
-    # process (and language) makes an equal view.
-    def descriptor
-      Core.ash_view_descriptor(self)
-    end
-
-    def segment_name
-      Core.ash_view_segment_name(self)
-    end
-
-    def array_name
-      Core.ash_view_array_name(self)
     end
 
     # A new handle on the segment this view maps (block form closes it).
@@ -141,81 +111,28 @@ module ArrayShare
     # time): Marshal.load attaches that very segment, reusing a mapping the
     # receiver holds, and refuses a segment re-created under the name.
     def _dump(_level)
-      seg = Core.ash_view_segment(self)
-      gen = begin
-        Core.ash_segment_ctime(seg)
-      ensure
-        seg.close
-      end
-      d = descriptor
-      "#{d}#{d.include?('?') ? '&' : '?'}gen=#{gen}"
+      Core.ash_view_descriptor_ex(self, Core::ASH_DESC_GEN)
     end
 
     def self._load(descriptor)
       Core.ash_view_from_descriptor(descriptor, 0)
     end
 
-    # Values NumPy-style: "[[0.0 1.0]\n [2.0 3.0]]"; more than 1000 elements
-    # are summarised with "...".
+    # Values NumPy-style, numbers as Ruby prints them: "[[0.0 1.0]\n [2.0
+    # 3.0]]"; more than 1000 elements are summarised with "..." (the
+    # library's ash_view_format, #format_text in C).
     def to_s
       return "#<ArrayShare::View (closed)>" if closed?
 
-      Format.str(self)
+      format_text(Core::ASH_FORMAT_PLAIN)
     end
 
     def inspect
       return "#<#{self.class} (closed)>" if closed?
 
       ro = readonly? ? " readonly" : ""
-      "#<#{self.class} #{dtype}#{shape.inspect}#{ro} #{descriptor} #{Format.str(self, ', ', false)}>"
-    end
-
-    # Text forms of views (NumPy's summarisation rules).
-    module Format
-      THRESHOLD = 1000
-      EDGE = 3
-
-      module_function
-
-      def str(view, sep = " ", newlines = true)
-        return scalar(view.value) if view.ndim.zero?
-        return "[]" if view.size.zero?
-
-        rec(view, view.size > THRESHOLD, sep, newlines, 1)
-      end
-
-      def scalar(x)
-        x.to_s
-      end
-
-      def rec(view, summarize, sep, newlines, depth)
-        n = view.length
-        idx = if summarize && n > 2 * EDGE
-                [*0...EDGE, nil, *(n - EDGE)...n]
-              else
-                (0...n).to_a
-              end
-        if view.ndim == 1
-          items = idx.map { |i| i.nil? ? "..." : scalar(view[i]) }
-          return "[#{items.join(sep)}]"
-        end
-        joiner = if newlines
-                   sep.rstrip + ("\n" * (view.ndim - 1)) + (" " * depth)
-                 else
-                   sep
-                 end
-        items = idx.map do |i|
-          next "..." if i.nil?
-
-          row = view[i]
-          begin
-            rec(row, summarize, sep, newlines, depth + 1)
-          ensure
-            row.close
-          end
-        end
-        "[#{items.join(joiner)}]"
-      end
+      text = format_text(Core::ASH_FORMAT_PLAIN | Core::ASH_FORMAT_COMMA | Core::ASH_FORMAT_ONELINE)
+      "#<#{self.class} #{dtype}#{shape.inspect}#{ro} #{descriptor} #{text}>"
     end
   end
 end
