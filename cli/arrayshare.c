@@ -641,17 +641,12 @@ static int cmd_info(const char *cmd, opts *o) {
 
   char created[64];
   iso8601(ash_segment_ctime(seg), created, sizeof created);
-  int alive = 0, dead = 0;
-  ash_segment_attachers(seg, &alive, &dead);
-  int natt = alive + dead;
-  int64_t *apid = calloc((size_t)natt + 1, sizeof *apid);
-  int *aalive = calloc((size_t)natt + 1, sizeof *aalive);
-  int nat = 0;
-  for (int i = 0; apid && aalive && i < natt; i++) {
-    if (ash_segment_attacher(seg, i, &apid[nat], &aalive[nat]) != ASH_OK)
-      break; /* the table changed under us */
-    nat++;
-  }
+  ash_list *att = NULL; /* one snapshot of the attach table */
+  ash_segment_attacher_list(seg, &att);
+  int nat = ash_list_count(att), alive = 0;
+  for (int i = 0; i < nat; i++)
+    alive += ash_list_flag(att, i);
+  int dead = nat - alive;
   int narr = ash_segment_array_count(seg);
   if (narr < 0) narr = 0;
   ash_view **views = calloc((size_t)narr + 1, sizeof *views);
@@ -681,8 +676,8 @@ static int cmd_info(const char *cmd, opts *o) {
     json_array_begin(&j);
     for (int i = 0; i < nat; i++) {
       json_object_begin(&j);
-      json_kv_int(&j, "pid", apid[i]);
-      json_kv_bool(&j, "alive", aalive[i]);
+      json_kv_int(&j, "pid", ash_list_value(att, i));
+      json_kv_bool(&j, "alive", ash_list_flag(att, i));
       json_object_end(&j);
     }
     json_array_end(&j);
@@ -718,7 +713,8 @@ static int cmd_info(const char *cmd, opts *o) {
     printf("arena free:   %" PRIu64 " bytes\n", ash_segment_arena_free(seg));
     printf("attachers:    %d alive, %d dead\n", alive, dead);
     for (int i = 0; i < nat; i++)
-      printf("  pid %-10" PRId64 " %s\n", apid[i], aalive[i] ? "alive" : "dead");
+      printf("  pid %-10" PRId64 " %s\n", ash_list_value(att, i),
+             ash_list_flag(att, i) ? "alive" : "dead");
     printf("arrays:       %d\n", narr);
     for (int i = 0; i < narr; i++) {
       ash_view *v = views[i];
@@ -738,8 +734,7 @@ static int cmd_info(const char *cmd, opts *o) {
   }
   for (int i = 0; i < narr; i++) ash_view_release(views[i]);
   free(views);
-  free(apid);
-  free(aalive);
+  ash_list_free(att);
   ash_segment_close(seg);
   return EXIT_OK;
 }

@@ -257,26 +257,38 @@ function M.segment_create(name, opts)
   if arena == nil then
     argerror(2, "segment_create", "arena_bytes or arrays required")
   end
-  local flags = flag(opts, "persist", core.ASH_PERSIST) | flag(opts, "or_open", core.ASH_OR_OPEN)
-    | flag(opts, "file", core.ASH_FILE)
-  local seg = core.ash_segment_create(name, arena, maxa or 16, flags, mode_of(opts, 2, "segment_create"))
-  local have = {}
-  if opts.or_open then
-    for _, n in ipairs(seg:arrays()) do
-      have[n] = true
+  local flags = flag(opts, "persist", core.ASH_PERSIST) | flag(opts, "file", core.ASH_FILE)
+  local mode = mode_of(opts, 2, "segment_create")
+  -- Built without a name, named once every array is in: nothing is visible
+  -- half-made, and a failure leaves nothing behind.
+  local seg = core.ash_segment_create(name, arena, maxa or 16, flags | core.ASH_UNPUBLISHED, mode)
+  local ok, err = pcall(function()
+    for _, s in ipairs(specs) do
+      core.ash_view_release(core.ash_segment_add_array(seg, s[1], s[3], s[2]))
     end
+    core.ash_segment_publish(seg)
+  end)
+  if ok then
+    return seg
+  end
+  core.ash_segment_close(seg)
+  if not (opts.or_open and type(err) == "table" and err.name == "EXIST") then
+    error(err, 2)
+  end
+  -- or_open found the name taken: that segment, with the arrays it lacks
+  seg = core.ash_segment_open(name, flag(opts, "file", core.ASH_FILE))
+  local have = {}
+  for _, n in ipairs(seg:arrays()) do
+    have[n] = true
   end
   for _, s in ipairs(specs) do
     if not have[s[1]] then
-      local ok, err = pcall(core.ash_segment_add_array, seg, s[1], s[3], s[2])
-      if not ok then -- do not leave a half-made segment behind
-        if not opts.or_open then
-          pcall(core.ash_segment_unlink, seg)
-        end
+      local added, e = pcall(core.ash_segment_add_array, seg, s[1], s[3], s[2])
+      if not added then
         core.ash_segment_close(seg)
-        error(err, 2)
+        error(e, 2)
       end
-      core.ash_view_release(err)
+      core.ash_view_release(e)
     end
   end
   return seg
@@ -314,16 +326,14 @@ end
 
 --- seg:attachers() -> alive, dead, { {pid = , alive = boolean}, ... }
 function S:attachers()
-  local alive, dead = core.ash_segment_attachers(self)
-  local list = {}
-  for i = 0, alive + dead - 1 do
-    local ok, pid, al = pcall(core.ash_segment_attacher, self, i)
-    if not ok then
-      break -- the table changed meanwhile
-    end
-    list[#list + 1] = { pid = pid, alive = al ~= 0 }
+  local snap <close> = core.ash_segment_attacher_list(self)
+  local list, alive = {}, 0
+  for i = 0, core.ash_list_count(snap) - 1 do
+    local al = core.ash_list_flag(snap, i) ~= 0
+    list[#list + 1] = { pid = core.ash_list_value(snap, i), alive = al }
+    if al then alive = alive + 1 end
   end
-  return alive, dead, list
+  return alive, #list - alive, list
 end
 
 function S:closed()

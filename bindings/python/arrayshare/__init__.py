@@ -533,17 +533,18 @@ class Segment:
         nm, flags = _location(name)
         if persist:
             flags |= _core.ASH_PERSIST
+        # Built without a name, named once every array is in: nothing is
+        # visible half-made, and a failure leaves nothing behind.
         h = _core.ash_segment_create(nm, total, max(1, operator.index(capacity)),
-                                     flags, operator.index(mode))
+                                     flags | _core.ASH_UNPUBLISHED,
+                                     operator.index(mode))
         try:
             for aname, shp, code in prepared:
                 _core.ash_view_release(
                     _core.ash_segment_add_array(h, aname, code, shp))
+            _core.ash_segment_publish(h)
         except BaseException:
-            try:
-                _core.ash_segment_unlink(h)
-            finally:
-                h.close()
+            h.close()
             raise
         return cls(h)
 
@@ -633,15 +634,13 @@ class Segment:
         return bool(_core.ash_segment_readonly(self._h))
 
     def attacher_list(self) -> list:
-        """[(pid, alive), ...] for every attach-table entry."""
-        alive, dead = _core.ash_segment_attachers(self._h)
-        out = []
-        for i in range(alive + dead):
-            try:
-                out.append(_core.ash_segment_attacher(self._h, i))
-            except IndexOutOfRangeError:  # the table changed meanwhile
-                break
-        return out
+        """[(pid, alive), ...] for every attach-table entry (one snapshot)."""
+        lst = _core.ash_segment_attacher_list(self._h)
+        try:
+            return [(_core.ash_list_value(lst, i), _core.ash_list_flag(lst, i))
+                    for i in range(_core.ash_list_count(lst))]
+        finally:
+            lst.close()
 
     @property
     def closed(self) -> bool:

@@ -35,32 +35,41 @@ module ArrayShare
          ArrayShare.dtype_code(spec.fetch(:dtype))]
       end
       arena = specs.sum(size) { |_, shape, dt| Core.ash_arena_bytes_for(dt, shape) }
-      flags = 0
+      flags = Core::ASH_UNPUBLISHED
       flags |= Core::ASH_PERSIST if persist
-      flags |= Core::ASH_OR_OPEN if or_open
       flags |= Core::ASH_FILE if file
       max = max_arrays || [specs.size, 16].max
+      # Built without a name, named once every array is in: nothing is
+      # visible half-made, and a failure leaves nothing behind.
       seg = Core.ash_segment_create(name, arena, max, flags, mode)
       begin
-        have = seg.arrays
-        specs.each do |aname, shape, dt|
-          next if have.include?(aname)
+        specs.each { |aname, shape, dt| Core.ash_segment_add_array(seg, aname, dt, shape).close }
+        Core.ash_segment_publish(seg)
+      rescue ArrayShare::Exists
+        seg.close
+        raise unless or_open
 
-          Core.ash_segment_add_array(seg, aname, dt, shape).close
-        end
+        seg = open_adding(name, specs, file)
       rescue Exception # rubocop:disable Lint/RescueException
-        unless or_open
-          begin
-            seg.unlink
-          rescue ArrayShare::Error
-            nil
-          end
-        end
         seg.close
         raise
       end
       ArrayShare.with_closing(seg, &block)
     end
+
+    # or_open found the name taken: that segment, with the arrays it lacks.
+    def self.open_adding(name, specs, file)
+      seg = Core.ash_segment_open(name, file ? Core::ASH_FILE : 0)
+      have = seg.arrays
+      specs.each do |aname, shape, dt|
+        Core.ash_segment_add_array(seg, aname, dt, shape).close unless have.include?(aname)
+      end
+      seg
+    rescue Exception # rubocop:disable Lint/RescueException
+      seg&.close
+      raise
+    end
+    private_class_method :open_adding
 
     # Opens an existing segment (readonly: arrays mapped read-only;
     # noattach: inspect without being counted as an attacher). Block form
@@ -106,16 +115,14 @@ module ArrayShare
       self
     end
 
-    # The attach table now: an Array of Attacher(pid, alive).
+    # The attach table now (one snapshot): an Array of Attacher(pid, alive).
     def attachers
-      alive, dead = Core.ash_segment_attachers(self)
-      Array.new(alive + dead) do |i|
-        pid, live = Core.ash_segment_attacher(self, i)
-        Attacher.new(pid, live == 1)
+      list = Core.ash_segment_attacher_list(self)
+      Array.new(Core.ash_list_count(list)) do |i|
+        Attacher.new(Core.ash_list_value(list, i), Core.ash_list_flag(list, i) == 1)
       end
-    rescue ArrayShare::IndexError
-      # the table shrank while we read it: read it again
-      retry
+    ensure
+      Core.ash_list_free(list) if list
     end
 
     # [alive, dead] counts of the attach table.

@@ -533,7 +533,8 @@ static bool call(const char *fn, cJSON *args, struct outcome *o) {
   } else if (IS(ash_view_nbytes)) {
     o->value = cJSON_CreateNumber((double)ash_view_nbytes(VIEW(0)));
   } else if (IS(ash_view_data)) {
-    o->value = cJSON_CreateBool(ash_view_data(VIEW(0)) != NULL);
+    /* the address, as the bindings give it (below 2^53: exact in JSON) */
+    o->value = cJSON_CreateNumber((double)(uintptr_t)ash_view_data(VIEW(0)));
   } else if (IS(ash_view_offset)) {
     o->value = cJSON_CreateNumber((double)ash_view_offset(VIEW(0)));
   } else if (IS(ash_view_flags)) {
@@ -803,7 +804,11 @@ static bool match(cJSON *exp, cJSON *act) {
     return (cJSON_IsNumber(act) && act->valuedouble >= k->valuedouble) ||
            (cJSON_IsString(act) && strtod(act->valuestring, NULL) >= k->valuedouble);
   if ((k = obj_key(exp, "nonnull")))
-    return cJSON_IsTrue(act);
+    return cJSON_IsTrue(act) || (cJSON_IsNumber(act) && act->valuedouble != 0);
+  if ((k = obj_key(exp, "ref"))) { /* equal to a saved value */
+    struct var *sv = find_var(k->valuestring);
+    return sv && sv->kind == K_VALUE && cJSON_Compare(sv->value, act, true);
+  }
   if ((k = obj_key(exp, "prefix")))
     return cJSON_IsString(act) &&
            strncmp(act->valuestring, k->valuestring, strlen(k->valuestring)) == 0;
