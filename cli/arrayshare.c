@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arrayshare - inspect and manage arrayshare segments from the shell.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * json.h - a tiny streaming JSON emitter for the arrayshare command.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* numfmt.c - NumPy-style array printing; see numfmt.h.
  *
  * The structure follows numpy/core/arrayprint.py (NumPy >= 1.14 mode):

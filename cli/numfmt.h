@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * numfmt.h - print an N-dimensional array the way NumPy's str() does.
  *

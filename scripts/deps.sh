@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs, from Debian's archive, every package arrayshare needs to build,
 # test, benchmark and run its demo. Only what is missing is installed.
 set -euo pipefail

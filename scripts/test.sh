@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The whole test suite: installs what is missing, builds with -Werror, runs
 # every test (C, command line, Python, Ruby, Lua, conformance), then builds
 # the C library again with AddressSanitizer + UndefinedBehaviorSanitizer and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Listing this library's segments and reaping dead ones. */
 #include <dirent.h>
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Segments: create, open (validate, attach), close (detach), unlink. */
 #include <errno.h>
 #include <fcntl.h>

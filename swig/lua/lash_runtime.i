@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lash_runtime.i - hand-written C for the Lua binding (included by
  * arrayshare_lang.i). Everything here is plain C copied into the generated
  * wrapper: error objects, the handle userdata (views, segments, lists), the

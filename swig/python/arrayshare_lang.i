@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* swig/python/arrayshare_lang.i - the Python side of the shared interface.
  *
  * Included by swig/arrayshare.i before arrayshare.h. It makes the generated

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arrayshare_lang.i (Ruby) - typemaps, error mapping and fast paths for the
  * Ruby extension arrayshare_core.so. Included by swig/arrayshare.i before the
  * header, so everything here applies to every declaration of arrayshare.h.

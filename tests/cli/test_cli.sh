@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Tests of the arrayshare command.
 #
 #   bash tests/cli/test_cli.sh PATH/TO/arrayshare PATH/TO/ash-cli-testhelper

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance runner for the C ABI: executes tests/conformance/cases/ *.json
  * against arrayshare.h. See tests/conformance/README.md for the format.
  *

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Conformance runner for the Lua binding: executes
 -- tests/conformance/cases/*.json against arrayshare_core, the SWIG module
 -- that mirrors arrayshare.h (0-based, like C). See tests/conformance/README.md.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Conformance runner for the Python binding: executes
 tests/conformance/cases/*.json against arrayshare.arrayshare_core, the SWIG
 module that mirrors arrayshare.h. See tests/conformance/README.md.

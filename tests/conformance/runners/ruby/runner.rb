@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Conformance runner for the Ruby binding: executes
 # tests/conformance/cases/*.json against Arrayshare_core, the SWIG module
 # that mirrors arrayshare.h. See tests/conformance/README.md.
