@@ -26,6 +26,9 @@ done
 # shellcheck disable=SC2086
 /usr/bin/python3 tests/conformance/matrix.py build/tests/conformance/results $langs
 
+echo "== packaging: Debian packages, wheel, gem, rock (ctest -L packaging) =="
+ASH_TEST_PACKAGING=1 ctest --test-dir build -L packaging --output-on-failure
+
 echo "== build (ASan + UBSan) =="
 cmake -S . -B build-asan -DASH_WERROR=ON -DASH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
       -DASH_PYTHON=OFF -DASH_RUBY=OFF -DASH_LUA=OFF -DASH_BUILD_BENCH=OFF

@@ -107,6 +107,19 @@ for c in ls info create dump rm gc version help; do
   run "$ASH" "$c" -h
   expect_has "$OUT" "Usage: arrayshare $c" "$c -h prints its usage"
 done
+# The manual page describes every option each command's --help lists.
+MAN1=$(dirname "$0")/../../packaging/man/arrayshare.1
+if [ -f "$MAN1" ]; then
+  man_text=$(sed 's/\\-/-/g; s/\\f[BIRP]//g' "$MAN1")
+  for c in ls info create dump rm gc version help; do
+    for opt in $("$ASH" "$c" --help | grep -oE '(^| )--[a-z][a-z-]*' | sort -u); do
+      expect_has "$man_text" "$opt" "arrayshare(1) describes $c $opt"
+    done
+  done
+else
+  not_ok "arrayshare(1) found at $MAN1"
+fi
+
 run "$ASH" create --help
 expect_has "$OUT" "--persist" "create --help explains --persist"
 expect_has "$OUT" "--hold" "create --help explains --hold"
