@@ -5,7 +5,7 @@
 #  - every installed ELF file finds libarrayshare.so.1 through a run path
 #    relative to $ORIGIN (no absolute, build-tree or configure-time path);
 #  - `env -i <moved>/bin/arrayshare` creates, lists and removes a segment;
-#  - `env -i python3 | ruby | lua5.4` load the moved binding (its directory
+#  - `env -i python3 | ruby | lua5.4 | luajit` load the moved binding (its directory
 #    given on the command line, no environment variable) and attach a
 #    segment the command made;
 #  - pkg-config's file points into the moved tree, and a C program builds
@@ -16,7 +16,7 @@
 #    site_ruby (RbConfig).
 # Ends with "N passed, N failed".
 set -u
-PY= PYDIR= RB= RBARCH= RBLIB= LUA= LUACDIR= LUALDIR=
+PY= PYDIR= RB= RBARCH= RBLIB= LUA= LUACDIR= LUALDIR= LUAJIT= LUAJITDIR=
 while [ $# -gt 0 ]; do
   case "$1" in
   --build) BUILD=$2; shift 2 ;;
@@ -26,6 +26,7 @@ while [ $# -gt 0 ]; do
   --python) PY=$2 PYDIR=$3; shift 3 ;;
   --ruby) RB=$2 RBARCH=$3 RBLIB=$4; shift 4 ;;
   --lua) LUA=$2 LUACDIR=$3 LUALDIR=$4; shift 4 ;;
+  --luajit) LUAJIT=$2 LUAJITDIR=$3; shift 3 ;;
   *) echo "unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -107,6 +108,15 @@ local ash = require 'arrayshare'
 assert(package.searchpath('arrayshare_core', package.cpath):sub(1, #'$P') == '$P')
 local v <close> = ash.attach('$N')
 assert(v[1][1] == 5 and v[2][3] == 7, 'values')"
+fi
+if [ -n "$LUAJIT" ]; then
+  check "luajit: require the FFI module from the moved tree, attach, read" "${E[@]}" "$LUAJIT" -e "
+package.path = '$P/$LUAJITDIR/?.lua;' .. package.path
+local ash = require 'arrayshare'
+assert(package.searchpath('arrayshare', package.path):sub(1, #'$P') == '$P')
+local v = ash.attach('$N')
+assert(v:get(1, 1) == 5 and v:get(2, 3) == 7, 'values')
+v:close()"
 fi
 check "env -i arrayshare rm" "${E[@]}" "$ASH" rm "$N"
 
