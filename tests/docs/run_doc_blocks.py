@@ -4,8 +4,8 @@
 
     run_doc_blocks.py --source SRC --build BUILD [FILE.md ...]
 
-A fenced block's info string says its language: sh (bash), c, python, ruby
-and lua run; text, json, console and the like are prose and do not; an
+A fenced block's info string says its language: sh (bash), c, python, ruby,
+lua (5.4) and luajit run; text, json, console and the like are prose and do not; an
 untagged block is an error (tag it). An HTML comment on the line right
 before a fence changes what happens to it:
 
@@ -33,7 +33,7 @@ import tempfile
 from pathlib import Path
 
 RUN = {"sh": "sh", "bash": "sh", "shell": "sh", "c": "c", "python": "python",
-       "py": "python", "ruby": "ruby", "rb": "ruby", "lua": "lua"}
+       "py": "python", "ruby": "ruby", "rb": "ruby", "lua": "lua", "luajit": "luajit"}
 PROSE = {"text", "txt", "json", "console", "output", "none", "ini", "toml", "yaml"}
 DIRECTIVE = re.compile(r"^<!--\s*doc-test:\s*(skip|continues)\s*(?::\s*(.*?))?\s*-->\s*$")
 
@@ -104,10 +104,10 @@ def run_block(lang, text, src, build, cwd, env):
         f = Path(cwd) / "block.rb"
         f.write_text(text)
         cmd = ["ruby", str(f)]
-    elif lang == "lua":
+    elif lang in ("lua", "luajit"):
         f = Path(cwd) / "block.lua"
         f.write_text(text)
-        cmd = ["lua5.4", str(f)]
+        cmd = ["lua5.4" if lang == "lua" else "luajit", str(f)]
     else:  # c
         f = Path(cwd) / "block.c"
         f.write_text(c_program(text))
@@ -157,6 +157,8 @@ def main():
     env["PYTHONDONTWRITEBYTECODE"] = "1"
     env["RUBYLIB"] = f"{build}/bindings/ruby/lib"
     env["LUA_INIT_5_4"] = f"@{build}/bindings/lua/lua/buildtree.lua"
+    env["LUA_PATH"] = f"{build}/bindings/luajit/lua/?.lua;;"
+    env["LUA_PATH_5_4"] = ";;"  # lua5.4: its default path (LUA_PATH is LuaJIT's)
     env["ASH_SOURCE_DIR"] = str(src)
     env["ASH_BUILD_DIR"] = str(build)
 
