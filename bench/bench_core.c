@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * bench_core.c - side-by-side benchmarks of libarrayshare against the raw
  * POSIX / libc operations it wraps (the "anchors").

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Builds (if needed) and runs the core benchmarks.
 #   bench/run.sh [ash-bench-core options]     e.g. --json out.json, --quick
 # BUILD_DIR selects the CMake build directory (default: <repo>/build).

@@ -1,23 +1,31 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arrayshare - inspect and manage arrayshare segments from the shell.
  *
- *   arrayshare ls [--json]
+ *   arrayshare ls [PATTERN...] [--json]
  *   arrayshare info NAME [--json]
- *   arrayshare create NAME --shape 3,4 [--dtype f8] [--persist] ...
- *   arrayshare dump NAME[/ARRAY] | DESCRIPTOR ...
- *   arrayshare rm NAME...
- *   arrayshare gc
+ *   arrayshare create NAME[/ARRAY] --shape 3,4 [--dtype f8] --persist|--hold
+ *   arrayshare dump NAME[/ARRAY][INDEX] | DESCRIPTOR ... [--json]
+ *   arrayshare rm NAME|PATTERN... [--json]
+ *   arrayshare gc [PATTERN...] [--dry-run] [--json]
  *   arrayshare version
  *
+ * One meaning for a NAME everywhere (parse_target): a segment name, with
+ * "/ARRAY" an array of it and "[INDEX]" a slice; a descriptor; a file path
+ * only with --file.
+ *
  * Exit status: 0 success, 1 an operation failed (the library's detail
- * message on stderr), 2 usage error.
+ * message on stderr, or under --json an "error" object on stdout), 2 usage
+ * error.
  *
  * Inspection (ls, info, dump) opens segments with ASH_NOATTACH, so looking
  * at a segment never counts as attaching to it and never changes it.
  * Uses only the public header.
  */
 #include <errno.h>
+#include <fnmatch.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,6 +63,20 @@ static const char HELP_MAIN[] =
     "  -h, --help     show this help\n"
     "  -V, --version  show the versions (same as 'arrayshare version')\n"
     "\n"
+    "Names, the same for every command:\n"
+    "  NAME               a segment in /dev/shm (letters, digits, '_', '.', '-')\n"
+    "  NAME/ARRAY         one of its arrays; NAME/ARRAY[INDEX] a slice (dump)\n"
+    "  ash://NAME/...     a descriptor, as the bindings print them; also\n"
+    "                     ash+file:///PATH?... for a file-backed segment\n"
+    "  --file PATH        a file-backed segment: a path is a path only with\n"
+    "                     --file; without it '/' always starts the array name\n"
+    "  PATTERN            ls, rm and gc also take shell-style patterns (*, ?,\n"
+    "                     [...]) matched against segment names; quote them\n"
+    "\n"
+    "With --json a command prints one JSON document on stdout, errors\n"
+    "included: {\"error\": {\"command\", \"code\", \"status\", \"message\"}}\n"
+    "(commands that take several names list failures under \"errors\").\n"
+    "\n"
     "Run 'arrayshare help COMMAND' or 'arrayshare COMMAND --help' for the\n"
     "options of one command.\n"
     "\n"
@@ -62,12 +84,13 @@ static const char HELP_MAIN[] =
     "error.\n";
 
 static const char HELP_LS[] =
-    "Usage: arrayshare ls [--json]\n"
+    "Usage: arrayshare ls [PATTERN...] [--json]\n"
     "\n"
     "List this library's segments in /dev/shm: name, size in bytes, lifetime\n"
     "policy (auto or persist), attachers alive and dead, and each array's\n"
     "name, dtype and shape. Segments are inspected without attaching, so\n"
-    "listing never changes an attach count.\n"
+    "listing never changes an attach count. With PATTERNs (shell-style: *, ?,\n"
+    "[...]; a plain NAME matches itself), only the segments matching one.\n"
     "\n"
     "Options:\n"
     "  --json      print a JSON object {\"segments\": [...]}\n"
@@ -80,36 +103,42 @@ static const char HELP_INFO[] =
     "Show one segment in detail: size, format version, creator pid, creation\n"
     "time (ISO 8601), policy, free arena bytes, the attach table (pid, alive\n"
     "or dead) and every array with dtype, shape, strides, nbytes and its\n"
-    "descriptor. NAME may also be a descriptor (ash://NAME/...) or a path\n"
-    "containing '/' (a file-backed segment). Inspecting does not attach.\n"
+    "descriptor. NAME may also be NAME/ARRAY or a descriptor (ash://NAME/...):\n"
+    "the segment holding that array is shown. Inspecting does not attach.\n"
     "\n"
     "Options:\n"
-    "  --file      NAME is a path to a file-backed segment\n"
+    "  --file      the argument is the path of a file-backed segment\n"
     "  --json      print JSON\n"
     "  -h, --help  show this help\n";
 
 static const char HELP_CREATE[] =
-    "Usage: arrayshare create NAME --shape SHAPE [--dtype DTYPE] [--persist]\n"
-    "                         [--mode MODE] [--array ARRAY] [--file]\n"
+    "Usage: arrayshare create NAME[/ARRAY] --shape SHAPE [--dtype DTYPE]\n"
+    "                         (--persist | --hold) [--mode MODE] [--json]\n"
+    "       arrayshare create --file PATH --shape SHAPE ... [--array ARRAY]\n"
     "\n"
-    "Create segment NAME holding one zero-filled array and print its\n"
-    "descriptor.\n"
+    "Create segment NAME holding one zero-filled array (named ARRAY, default\n"
+    "\"data\") and print its descriptor.\n"
     "\n"
-    "Without --persist the segment gets the \"auto\" policy: it is removed\n"
-    "when its last attacher detaches. The only attacher is this command, so\n"
-    "an auto segment is removed again as soon as 'arrayshare create' exits\n"
-    "(a warning says so). Use --persist to create a segment that outlives\n"
-    "the command; remove it with 'arrayshare rm NAME'.\n"
+    "A segment's lifetime policy is chosen here, and one of two options says\n"
+    "which:\n"
+    "  --persist   policy \"persist\": the segment outlives the command and\n"
+    "              stays until 'arrayshare rm NAME'.\n"
+    "  --hold      policy \"auto\": the command stays attached (after printing\n"
+    "              the descriptor) until SIGINT, SIGTERM or SIGHUP; the\n"
+    "              segment is removed when its last attacher detaches.\n"
+    "Without either, create refuses: an auto segment whose only attacher is\n"
+    "this command would be gone again by the time it exits.\n"
     "\n"
     "Options:\n"
     "  --shape SHAPE   dimensions, e.g. 3,4 or \"(3, 4)\"; \"\" or () for 0-d\n"
     "  --dtype DTYPE   element type as NumPy spells it: float64 (default),\n"
     "                  f4, int32, u1, bool, complex128, ...\n"
     "  --persist       lifetime policy \"persist\" (kept until removed)\n"
+    "  --hold          policy \"auto\", held by this command until a signal\n"
     "  --mode MODE     permission bits in octal (default 0600)\n"
-    "  --array ARRAY   the array's name (default \"data\")\n"
-    "  --file          NAME is a file path (file-backed segment); a NAME\n"
-    "                  containing '/' is taken as a path too\n"
+    "  --array ARRAY   the array's name (default \"data\"; or NAME/ARRAY)\n"
+    "  --file          the argument is a file path (file-backed segment)\n"
+    "  --json          print {\"descriptor\", \"name\", \"array\", \"policy\"}\n"
     "  -h, --help      show this help\n";
 
 static const char HELP_DUMP[] =
@@ -117,17 +146,23 @@ static const char HELP_DUMP[] =
     "\n"
     "Print the values of an array the way NumPy's print() shows them, after\n"
     "a header line with the descriptor, dtype and shape. TARGET is a segment\n"
-    "name (its first array), NAME/ARRAY, a descriptor such as ash://NAME/ARRAY\n"
+    "NAME (its first array), NAME/ARRAY, a descriptor such as ash://NAME/ARRAY\n"
     "or one printed by a binding (slices included, e.g. \"NAME/ARRAY[1:3, ::-1]\"),\n"
-    "or with --file (or when it starts with '/' or '.') a file-backed segment.\n"
+    "or with --file the path of a file-backed segment.\n"
     "Arrays of more than 1000 elements are summarised with '...', showing\n"
     "the first and last 3 entries of each axis, as NumPy does.\n"
     "Dumping does not attach.\n"
+    "\n"
+    "With --json: {\"arrays\": [{\"target\", \"descriptor\", \"dtype\", \"shape\",\n"
+    "\"values\"}], \"errors\": [...]}, every value, never summarised: nested\n"
+    "lists as NumPy's tolist() gives them (complex as [re, im]; NaN and\n"
+    "infinities, which JSON lacks, as the strings \"nan\", \"inf\", \"-inf\").\n"
     "\n"
     "Options:\n"
     "  --values-only     omit the header line\n"
     "  --array ARRAY     the array to print (default: the first one)\n"
     "  --file            TARGET is a file path\n"
+    "  --json            print JSON\n"
     "  --full            never summarise\n"
     "  --threshold N     summarise above N elements (default 1000)\n"
     "  --edgeitems N     entries shown at each end when summarising (3)\n"
@@ -135,9 +170,11 @@ static const char HELP_DUMP[] =
     "  -h, --help        show this help\n";
 
 static const char HELP_RM[] =
-    "Usage: arrayshare rm [--force] [--file] NAME...\n"
+    "Usage: arrayshare rm [--force] [--json] NAME|PATTERN...\n"
+    "       arrayshare rm --file PATH...\n"
     "\n"
-    "Remove segments by name (or descriptor, or path for file-backed ones).\n"
+    "Remove segments by name, descriptor or shell-style PATTERN (*, ?, [...],\n"
+    "quoted; it must match at least one segment), or with --file by path.\n"
     "Processes that have a segment mapped keep using it; its memory is freed\n"
     "when the last one detaches. Files that are not arrayshare segments are\n"
     "left alone.\n"
@@ -145,19 +182,29 @@ static const char HELP_RM[] =
     "Options:\n"
     "  -f, --force  do not report segments that do not exist\n"
     "  --file       the arguments are file paths\n"
+    "  --json       print {\"removed\": [...], \"errors\": [...]}\n"
     "  -h, --help   show this help\n";
 
 static const char HELP_GC[] =
-    "Usage: arrayshare gc [--json]\n"
+    "Usage: arrayshare gc [PATTERN...] [--dry-run] [--json]\n"
     "\n"
     "Scan this library's segments: drop dead processes from attach tables,\n"
     "remove \"auto\" segments with no live attacher left and segments whose\n"
     "creator died before finishing them. \"persist\" segments are kept.\n"
-    "Prints how many segments were removed.\n"
+    "Prints how many segments were removed. With PATTERNs (shell-style, or\n"
+    "plain names), only the segments matching one are looked at, and each\n"
+    "one removed is named.\n"
     "\n"
     "Options:\n"
-    "  --json      print {\"reaped\": N}\n"
-    "  -h, --help  show this help\n";
+    "  -n, --dry-run  change nothing: list what gc would do and why\n"
+    "                 (\"reap\": removed; \"prune\": dead attachers dropped;\n"
+    "                 \"unfinished\": being created or removed now, reaped\n"
+    "                 only if its creator died before finishing it). Without\n"
+    "                 it, with PATTERNs, each segment acted on is listed as\n"
+    "                 \"reaped\", \"pruned\", \"kept\" (attached meanwhile) or\n"
+    "                 \"skipped\" (unfinished: plain 'arrayshare gc' takes it)\n"
+    "  --json         print {\"reaped\": N, \"dry_run\": ..., \"segments\": [...]}\n"
+    "  -h, --help     show this help\n";
 
 static const char HELP_VERSION[] =
     "Usage: arrayshare version\n"
@@ -191,7 +238,9 @@ enum {
   O_THRESHOLD = 1 << 10,
   O_EDGEITEMS = 1 << 11,
   O_LINEWIDTH = 1 << 12,
-  O_FORCE = 1 << 13
+  O_FORCE = 1 << 13,
+  O_HOLD = 1 << 14,
+  O_DRY_RUN = 1 << 15
 };
 
 typedef struct opt_spec {
@@ -216,6 +265,8 @@ static const opt_spec OPTS[] = {
     {"edgeitems", 0, 1, O_EDGEITEMS},
     {"linewidth", 0, 1, O_LINEWIDTH},
     {"force", 'f', 0, O_FORCE},
+    {"hold", 0, 0, O_HOLD},
+    {"dry-run", 'n', 0, O_DRY_RUN},
 };
 #define NOPTS ((int)(sizeof OPTS / sizeof OPTS[0]))
 
@@ -241,11 +292,81 @@ typedef struct command {
   const char *help;
 } command;
 
+/* How errors are reported. Under --json (json), each error becomes JSON on
+ * stdout: a command that takes one name prints {"error": {...}} and stops;
+ * one that takes several (collect) gathers them for its "errors" list. */
+typedef struct err_entry {
+  char *target;
+  int status;
+  char *message;
+} err_entry;
+
+static struct {
+  int json;
+  int collect;
+  err_entry *errs;
+  int nerrs, caperrs;
+} G;
+
+static void json_error_fields(json_writer *j, const char *cmd,
+                              const char *target, const char *code, int status,
+                              const char *msg) {
+  if (cmd) json_kv_string(j, "command", cmd);
+  if (target) json_kv_string(j, "target", target);
+  json_kv_string(j, "code", code);
+  if (status) json_kv_int(j, "status", status);
+  json_kv_string(j, "message", msg);
+}
+
+/* {"error": {...}} on stdout: the whole output of a failed --json command. */
+static void json_error_doc(const char *cmd, const char *target,
+                           const char *code, int status, const char *msg) {
+  json_writer j;
+  json_init(&j, stdout);
+  json_object_begin(&j);
+  json_key(&j, "error");
+  json_object_begin(&j);
+  json_error_fields(&j, cmd, target, code, status, msg);
+  json_object_end(&j);
+  json_object_end(&j);
+  json_finish(&j);
+}
+
+/* "errors": [...] from the collected errors (multi-name commands). */
+static void json_errors(json_writer *j, const char *cmd) {
+  json_key(j, "errors");
+  json_array_begin(j);
+  for (int i = 0; i < G.nerrs; i++) {
+    json_object_begin(j);
+    json_error_fields(j, cmd, G.errs[i].target, ash_err_name(G.errs[i].status),
+                      G.errs[i].status, G.errs[i].message);
+    json_object_end(j);
+  }
+  json_array_end(j);
+}
+
+static void errors_free(void) {
+  for (int i = 0; i < G.nerrs; i++) {
+    free(G.errs[i].target);
+    free(G.errs[i].message);
+  }
+  free(G.errs);
+  G.errs = NULL;
+  G.nerrs = G.caperrs = 0;
+}
+
 __attribute__((format(printf, 2, 3))) static int usage_error(const char *cmd,
                                                              const char *fmt,
                                                              ...) {
   va_list ap;
   va_start(ap, fmt);
+  if (G.json) {
+    char msg[1024];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    json_error_doc(cmd, NULL, "USAGE", 0, msg);
+    return EXIT_USAGE;
+  }
   if (cmd)
     fprintf(stderr, PROG ": %s: ", cmd);
   else
@@ -323,17 +444,42 @@ static int parse_opts(const char *cmd, unsigned allowed, int argc, char **argv,
 /* Helpers                                                                  */
 /* ---------------------------------------------------------------------- */
 
-/* Reports a failed library call: "arrayshare: CMD: <ash_last_error()>".
- * When the detail message does not name @subject (say, a segment name),
- * it is put in front so the user knows which argument failed. */
-static int lib_error(const char *cmd, const char *subject, int status) {
-  const char *msg = ash_last_error();
-  if (!msg || !*msg) msg = ash_strerror(status);
-  if (subject && *subject && !strstr(msg, subject))
-    fprintf(stderr, PROG ": %s: %s: %s\n", cmd, subject, msg);
-  else
+/* Reports an error: "arrayshare: CMD: MSG" on stderr, or under --json the
+ * JSON error (see G). lib_error() reports a failed library call with
+ * ash_last_error(); when that message does not name @subject (say, a
+ * segment name), it is put in front so the user knows which argument
+ * failed. */
+static int report_error(const char *cmd, const char *subject, int status,
+                        const char *msg) {
+  if (!G.json) {
     fprintf(stderr, PROG ": %s: %s\n", cmd, msg);
+  } else if (!G.collect) {
+    json_error_doc(cmd, subject, ash_err_name(status), status, msg);
+  } else {
+    if (G.nerrs == G.caperrs) {
+      int cap = G.caperrs ? 2 * G.caperrs : 8;
+      err_entry *e = realloc(G.errs, (size_t)cap * sizeof *e);
+      if (!e) return EXIT_FAIL;
+      G.errs = e;
+      G.caperrs = cap;
+    }
+    err_entry *e = &G.errs[G.nerrs++];
+    e->target = strdup(subject ? subject : "");
+    e->status = status;
+    e->message = strdup(msg);
+  }
   return EXIT_FAIL;
+}
+
+static int lib_error(const char *cmd, const char *subject, int status) {
+  const char *detail = ash_last_error();
+  if (!detail || !*detail) detail = ash_strerror(status);
+  char msg[4600];
+  if (subject && *subject && !strstr(detail, subject))
+    snprintf(msg, sizeof msg, "%s: %s", subject, detail);
+  else
+    snprintf(msg, sizeof msg, "%s", detail);
+  return report_error(cmd, subject, status, msg);
 }
 
 static const char *policy_name(int p) {
@@ -355,7 +501,7 @@ static void tuple_str(char *buf, size_t cap, int n, const int64_t *v) {
 #define TUPLE_MAX (ASH_MAX_NDIM * 24 + 8)
 
 static void json_int_array(json_writer *j, int n, const int64_t *v) {
-  json_array_begin(j);
+  json_array_begin_flat(j);
   for (int i = 0; i < n; i++) json_int(j, v[i]);
   json_array_end(j);
 }
@@ -389,24 +535,98 @@ static const char *shown_descriptor(const ash_view *v) {
   return ash_view_descriptor_ex(v, ASH_DESC_NO_RO);
 }
 
-/* Works out what a NAME argument names. "ash://NAME/..." gives NAME,
- * "ash+file:///path?..." gives the path (ASH_FILE); with --file, or when
- * the argument contains '/', it is a path. The result lives in @buf or is
- * @arg itself. */
-static const char *segment_target(const char *arg, int force_file,
-                                  unsigned *flags, char *buf, size_t cap) {
-  *flags = 0;
-  if (strncmp(arg, "ash+file://", 11) == 0) {
-    *flags = ASH_FILE;
-    snprintf(buf, cap, "%.*s", (int)strcspn(arg + 11, "?"), arg + 11);
-    return buf;
+/* What a NAME argument names: the one rule of HELP_MAIN, for every command.
+ *  - with --file (@file): a path, the whole argument;
+ *  - "ash+file://PATH?...": a file-backed segment's descriptor;
+ *  - "ash://NAME[/ARRAY][?...]": a descriptor;
+ *  - otherwise NAME[/ARRAY][INDEX]: '/' starts the array name, '[' an index.
+ * No path without --file: an argument starting with '/' or '.' (which no
+ * segment name can) is refused with a message that points to --file. */
+typedef struct cli_target {
+  const char *arg;
+  unsigned flags;  /* ASH_FILE: seg is a path */
+  int descriptor;  /* given as ash:// or ash+file:// */
+  int view;        /* names more than an array: an index or a query */
+  char seg[4096];  /* the segment name or path */
+  char array[256]; /* the array name, "" when none is given */
+} cli_target;
+
+static int parse_target(const char *cmd, const char *arg, int file,
+                        cli_target *t) {
+  memset(t, 0, sizeof *t);
+  t->arg = arg;
+  size_t len;
+  if (file) {
+    t->flags = ASH_FILE;
+    len = strlen(arg);
+  } else if (strncmp(arg, "ash+file://", 11) == 0) {
+    t->flags = ASH_FILE;
+    t->descriptor = t->view = 1;
+    arg += 11;
+    len = strcspn(arg, "?");
+  } else {
+    if (strncmp(arg, "ash://", 6) == 0) {
+      t->descriptor = 1;
+      arg += 6;
+    } else if (arg[0] == '/' || arg[0] == '.') {
+      return usage_error(cmd,
+                         "\"%s\" is not a segment name (no name starts with "
+                         "'%c'); give --file for a file-backed segment's path",
+                         arg, arg[0]);
+    }
+    len = strcspn(arg, "/?[");
+    const char *p = arg + len;
+    if (*p == '/') {
+      size_t la = strcspn(++p, "?[");
+      if (la >= sizeof t->array)
+        return usage_error(cmd, "array name too long in \"%s\"", t->arg);
+      memcpy(t->array, p, la);
+      p += la;
+    }
+    t->view = *p == '[' || *p == '?';
   }
-  if (strncmp(arg, "ash://", 6) == 0) {
-    snprintf(buf, cap, "%.*s", (int)strcspn(arg + 6, "/?["), arg + 6);
-    return buf;
+  if (len >= sizeof t->seg)
+    return usage_error(cmd, "name too long: \"%.40s...\"", t->arg);
+  memcpy(t->seg, arg, len);
+  t->seg[len] = '\0';
+  return 0;
+}
+
+/* A shell-style pattern over segment names (ls, rm, gc): it has a glob
+ * character and is neither a descriptor nor NAME/ARRAY[INDEX]. Segment names
+ * cannot contain '*', '?' or '[', so a NAME is never taken for a pattern. */
+static int is_pattern(const char *a) {
+  return strpbrk(a, "*?[") && !strchr(a, '/');
+}
+
+/* ls and gc: every argument is a PATTERN or names a segment. */
+static int check_filters(const char *cmd, const opts *o) {
+  for (int i = 0; i < o->npos; i++) {
+    cli_target t;
+    if (is_pattern(o->pos[i])) continue;
+    int rc = parse_target(cmd, o->pos[i], 0, &t);
+    if (rc) return rc;
+    if (t.flags & ASH_FILE)
+      return usage_error(cmd, "\"%s\": file-backed segments are not in "
+                              "/dev/shm; name them with info --file",
+                         o->pos[i]);
   }
-  if (force_file || strchr(arg, '/')) *flags = ASH_FILE;
-  return arg;
+  return 0;
+}
+
+/* @return 1 when segment @name is selected by the filters (all when none). */
+static int filter_match(const opts *o, const char *name) {
+  if (o->npos == 0) return 1;
+  for (int i = 0; i < o->npos; i++) {
+    cli_target t;
+    if (is_pattern(o->pos[i])) {
+      if (fnmatch(o->pos[i], name, 0) == 0) return 1;
+    } else if (parse_target(NULL, o->pos[i], 0, &t) == 0 &&
+               strcmp(t.seg, name) == 0) {
+      return 1;
+    }
+  }
+  return 0;
 }
 
 static int parse_int_opt(const char *cmd, const char *name, const char *s,
@@ -527,7 +747,8 @@ static int inspect_row(const char *name, seg_row *r) {
 }
 
 static int cmd_ls(const char *cmd, opts *o) {
-  if (o->npos > 0) return usage_error(cmd, "unexpected argument '%s'", o->pos[0]);
+  int rc = check_filters(cmd, o);
+  if (rc) return rc;
   ash_list *l = NULL;
   int st = ash_list_segments(&l);
   if (st != ASH_OK) return lib_error(cmd, NULL, st);
@@ -541,7 +762,7 @@ static int cmd_ls(const char *cmd, opts *o) {
   int nrows = 0;
   for (int i = 0; i < n; i++) {
     const char *name = ash_list_name(l, i);
-    if (!name) continue;
+    if (!name || !filter_match(o, name)) continue;
     if (inspect_row(name, &rows[nrows]))
       nrows++;
     else
@@ -631,13 +852,23 @@ static int cmd_info(const char *cmd, opts *o) {
   if (o->npos != 1)
     return usage_error(cmd, o->npos ? "too many arguments"
                                     : "missing segment NAME");
-  char buf[4096];
-  unsigned flags;
-  const char *target =
-      segment_target(o->pos[0], o->set & O_FILE, &flags, buf, sizeof buf);
+  cli_target t;
+  int rc = parse_target(cmd, o->pos[0], o->set & O_FILE, &t);
+  if (rc) return rc;
+  unsigned flags = t.flags;
   ash_segment *seg = NULL;
-  int st = ash_segment_open(target, flags | ASH_NOATTACH, &seg);
-  if (st != ASH_OK) return lib_error(cmd, target, st);
+  int st = ash_segment_open(t.seg, flags | ASH_NOATTACH, &seg);
+  if (st != ASH_OK) return lib_error(cmd, t.seg, st);
+  if (t.array[0]) { /* NAME/ARRAY: the array must be there */
+    ash_view *av = NULL;
+    st = ash_segment_view(seg, t.array, &av);
+    ash_view_release(av);
+    if (st != ASH_OK) {
+      rc = lib_error(cmd, t.array, st);
+      ash_segment_close(seg);
+      return rc;
+    }
+  }
 
   char created[64];
   iso8601(ash_segment_ctime(seg), created, sizeof created);
@@ -771,13 +1002,35 @@ static int cmd_create(const char *cmd, opts *o) {
       return usage_error(cmd, "--mode: mode 0 would make the segment "
                               "unusable; give e.g. 0600");
   }
+  cli_target t;
+  rc = parse_target(cmd, o->pos[0], o->set & O_FILE, &t);
+  if (rc) return rc;
+  if (t.descriptor || t.view)
+    return usage_error(cmd, "create takes NAME or NAME/ARRAY, not \"%s\"",
+                       t.arg);
+  if (t.array[0] && arr && strcmp(arr, t.array) != 0)
+    return usage_error(cmd, "two array names: \"%s\" and --array %s", t.arg,
+                       arr);
+  if (t.array[0]) arr = t.array;
   if (!arr) arr = "data";
-
-  char buf[4096];
-  unsigned flags;
-  const char *target =
-      segment_target(o->pos[0], o->set & O_FILE, &flags, buf, sizeof buf);
+  if (!(o->set & (O_PERSIST | O_HOLD)))
+    return usage_error(
+        cmd,
+        "give --persist (policy \"persist\": the segment stays until "
+        "'arrayshare rm') or --hold (policy \"auto\": this command stays "
+        "attached until interrupted); an \"auto\" segment whose only "
+        "attacher is this command would be removed as soon as it exits");
+  const char *target = t.seg;
+  unsigned flags = t.flags;
   if (o->set & O_PERSIST) flags |= ASH_PERSIST;
+  /* --hold: the signals that end the hold are blocked before the segment
+   * exists, so one sent as soon as the descriptor is printed is not lost. */
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigaddset(&stop, SIGHUP);
+  if (o->set & O_HOLD) sigprocmask(SIG_BLOCK, &stop, NULL);
 
   uint64_t arena = 0;
   int st = ash_arena_bytes_for(dtype, ndim, shape, &arena);
@@ -794,13 +1047,26 @@ static int cmd_create(const char *cmd, opts *o) {
     return rc;
   }
   const char *desc = ash_view_descriptor(v);
-  printf("%s\n", desc ? desc : target);
-  if (!(flags & ASH_PERSIST))
-    fprintf(stderr,
-            PROG ": %s: warning: \"%s\" has the \"auto\" policy and this "
-            "command is its only attacher, so it is removed as soon as the "
-            "command exits; use --persist to keep it\n",
-            cmd, target);
+  if (G.json) {
+    json_writer j;
+    json_init(&j, stdout);
+    json_object_begin(&j);
+    json_kv_string(&j, "descriptor", desc);
+    json_kv_string(&j, "name", target);
+    json_kv_bool(&j, "file", (flags & ASH_FILE) != 0);
+    json_kv_string(&j, "array", arr);
+    json_kv_string(&j, "policy", policy_name(ash_segment_policy(seg)));
+    json_kv_bool(&j, "hold", (o->set & O_HOLD) != 0);
+    json_object_end(&j);
+    json_finish(&j);
+  } else {
+    printf("%s\n", desc ? desc : target);
+  }
+  if (o->set & O_HOLD) {
+    fflush(stdout);
+    int sig = 0;
+    sigwait(&stop, &sig);
+  }
   ash_view_release(v);
   ash_segment_close(seg);
   return EXIT_OK;
@@ -845,6 +1111,71 @@ static int dump_view(const char *cmd, const char *label, ash_view *v,
   return EXIT_OK;
 }
 
+/* One element as NumPy's tolist() gives it: bool, int, float, or [re, im]. */
+static int json_elem(json_writer *j, const ash_view *v, const int64_t *idx) {
+  int nd = ash_view_ndim(v), dt = ash_view_dtype(v), st;
+  if (dt == ASH_BOOL || (dt >= ASH_INT8 && dt <= ASH_INT64)) {
+    int64_t x = 0;
+    if ((st = ash_view_get_i64(v, nd, idx, &x)) != ASH_OK) return st;
+    if (dt == ASH_BOOL)
+      json_bool(j, x != 0);
+    else
+      json_int(j, x);
+  } else if (dt >= ASH_UINT8 && dt <= ASH_UINT64) {
+    uint64_t x = 0;
+    if ((st = ash_view_get_u64(v, nd, idx, &x)) != ASH_OK) return st;
+    json_uint(j, x);
+  } else if (dt >= ASH_FLOAT16 && dt <= ASH_FLOAT64) {
+    double x = 0;
+    if ((st = ash_view_get_f64(v, nd, idx, &x)) != ASH_OK) return st;
+    json_double(j, x);
+  } else {
+    double re = 0, im = 0;
+    if ((st = ash_view_get_c128(v, nd, idx, &re, &im)) != ASH_OK) return st;
+    json_array_begin_flat(j);
+    json_double(j, re);
+    json_double(j, im);
+    json_array_end(j);
+  }
+  return ASH_OK;
+}
+
+/* Nested lists from axis @dim on; the last axis on one line. */
+static int json_values(json_writer *j, const ash_view *v, int dim,
+                       int64_t *idx) {
+  int nd = ash_view_ndim(v);
+  if (dim == nd) return json_elem(j, v, idx);
+  if (dim == nd - 1)
+    json_array_begin_flat(j);
+  else
+    json_array_begin(j);
+  int64_t n = ash_view_shape(v)[dim];
+  int st = ASH_OK;
+  for (idx[dim] = 0; idx[dim] < n && st == ASH_OK; idx[dim]++)
+    st = json_values(j, v, dim + 1, idx);
+  json_array_end(j);
+  return st;
+}
+
+/* dump --json: one entry of "arrays". */
+static int dump_json(json_writer *j, const char *cmd, const char *label,
+                     const ash_view *v) {
+  int nd = ash_view_ndim(v);
+  json_object_begin(j);
+  json_kv_string(j, "target", label);
+  json_kv_string(j, "descriptor", shown_descriptor(v));
+  json_kv_string(j, "dtype", ash_dtype_name(ash_view_dtype(v)));
+  json_key(j, "shape");
+  json_int_array(j, nd, ash_view_shape(v));
+  json_key(j, "values");
+  int64_t idx[ASH_MAX_NDIM] = {0};
+  int st = json_values(j, v, 0, idx);
+  json_object_end(j);
+  /* A value that cannot be read (a peer truncated the segment) leaves the
+   * entry incomplete: say so in "errors". */
+  return st == ASH_OK ? EXIT_OK : lib_error(cmd, label, st);
+}
+
 static int cmd_dump(const char *cmd, opts *o) {
   if (o->npos < 1) return usage_error(cmd, "missing TARGET (a name or descriptor)");
   dump_opts nopt = {-1, 0, 0};
@@ -868,35 +1199,67 @@ static int cmd_dump(const char *cmd, opts *o) {
   if (o->set & O_FULL) nopt.threshold = INT64_MAX;
   const char *arr = opt_val(o, O_ARRAY);
 
+  /* Every TARGET is checked before anything is printed. */
+  cli_target *ts = calloc((size_t)o->npos, sizeof *ts);
+  if (!ts) {
+    fprintf(stderr, PROG ": %s: out of memory\n", cmd);
+    return EXIT_FAIL;
+  }
   int rc = EXIT_OK;
+  for (int i = 0; i < o->npos && rc == EXIT_OK; i++) {
+    rc = parse_target(cmd, o->pos[i], o->set & O_FILE, &ts[i]);
+    if (rc == EXIT_OK && arr && (ts[i].array[0] || ts[i].view))
+      rc = usage_error(cmd, "--array %s and \"%s\" both name an array", arr,
+                       o->pos[i]);
+  }
+  if (rc != EXIT_OK) {
+    free(ts);
+    return rc;
+  }
+
+  json_writer j;
+  if (G.json) {
+    G.collect = 1;
+    json_init(&j, stdout);
+    json_object_begin(&j);
+    json_key(&j, "arrays");
+    json_array_begin(&j);
+  }
   for (int i = 0; i < o->npos; i++) {
-    const char *t = o->pos[i];
+    const cli_target *t = &ts[i];
     ash_view *v = NULL;
     int st;
-    char buf[4096];
-    const char *label = t;
-    int is_file = (o->set & O_FILE) || t[0] == '/' || t[0] == '.';
-    if (is_file || arr) {
-      unsigned flags;
-      label = segment_target(t, is_file, &flags, buf, sizeof buf);
+    const char *label = t->arg;
+    if ((t->flags & ASH_FILE) && !t->descriptor) {
+      label = t->seg; /* --file PATH [--array ARRAY] */
+    }
+    if (((t->flags & ASH_FILE) && !t->descriptor) || arr) {
       ash_segment *seg = NULL;
-      st = ash_segment_open(label, flags | ASH_NOATTACH, &seg);
+      st = ash_segment_open(t->seg, t->flags | ASH_NOATTACH, &seg);
       if (st == ASH_OK) {
         st = ash_segment_view(seg, arr, &v);
         if (st != ASH_OK && arr) label = arr;
         ash_segment_close(seg);
       }
     } else {
-      st = ash_attach(t, ASH_NOATTACH, &v);
+      st = ash_attach(t->arg, ASH_NOATTACH, &v);
     }
     if (st != ASH_OK) {
       rc = lib_error(cmd, label, st);
       continue;
     }
-    int r = dump_view(cmd, t, v, &nopt, !(o->set & O_VALUES_ONLY));
+    int r = G.json ? dump_json(&j, cmd, t->arg, v)
+                   : dump_view(cmd, t->arg, v, &nopt, !(o->set & O_VALUES_ONLY));
     if (r != EXIT_OK) rc = r;
     ash_view_release(v);
   }
+  if (G.json) {
+    json_array_end(&j);
+    json_errors(&j, cmd);
+    json_object_end(&j);
+    json_finish(&j);
+  }
+  free(ts);
   return rc;
 }
 
@@ -904,36 +1267,192 @@ static int cmd_dump(const char *cmd, opts *o) {
 /* rm, gc, version                                                          */
 /* ---------------------------------------------------------------------- */
 
-static int cmd_rm(const char *cmd, opts *o) {
-  if (o->npos < 1) return usage_error(cmd, "missing segment NAME");
-  int rc = EXIT_OK;
-  for (int i = 0; i < o->npos; i++) {
-    char buf[4096];
-    unsigned flags;
-    const char *target =
-        segment_target(o->pos[i], o->set & O_FILE, &flags, buf, sizeof buf);
-    int st = ash_unlink(target, flags);
-    if (st == ASH_OK || (st == ASH_E_NOENT && (o->set & O_FORCE))) continue;
-    rc = lib_error(cmd, target, st);
+/* A growable list of names (rm's removed segments, gc's findings). */
+typedef struct name_list {
+  char **name;
+  const char **what; /* a word per name (gc: the action) */
+  char **why;        /* a sentence per name (gc: the reason) */
+  int n, cap;
+} name_list;
+
+static int names_add(name_list *l, const char *name, const char *what,
+                     const char *why) {
+  if (l->n == l->cap) {
+    int cap = l->cap ? 2 * l->cap : 16;
+    char **nn = realloc(l->name, (size_t)cap * sizeof *nn);
+    if (nn) l->name = nn;
+    const char **nw = realloc(l->what, (size_t)cap * sizeof *nw);
+    if (nw) l->what = nw;
+    char **ny = realloc(l->why, (size_t)cap * sizeof *ny);
+    if (ny) l->why = ny;
+    if (!nn || !nw || !ny) return -1;
+    l->cap = cap;
   }
-  return rc;
+  l->name[l->n] = strdup(name);
+  l->what[l->n] = what;
+  l->why[l->n] = why ? strdup(why) : NULL;
+  l->n++;
+  return 0;
 }
 
-static int cmd_gc(const char *cmd, opts *o) {
-  if (o->npos > 0) return usage_error(cmd, "unexpected argument '%s'", o->pos[0]);
-  int reaped = 0;
-  int st = ash_gc(&reaped);
-  if (st != ASH_OK) return lib_error(cmd, NULL, st);
-  if (o->set & O_JSON) {
+static void names_free(name_list *l) {
+  for (int i = 0; i < l->n; i++) {
+    free(l->name[i]);
+    free(l->why[i]);
+  }
+  free(l->name);
+  free(l->what);
+  free(l->why);
+}
+
+static int cmd_rm(const char *cmd, opts *o) {
+  if (o->npos < 1) return usage_error(cmd, "missing segment NAME");
+  int file = (o->set & O_FILE) != 0;
+  cli_target *ts = calloc((size_t)o->npos, sizeof *ts);
+  if (!ts) return lib_error(cmd, NULL, ASH_E_NOMEM);
+  int rc = EXIT_OK;
+  for (int i = 0; i < o->npos && rc == EXIT_OK; i++) {
+    if (!file && is_pattern(o->pos[i])) continue;
+    rc = parse_target(cmd, o->pos[i], file, &ts[i]);
+    if (rc == EXIT_OK && (ts[i].array[0] || ts[i].view))
+      rc = usage_error(cmd,
+                       "rm removes whole segments: \"%s\" names an array of "
+                       "segment \"%s\" (give \"%s\" to remove the segment)",
+                       o->pos[i], ts[i].seg, ts[i].seg);
+  }
+  if (rc != EXIT_OK) {
+    free(ts);
+    return rc;
+  }
+  G.collect = 1;
+  name_list removed = {0};
+  ash_list *l = NULL;
+  for (int i = 0; i < o->npos; i++) {
+    if (!file && is_pattern(o->pos[i])) {
+      int st = l ? ASH_OK : ash_list_segments(&l);
+      if (st != ASH_OK) {
+        rc = lib_error(cmd, NULL, st);
+        continue;
+      }
+      int matched = 0;
+      for (int k = 0; k < ash_list_count(l); k++) {
+        const char *name = ash_list_name(l, k);
+        if (!name || fnmatch(o->pos[i], name, 0) != 0) continue;
+        matched = 1;
+        st = ash_unlink(name, 0);
+        if (st == ASH_OK)
+          names_add(&removed, name, NULL, NULL);
+        else if (st != ASH_E_NOENT) /* gone meanwhile: nothing to remove */
+          rc = lib_error(cmd, name, st);
+      }
+      if (!matched && !(o->set & O_FORCE)) {
+        char msg[600];
+        snprintf(msg, sizeof msg, "no segment matches \"%s\"", o->pos[i]);
+        rc = report_error(cmd, o->pos[i], ASH_E_NOENT, msg);
+      }
+      continue;
+    }
+    int st = ash_unlink(ts[i].seg, ts[i].flags);
+    if (st == ASH_OK)
+      names_add(&removed, ts[i].seg, NULL, NULL);
+    else if (!(st == ASH_E_NOENT && (o->set & O_FORCE)))
+      rc = lib_error(cmd, ts[i].seg, st);
+  }
+  ash_list_free(l);
+  if (G.json) {
     json_writer j;
     json_init(&j, stdout);
     json_object_begin(&j);
+    json_key(&j, "removed");
+    json_array_begin(&j);
+    for (int i = 0; i < removed.n; i++) json_string(&j, removed.name[i]);
+    json_array_end(&j);
+    json_errors(&j, cmd);
+    json_object_end(&j);
+    json_finish(&j);
+  }
+  names_free(&removed);
+  free(ts);
+  return rc;
+}
+
+/* Why gc removes segment @name (an "auto" segment whose attachers all
+ * died), read without attaching before it goes. */
+static void gc_reason(const char *name, char *why, size_t cap) {
+  ash_segment *seg = NULL;
+  int alive = 0, dead = 0;
+  if (ash_segment_open(name, ASH_NOATTACH, &seg) == ASH_OK)
+    ash_segment_attachers(seg, &alive, &dead);
+  ash_segment_close(seg);
+  snprintf(why, cap, "policy auto, no live attacher (%d dead)", dead);
+}
+
+/* gc, or with --dry-run what gc would remove, for every NAME pattern (all
+ * segments without one): the core's ash_gc_match, which decides under the
+ * segments' own locks. */
+static int cmd_gc(const char *cmd, opts *o) {
+  int rc = check_filters(cmd, o);
+  if (rc) return rc;
+  int dry = (o->set & O_DRY_RUN) != 0;
+  int reaped = 0;
+  name_list found = {0};
+  int npat = o->npos ? o->npos : 1;
+  for (int p = 0; p < npat; p++) {
+    const char *pattern = o->npos ? o->pos[p] : NULL;
+    ash_list *cand = NULL, *done = NULL;
+    int st = ash_gc_match(pattern, ASH_DRY_RUN, &cand);
+    if (st != ASH_OK) return lib_error(cmd, pattern, st);
+    int n = ash_list_count(cand);
+    char (*why)[200] = calloc((size_t)n + 1, sizeof *why);
+    for (int i = 0; why && i < n; i++)
+      gc_reason(ash_list_name(cand, i), why[i], sizeof why[i]);
+    if (!dry && (st = ash_gc_match(pattern, 0, &done)) != ASH_OK) {
+      free(why);
+      ash_list_free(cand);
+      return lib_error(cmd, pattern, st);
+    }
+    ash_list *acted = dry ? cand : done;
+    for (int i = 0; i < ash_list_count(acted); i++) {
+      const char *name = ash_list_name(acted, i);
+      const char *reason = "policy auto, no live attacher";
+      for (int k = 0; why && k < n; k++)
+        if (strcmp(ash_list_name(cand, k), name) == 0)
+          reason = why[k];
+      names_add(&found, name, dry ? "reap" : "reaped", reason);
+      reaped++;
+    }
+    free(why);
+    ash_list_free(cand);
+    ash_list_free(done);
+  }
+  int listed = 1;
+  if (G.json) {
+    json_writer j;
+    json_init(&j, stdout);
+    json_object_begin(&j);
+    json_kv_bool(&j, "dry_run", dry);
     json_kv_int(&j, "reaped", reaped);
+    if (listed) {
+      json_key(&j, "segments");
+      json_array_begin(&j);
+      for (int i = 0; i < found.n; i++) {
+        json_object_begin(&j);
+        json_kv_string(&j, "name", found.name[i]);
+        json_kv_string(&j, "action", found.what[i]);
+        json_kv_string(&j, "reason", found.why[i]);
+        json_object_end(&j);
+      }
+      json_array_end(&j);
+    }
     json_object_end(&j);
     json_finish(&j);
   } else {
-    printf("reaped %d segment%s\n", reaped, reaped == 1 ? "" : "s");
+    for (int i = 0; i < found.n; i++)
+      printf("%-10s  %s  %s\n", found.what[i], found.name[i], found.why[i]);
+    printf("%s %d segment%s%s\n", dry ? "would reap" : "reaped", reaped,
+           reaped == 1 ? "" : "s", dry ? " (dry run: nothing changed)" : "");
   }
+  names_free(&found);
   return EXIT_OK;
 }
 
@@ -964,14 +1483,15 @@ static const command COMMANDS[] = {
     {"ls", cmd_ls, O_HELP | O_JSON, HELP_LS},
     {"info", cmd_info, O_HELP | O_JSON | O_FILE, HELP_INFO},
     {"create", cmd_create,
-     O_HELP | O_DTYPE | O_SHAPE | O_PERSIST | O_MODE | O_ARRAY | O_FILE,
+     O_HELP | O_DTYPE | O_SHAPE | O_PERSIST | O_HOLD | O_MODE | O_ARRAY |
+         O_FILE | O_JSON,
      HELP_CREATE},
     {"dump", cmd_dump,
      O_HELP | O_VALUES_ONLY | O_ARRAY | O_FILE | O_FULL | O_THRESHOLD |
-         O_EDGEITEMS | O_LINEWIDTH,
+         O_EDGEITEMS | O_LINEWIDTH | O_JSON,
      HELP_DUMP},
-    {"rm", cmd_rm, O_HELP | O_FORCE | O_FILE, HELP_RM},
-    {"gc", cmd_gc, O_HELP | O_JSON, HELP_GC},
+    {"rm", cmd_rm, O_HELP | O_FORCE | O_FILE | O_JSON, HELP_RM},
+    {"gc", cmd_gc, O_HELP | O_JSON | O_DRY_RUN, HELP_GC},
     {"version", cmd_version, O_HELP, HELP_VERSION},
     {"help", cmd_help, O_HELP, HELP_HELP},
 };
@@ -1022,6 +1542,10 @@ int main(int argc, char **argv) {
     if (name[0] == '-') return usage_error(NULL, "unknown option '%s'", name);
     return usage_error(NULL, "unknown command '%s'", name);
   }
+  /* --json anywhere before "--" makes every error JSON, usage errors met
+   * while parsing the options included. */
+  for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
+    if ((c->allowed & O_JSON) && strcmp(argv[i], "--json") == 0) G.json = 1;
   opts o;
   int rc = parse_opts(c->name, c->allowed, argc - 2, argv + 2, &o);
   if (rc == 0) {
@@ -1033,5 +1557,6 @@ int main(int argc, char **argv) {
     }
   }
   free(o.pos);
+  errors_free();
   return finish(rc);
 }

@@ -1,13 +1,18 @@
+/* SPDX-License-Identifier: MIT */
 /* json.c - see json.h. */
 #include "json.h"
 
 #include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
 
 void json_init(json_writer *j, FILE *out) {
   j->out = out;
   j->depth = 0;
   j->count[0] = 0;
   j->after_key = 0;
+  j->flat = 0;
 }
 
 static void indent(json_writer *j) {
@@ -22,8 +27,8 @@ static void before_item(json_writer *j) {
     return;
   }
   if (j->depth > 0) {
-    if (j->count[j->depth] > 0) fputc(',', j->out);
-    indent(j);
+    if (j->count[j->depth] > 0) fputs(j->flat && j->depth >= j->flat ? ", " : ",", j->out);
+    if (!j->flat || j->depth < j->flat) indent(j);
   }
   j->count[j->depth]++;
 }
@@ -37,8 +42,10 @@ static void open_(json_writer *j, char c) {
 
 static void close_(json_writer *j, char c) {
   int had = j->count[j->depth] > 0;
+  int was_flat = j->flat && j->depth >= j->flat;
   if (j->depth > 0) j->depth--;
-  if (had) indent(j);
+  if (had && !was_flat) indent(j);
+  if (j->flat && j->depth < j->flat) j->flat = 0;
   fputc(c, j->out);
 }
 
@@ -46,6 +53,10 @@ void json_object_begin(json_writer *j) { open_(j, '{'); }
 void json_object_end(json_writer *j) { close_(j, '}'); }
 void json_array_begin(json_writer *j) { open_(j, '['); }
 void json_array_end(json_writer *j) { close_(j, ']'); }
+void json_array_begin_flat(json_writer *j) {
+  open_(j, '[');
+  if (!j->flat) j->flat = j->depth;
+}
 
 /* Length of the valid UTF-8 sequence at s, or 0 if it is not valid. */
 static int utf8_len(const unsigned char *s) {
@@ -141,6 +152,21 @@ void json_bool(json_writer *j, int v) {
 void json_null(json_writer *j) {
   before_item(j);
   fputs("null", j->out);
+}
+
+void json_double(json_writer *j, double v) {
+  if (isnan(v) || isinf(v)) {
+    json_string(j, isnan(v) ? "nan" : v < 0 ? "-inf" : "inf");
+    return;
+  }
+  char buf[40];
+  for (int prec = 1; prec <= 17; prec++) {
+    snprintf(buf, sizeof buf, "%.*g", prec, v);
+    if (strtod(buf, NULL) == v) break;
+  }
+  if (!strpbrk(buf, ".e")) strcat(buf, ".0");
+  before_item(j);
+  fputs(buf, j->out);
 }
 
 void json_finish(json_writer *j) { fputc('\n', j->out); }

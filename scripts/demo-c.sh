@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The C and command-line demo: one process creates an array, another attaches
 # by name alone; lifetime policies persist and auto; gc after a SIGKILL.
 # Installs what is missing and builds first. Leaves /dev/shm as it found it.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The README's first command: installs what is missing, builds, and runs the
 # demo of the case arrayshare exists for. A Python parent creates an array, a
 # Pool of spawn workers fills its rows (each task gets its slice as a plain

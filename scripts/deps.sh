@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # Installs, from Debian's archive, every package arrayshare needs to build,
 # test, benchmark and run its demo. Only what is missing is installed.
 set -euo pipefail
@@ -6,7 +7,9 @@ PKGS=(build-essential cmake pkgconf swig libffi-dev libcriterion-dev
       python3-dev python3-numpy python3-pytest python3-matplotlib
       ruby-dev ruby-minitest lua5.4 liblua5.4-dev lua-busted lua-cjson
       libcjson-dev abigail-tools
-      openmpi-bin libopenmpi-dev python3-mpi4py ruby-mpi)
+      openmpi-bin libopenmpi-dev python3-mpi4py ruby-mpi
+      debhelper dh-python lintian fakeroot
+      luajit luarocks python3-venv python3-pip python3-setuptools python3-wheel)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

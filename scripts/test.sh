@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The whole test suite: installs what is missing, builds with -Werror, runs
 # every test (C, command line, Python, Ruby, Lua, conformance), then builds
 # the C library again with AddressSanitizer + UndefinedBehaviorSanitizer and
@@ -25,6 +26,9 @@ for l in c python ruby lua; do
 done
 # shellcheck disable=SC2086
 /usr/bin/python3 tests/conformance/matrix.py build/tests/conformance/results $langs
+
+echo "== packaging: Debian packages, wheel, gem, rock (ctest -L packaging) =="
+ASH_TEST_PACKAGING=1 ctest --test-dir build -L packaging --output-on-failure
 
 echo "== build (ASan + UBSan) =="
 cmake -S . -B build-asan -DASH_WERROR=ON -DASH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arrayshare.i - the one SWIG interface, shared by every language.
  *
  * It reads core/include/arrayshare.h once, and decides here, once for every

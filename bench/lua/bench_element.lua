@@ -1,4 +1,5 @@
 #!/usr/bin/env lua5.4
+-- SPDX-License-Identifier: MIT
 --[[ bench_element.lua - per-element cost of `v[i] = v[i] + 1` on a 1-d
 float64 view, against anchors measured in the same run:
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* bench_mpi.c - libarrayshare-mpi against plain MPI, in the same run.
  *
  *   mpiexec -n N bench_mpi memory    [MiB] [reps]

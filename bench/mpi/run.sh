@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # bench/mpi/run.sh BUILD_DIR [--quick]
 # Runs the three MPI benchmarks on this machine (medians, same run) and
 # writes BUILD_DIR/bench/mpi-*.json. --quick: tiny sizes, one repetition

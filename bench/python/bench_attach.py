@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Attach and create costs against multiprocessing.shared_memory.
 
 1. attach: ``arrayshare.attach(name)`` + ``numpy.asarray`` + close, against

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Per-element speed: ``v[i] = v[i] + 1`` over a 1-d float64 view.
 
 Anchor: the same loop on a NumPy float64 array, measured in the same run.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Pool round trip parent -> child -> parent of a float64 array.
 
 The parent hands an array to a persistent ``multiprocessing.Pool`` worker,

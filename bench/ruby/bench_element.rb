@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # Per-element speed of the Ruby binding: the loop `v[i] = v[i] + 1` over a

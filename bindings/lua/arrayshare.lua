@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 --[[ arrayshare.lua - the idiomatic Lua 5.4 layer of arrayshare.
 
   local ash = require "arrayshare"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arrayshare.h - typed N-dimensional arrays shared between processes.
  *

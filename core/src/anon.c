@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Anonymous segments (ASH_ANON): memfd files sealed against shrinking and
  * growing, so no peer can truncate them (no SIGBUS), and nothing is left in
  * /dev/shm when their holders exit or crash: the memory goes with the last

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The attach table: OFD slot locks, liveness, attach and detach, and the
  * protocol by which the last attacher of an "auto" segment unlinks it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Element conversion with the rules documented in arrayshare.h: nothing is
  * lost silently. */
 #include <math.h>

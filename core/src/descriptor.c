@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Descriptors: short strings naming a view, parsed back in any process.
  *
  *   ash://SEG[/ARRAY][[INDEX]][?QUERY]

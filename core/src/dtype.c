@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dtypes: names, sizes, formats and the spellings NumPy users write. */
 #include <string.h>
 

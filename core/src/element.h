@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* element.h - the bytes of one element, decoded: the one copy of the
  * 14-dtype decode switch and of float16 decoding.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Status codes, messages and the thread-local detail. */
 #include <errno.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The on-memory format: layout at creation, header and entry validation.
  * docs/format.md is the normative description. */
 #include <stddef.h>

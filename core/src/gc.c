@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Listing this library's segments and reaping dead ones.
  *
  * A segment of policy "auto" whose attachers all died has nobody left to

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Internal declarations of libarrayshare. Not installed. Names: ash__ . */
 #ifndef ASH_INTERNAL_H
 #define ASH_INTERNAL_H

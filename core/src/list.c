@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* String lists (ash_list): names, each with an integer and a flag, made by
  * ash_list_segments(), ash_gc_match() and ash_segment_attacher_list(). */
 #include <stdlib.h>

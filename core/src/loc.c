@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Segment names and paths: /dev/shm/PREFIX.NAME, or a file path.
  *
  * Named segments are plain files in the namespace directory /dev/shm, opened

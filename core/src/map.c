@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Mappings: one per segment per process, shared by handles and views.
  *
  * A map holds the segment's descriptor and one mapping of the whole segment

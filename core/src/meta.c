@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Header, attach table and directory I/O: pread/pwrite on the segment's
  * descriptor, never through the mapping. On a virtual machine a page fault
  * costs ten to forty times a small read (bench/README.md), so opening and

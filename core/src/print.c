@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* print.c - ash_view_format(): a view's elements printed as NumPy prints an
  * array.
  *

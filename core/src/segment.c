@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Segments: open, create and publish, unlink, queries, arrays.
  *
  * Creation builds the whole segment in a file that has no name yet

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The SIGBUS guard: a segment truncated by a peer makes every access past
  * its new end raise SIGBUS. Copies the library makes run inside a guard: a
  * SIGBUS whose address lies in the guarded mappings jumps back to the guard,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Names, process identity, time and checked arithmetic. */
 #include <errno.h>
 #include <fcntl.h>

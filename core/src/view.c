@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Views: typed strided windows on arrays. Immutable once made. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Attaches NAME by name alone (dtype and shape come from the segment),
  * prints what it finds, then doubles every element of row 1 through a
  * slice view. */

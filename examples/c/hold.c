@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Creates NAME (float64 (3, 4), policy auto), says "ready", and holds it
  * until its standard input closes or it is killed. With policy auto the
  * segment goes away when this process closes it, or, if it is killed, at

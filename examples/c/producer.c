@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Creates NAME as a float64 (3, 4) array that outlives this process
  * (policy persist), writes i * 0.5 into element i, and exits. */
 #include <arrayshare.h>

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """arrayshare demo: one array, three languages, no copies.
 
 A Python parent creates a (rows, cols) float64 array in shared memory. A Pool

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Worker functions of demo.py (importable: the spawn start method re-imports
 them in each worker)."""
 import numpy as np

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Attaches the demo's array by name alone and doubles rows r0 .. r1-1
 -- (0-based, as the other languages count; the Lua API itself is 1-based).
 local ash = require "arrayshare"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Attaches the demo's array by name alone and negates rows [r0, r1).
 require "arrayshare"
 

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """rows.py - one program, any number of machines (docs/mpi.md).
 
     mpiexec -n 4 python3 rows.py                         # one machine

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * arrayshare_mpi.h - arrayshare across the nodes of an MPI job.
  *

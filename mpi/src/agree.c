@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* agree.c - ranks agree on arguments and on success before data moves. */
 #include <stdio.h>
 #include <string.h>

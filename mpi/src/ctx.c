@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ctx.c - a communicator split into (real or simulated) nodes. */
 #include <errno.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* error.c - this library's error messages, MPI error mapping, MPI start-up. */
 #include <dlfcn.h>
 #include <stdarg.h>

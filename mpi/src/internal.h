@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* internal.h - shared by the sources of libarrayshare-mpi (not installed). */
 #ifndef ASH_MPI_INTERNAL_H
 #define ASH_MPI_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* nodes.c - node-shared arrays: open, replicate, reduce across nodes; and
  * the collectives on each rank's own view. */
 #include <inttypes.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* win.c - an RMA window over the nodes' copies of a node-shared array. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xfer.c - views as MPI derived datatypes; broadcast and all-reduce of a
  * view; the library's reduction operators for strided views and float16. */
 #include <complex.h>

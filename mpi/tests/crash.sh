@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # crash.sh ARRAYSHARE CRASH_JOB MPIEXEC [MPIEXEC ARGS...]
 # A rank of a 4-rank job (2 simulated nodes) is killed during a collective;
 # mpiexec tears the job down. The node-shared copies the job made must all be

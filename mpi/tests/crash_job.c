@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* crash_job.c - a job in which one rank dies (SIGKILL) in the middle of a
  * collective call, for crash.sh: the node-shared copies it leaves must be
  * reaped by `arrayshare gc`.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* mpitest.h - a tiny harness for C test programs run under mpiexec.
  *
  * Criterion forks a process per test, which an MPI rank must not do, so the

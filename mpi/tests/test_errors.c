@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_errors.c - MPI errors mapped to ash status codes and messages, and
  * MPI start-up through the library (under mpiexec -n 1). Compiled with the
  * library's error.c to reach its internal mapping function. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* test_mpi.c - libarrayshare-mpi under mpiexec (4 ranks; 2 also works).
  *
  * Most tests use a context that simulates 2 nodes, so that node-shared

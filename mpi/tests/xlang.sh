@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # xlang.sh LUA XLANG_LUA_SCRIPT XLANG_JOB MPIEXEC [MPIEXEC ARGS...]
 # A Lua process outside an MPI job attaches node 1's copy of a node-shared
 # array by name while the job runs (see xlang_job.c and lua/xlang_attach.lua).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* xlang_job.c - the MPI side of the cross-language check (xlang.sh).
  *
  * usage: xlang_job NAME DIR   (under mpiexec, 2 simulated nodes)

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: MIT
 # Compares the built library's ABI with the baseline of this SONAME.
 # abidiff's exit status is a bit set: 1 error, 2 usage, 4 ABI changed,
 # 8 incompatible change. Added functions are not reported (--no-added-syms):

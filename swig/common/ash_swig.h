@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ash_swig.h - the C every binding shares (Python, Ruby, Lua).
  *
  * Included by swig/arrayshare.i into each generated module, and by the

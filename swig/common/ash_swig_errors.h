@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ash_swig_errors.h - the one error table of every binding.
  *
  * One row per code of ASH_ERRNO_MAP (arrayshare.h): the class each binding

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arrayshare_lang.i (Lua) - how the shared interface maps to Lua 5.4.
  *
  * Included by swig/arrayshare.i before the header; it defines the named

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lash.h - the Lua binding's hand-written C, shared by its files and by the
  * typemaps of arrayshare_lang.i (which the generated wrapper includes).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lash_handles.c - the userdata that own the library's handles: views
  * (arrayshare.view), segments (arrayshare.segment) and lists
  * (arrayshare.list); the raw module's functions that change ownership;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lash_methods.c - the view methods written in C, 1-based like every Lua
  * sequence (arrayshare.lua adds the ones that are one library call), and
  * the module's setup. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lash_values.c - error objects, and Lua values to and from what the C
  * library takes: checked integers, uint64 values, strings (no embedded NUL),
  * integer lists, 1-based indices. */

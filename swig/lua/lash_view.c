@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* lash_view.c - elements and the view metamethods: __index / __newindex
  * with their fast paths (an integer key on an open 1-d view: a few loads,
  * the element decoded by the shared ash_elem_load, and stores that need no

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arrayshare_mpi.i - the SWIG interface of libarrayshare-mpi, one for every
  * language (generated module: arrayshare_mpi_core).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* swig/python/arrayshare_lang.i - how the shared interface maps to Python.
  *
  * Included by swig/arrayshare.i before the header; it defines the named

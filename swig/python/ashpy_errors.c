@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ashpy_errors.c - arrayshare.Error and one subclass per code, made from
  * the one table (swig/common/ash_swig_errors.h). A raised instance carries
  * .code (the ASH_E_* value), .name ("NOENT") and .detail (ash_last_error()

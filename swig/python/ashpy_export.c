@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ashpy_export.c - a view's memory handed to other Python code without a
  * copy: the buffer protocol (PEP 3118, read-only honoured, negative
  * strides), __array_interface__ and DLPack (__dlpack__ and

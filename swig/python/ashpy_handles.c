@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ashpy_handles.c - the three handle types (ViewHandle, SegmentHandle,
  * ListHandle) share one implementation of what a handle does: wrap a C
  * handle, hand it to the C functions, close it (also as the module

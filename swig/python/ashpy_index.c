@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ashpy_index.c - NumPy basic indexing on views: __getitem__ and
  * __setitem__ with fast paths for integer indices (v[i], v[i, j]), slices,
  * Ellipsis; assignment of numbers, views and buffers; len and iteration over

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ashpy_values.c - Python values to and from what the C library takes:
  * integers, index and shape lists, dtypes, and elements (through the
  * shared ash_elem of swig/common/ash_swig.h: the setter, fill and getter a

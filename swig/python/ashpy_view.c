@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ashpy_view.c - the ViewHandle type: an owned reference on an ash_view,
  * with its attributes and methods written in C. Buffer protocol, DLPack and
  * the array interface are in ashpy_export.c, indexing in ashpy_index.c. The

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* swig/python/docstrings.i - docstrings of arrayshare_core's functions.
  *
  * They describe the Python calling convention (what the typemaps in

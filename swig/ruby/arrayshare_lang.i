@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* arrayshare_lang.i (Ruby) - how the shared interface maps to Ruby.
  *
  * Included by swig/arrayshare.i before the header; it defines the named

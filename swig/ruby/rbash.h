@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rbash.h - the Ruby binding's hand-written C, shared by its files and by
  * the typemaps of arrayshare_lang.i (which the generated wrapper includes).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rbash_init.c - the module's setup: the error classes (made from the one
  * table, swig/common/ash_swig_errors.h), the ArrayShare::Segment and
  * Arrayshare_core::List handles, the releasing module functions written by

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rbash_memview.c - ArrayShare::View as a Ruby MemoryView exporter
  * (Ruby 3.x: Fiddle::MemoryView, Numo, ...). The exported view holds its
  * own reference on the C view: the memory outlives View#close. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rbash_values.c - raising the class of a code, and Ruby values to and
  * from what the C library takes: integers (never wrapped around), index
  * lists, strings (no embedded NUL) and elements (through the shared

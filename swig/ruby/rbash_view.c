@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* rbash_view.c - ArrayShare::View in C: the handle (an owned reference
  * plus a cache of the immutable layout), indexing with the fast path for
  * v[i] / v[i] = x on 1-d views, ranges as views, assignment of Arrays and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Shared helpers for the arrayshare C tests (Criterion).
  *
  * Every segment a test creates gets a name from t_name(): "tc<pid>_<n>",

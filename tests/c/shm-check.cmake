@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 cmake_minimum_required(VERSION 3.18)
 # cmake -DMODE=snapshot|check -DFILE=<snapshot file> -P shm-check.cmake
 # Lists /dev/shm/ash.tc* (the names the C tests use). "check" fails when an

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Anonymous, size-sealed segments (ASH_ANON): nothing in /dev/shm, no
  * truncation, handed over by descriptor passing or by an ash+fd://
  * descriptor, sealed read-only for publication. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Arrays in a segment: the directory, the arena, alignment, zero fill,
  * ash_arena_bytes_for, and every ash_segment_add_array error. */
 #include "common.h"

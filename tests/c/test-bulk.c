@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Bulk access: ash_view_read / ash_view_write on strided views, ash_view_copy
  * (including overlapping views) and the fills. */
 #include "common.h"

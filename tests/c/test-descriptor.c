@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Descriptors: ash_view_descriptor round trips, the short forms accepted by
  * ash_view_from_descriptor / ash_attach, syntax and range errors, and a
  * descriptor handed to another process. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* dtypes: names, item sizes, PEP 3118 formats, typestrs, and parsing of
  * every spelling the header lists. */
 #include "common.h"

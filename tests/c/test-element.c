@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Element access: multi and flat indices, negatives, and every conversion
  * rule of the header ("nothing is lost silently"). */
 #include "common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Status codes, ash_strerror / ash_err_name, the thread-local last error,
  * and the compile-time / run-time versions. */
 #include "common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Lifetime: views keep mappings alive, the auto and persist policies, the
  * attach table across processes, crashed attachers and ash_gc().
  * Run with Criterion --jobs 1 (see CMakeLists.txt): ash_gc() must not race

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ash_list_segments: our names, sorted, only ash.* entries; NULL-safe frees. */
 #include "common.h"
 

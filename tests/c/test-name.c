@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Segment and array names: ash_name_check and its use by the API. */
 #include "common.h"
 

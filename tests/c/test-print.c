@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Printing: ash_view_format against NumPy's array2string (expected texts
  * made with NumPy 1.24), the flags the bindings use, the snprintf-style
  * buffer contract and bad arguments. tests/python/test_print.py compares

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Nothing lost, nothing crashed, nothing stuck: fork, the lifetime
  * protocol under peers that die or misbehave, names squatted or damaged,
  * publication, the cache of released mappings, the SIGBUS guard and the

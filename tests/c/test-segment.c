@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Segments: create / open / close / unlink, flags, modes, the file backend,
  * and every way an existing name can be bad (foreign, corrupted, truncated,
  * not ours), plus creation races between processes. */

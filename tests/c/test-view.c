@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Views: slicing with Python's semantics, indexing, permute / transpose,
  * reshape, reinterpret, read-only views, flags, offsets, retain/release. */
 #include "common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * ash-cli-testhelper - sets up segments for tests/cli/test_cli.sh.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Fails when a public function of arrayshare.h is called by no conformance case.
 
 usage: coverage.py HEADER CASES_DIR

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """The one pre-pass of the conformance runners: expands cases/*.json into
 one file per language that a runner only has to call, resolve and compare.
 

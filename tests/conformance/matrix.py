@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Prints every conformance case against every language.
 
 usage: matrix.py RESULTS_DIR LANG...

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- core_spec.lua - the generated module arrayshare_core: every function of
 -- arrayshare.h, close to C (0-based), errors as objects.
 local H = require "helper"

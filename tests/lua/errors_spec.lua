@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- errors_spec.lua - error objects, error classes and bad inputs.
 local H = require "helper"
 local ash = require "arrayshare"

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- helper.lua - shared by the busted specs in tests/lua.
 -- Segment names are unique per run: "luat_<pid>_<tag>_<counter>"; every spec
 -- file ends by checking that nothing with its prefix is left in /dev/shm.

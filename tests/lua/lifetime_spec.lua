@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- lifetime_spec.lua - close, <close>, __gc, use after close, views keeping
 -- the mapping alive, persist vs auto.
 local H = require "helper"

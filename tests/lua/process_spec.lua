@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- process_spec.lua - a second Lua process (lua5.4 via io.popen) attaches by
 -- name or descriptor, reads and writes back; crash cleanup with ash.gc.
 local H = require "helper"

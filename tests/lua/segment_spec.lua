@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- segment_spec.lua - ash.segment_create / segment_open and segment methods.
 local H = require "helper"
 local ash = require "arrayshare"

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- view_spec.lua - the idiomatic layer: views, 1-based indexing, element
 -- conversions, slicing and the view methods.
 local H = require "helper"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Worker functions for the multiprocessing tests (importable by spawned
 children, so they live at module top level, outside the test modules)."""
 import os

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Shared fixtures of the Python binding's tests.
 
 Every segment name a test uses comes from the ``name`` / ``names`` fixtures:

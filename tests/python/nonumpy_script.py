@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Run by test_nonumpy.py in a fresh interpreter, with NumPy unavailable.
 argv[1]: a unique segment name prefix; argv[2]: "block" to block numpy."""
 import sys

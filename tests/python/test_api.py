@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Module-level API: create, attach, unlink, ls, gc, arena_bytes,
 dtype_name; segments (Segment); file-backed segments; bad inputs."""
 import os

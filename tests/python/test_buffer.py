@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Zero-copy export: PEP 3118 buffers, __array_interface__, DLPack, and the
 lifetime rules (exports keep the mapping alive after every close)."""
 import ctypes

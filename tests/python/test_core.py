@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The generated low-level module arrayshare_core: every function of
 arrayshare.h, close to C (out-parameters returned, sequences for arrays,
 exceptions carrying the code)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The exception hierarchy: one class per code, derived from the built-in a
 Python user would catch."""
 import pytest

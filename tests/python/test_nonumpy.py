@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """The binding imports and works without NumPy."""
 import os
 import shutil

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Pickling by descriptor, the per-process attach cache, and every
 multiprocessing start method (Pool and concurrent.futures)."""
 import concurrent.futures

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """ash_view_format against NumPy itself: many arrays of every dtype, shape,
 stride and print option, compared with numpy.array2string (the core's one
 formatter serves repr(), the CLI's dump and the other bindings)."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Threads: element access and attach from several threads at once."""
 import threading
 

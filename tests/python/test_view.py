@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """arrayshare.View: NumPy-like indexing, conversions, shape operations,
 repr, context manager, use after close."""
 import copy

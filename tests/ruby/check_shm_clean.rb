@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # Run by CTest after the Ruby test files: fails if any segment made by the

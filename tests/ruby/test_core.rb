@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # The low-level module (ArrayShare::Core == Arrayshare_core): every public

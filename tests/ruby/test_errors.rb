@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # The exception classes: one per code, ArrayShare::Error included in all,

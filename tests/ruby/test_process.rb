@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # Across processes: fork, Marshal, a separate interpreter, lifetime; and the

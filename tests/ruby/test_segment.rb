@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # ArrayShare::Segment and the module functions (create/attach/unlink/ls/gc).

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # ArrayShare::View: indexing, ranges, conversions, bulk access, Enumerable,

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Checks that the core is strictly layered: a source file of core/src calls
 only functions defined in its own file or in a file of a lower layer. The
 order below is the one docs/c-api.md states ("Layers of the core"); a new

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """arrayshare: typed N-dimensional arrays shared between processes.
 
 A view is a typed, strided window on an array that lives in POSIX shared

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Type stubs of the arrayshare package (the idiomatic layer).
 import os
 from typing import (Any, Callable, Dict, Iterable, Iterator, List, Mapping,

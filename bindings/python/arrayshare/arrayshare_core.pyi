@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Type stubs of arrayshare.arrayshare_core, the SWIG-generated low-level
 # module: one function per function of arrayshare.h (see its docstrings and
 # the header), the ASH_* constants, the handle types and the exceptions.

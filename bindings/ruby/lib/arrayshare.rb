@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # arrayshare: typed N-dimensional arrays shared between processes through

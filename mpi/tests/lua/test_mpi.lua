@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- arrayshare.mpi under mpiexec (2 ranks, 2 simulated nodes). Lua has no MPI
 -- binding: the library starts MPI (ampi.init) and the context uses
 -- MPI_COMM_WORLD. Every rank runs every check in the same order; the job

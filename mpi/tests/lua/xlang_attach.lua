@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- The Lua side of the cross-language check (xlang.sh): a plain Lua process,
 -- outside the MPI job, attaches a node's copy of a node-shared array by name.
 -- usage: lua5.4 xlang_attach.lua DIR

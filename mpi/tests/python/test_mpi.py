@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """arrayshare.mpi under mpiexec (4 ranks, 2 simulated nodes).
 
 A plain script rather than pytest: every rank runs every test in the same

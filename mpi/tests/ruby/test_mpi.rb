@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # ArrayShare::MPI under mpiexec (2 ranks, 2 simulated nodes), with ruby-mpi's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cross-language pair, C side. See spec.json and README.md beside it.
  *
  *   ash-pair-c SPEC lead NAME FOLLOWER-COMMAND...   creates NAME, writes the

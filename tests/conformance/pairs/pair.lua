@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Cross-language pair, Lua side: see README.md beside this file.
 --
 --   lua5.4 pair.lua SPEC lead NAME FOLLOWER-COMMAND...

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Cross-language pair, Python side: see README.md beside this file.
 
     pair.py SPEC lead NAME FOLLOWER-COMMAND...

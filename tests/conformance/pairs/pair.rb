@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Cross-language pair, Ruby side: see README.md beside this file.
 #
 #   ruby pair.rb SPEC lead NAME FOLLOWER-COMMAND...

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ash-conformance-op: the runner operations of tests/conformance/README.md,
  * done once for every runner (each spawns this program).
  *

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 --[[ arrayshare.mpi - the same arrays across the nodes of an MPI job (Lua 5.4).
 
   local ampi = require "arrayshare.mpi"

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """arrayshare.mpi: the same arrays across the nodes of an MPI job (mpi4py).
 
 On every node, one shared copy per array: the node's first rank creates an

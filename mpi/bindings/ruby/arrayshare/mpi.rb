@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # ArrayShare::MPI: the same arrays across the nodes of an MPI job.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Conformance runner for the C ABI: executes the expanded cases (expand.py's
  * output) against arrayshare.h: call, resolve references, compare. See
  * tests/conformance/README.md for the format.

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Conformance runner for the Lua binding: executes the expanded cases
 -- (expand.py's output) against arrayshare_core, the SWIG module that mirrors
 -- arrayshare.h (0-based, like C): call, resolve references, compare. See

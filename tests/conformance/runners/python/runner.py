@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Conformance runner for the Python binding: executes the expanded cases
 (expand.py's output) against arrayshare.arrayshare_core, the SWIG module
 that mirrors arrayshare.h: call, resolve references, compare. See

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # Conformance runner for the Ruby binding: executes the expanded cases
 # (expand.py's output) against Arrayshare_core, the SWIG module that mirrors
 # arrayshare.h: call, resolve references, compare. See
