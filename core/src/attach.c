@@ -201,19 +201,23 @@ int ash__unlink_if_same(ash__map *m) {
   struct ash__loc l;
   int r = ash__loc_make(m->name, m->backend == ASH__BACKEND_FILE ? ASH_FILE : 0,
                         &l);
+  if (r == ASH_OK)
+    r = ash__name_lock(&l);
   if (r)
     return r;
   struct stat st;
   if (lstat(l.path, &st) != 0)
-    return ash__syserr(errno, "unlink", m->name);
-  if (st.st_dev != m->dev || st.st_ino != m->ino)
-    return ash__err(ASH_E_NOENT,
-                    "unlink \"%s\": the name now refers to another segment",
-                    m->name);
-  if (ash__loc_unlink(&l) != 0)
-    return ash__syserr(errno, "unlink", m->name);
-  m->unlinked = true;
-  return ASH_OK;
+    r = ash__syserr(errno, "unlink", m->name);
+  else if (st.st_dev != m->dev || st.st_ino != m->ino)
+    r = ash__err(ASH_E_NOENT,
+                 "unlink \"%s\": the name now refers to another segment",
+                 m->name);
+  else if (ash__loc_unlink(&l) != 0)
+    r = ash__syserr(errno, "unlink", m->name);
+  else
+    m->unlinked = true;
+  ash__name_unlock(&l);
+  return r;
 }
 
 /* Clears the records of slots whose holder died (display only). Taking the

@@ -39,7 +39,7 @@ static int ash__gc_visit(const char *name, void *vctx) {
 }
 
 /* A creation made without O_TMPFILE builds under PREFIX.tmp-PID-N while
- * holding the header lock; one whose lock is free was abandoned. */
+ * holding the build byte; one whose byte is free was abandoned. */
 static int ash__gc_tmp(const char *file, void *vctx) {
   (void)vctx;
   char path[512];
@@ -49,7 +49,7 @@ static int ash__gc_tmp(const char *file, void *vctx) {
     return 0;
   struct stat st;
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-      !ash__probe(fd, ASH__LOCK_OFFSET, 1))
+      !ash__probe(fd, ASH__BUILD_OFFSET, 1))
     unlink(path);
   close(fd);
   return 0;

@@ -50,6 +50,7 @@ int ash__syserr(int err, const char *op, const char *what);
 #define ASH__HDR_SIZE 256
 #define ASH__LOCK_OFFSET 256
 #define ASH__DOOM_OFFSET 257
+#define ASH__BUILD_OFFSET 258 /* held while built under a temporary name */
 #define ASH__SEGSYNC_OFFSET 320
 #define ASH__ATTACH_OFFSET 512
 #define ASH__ENTRY_SIZE 512
@@ -171,6 +172,10 @@ const char *ash__shm_dir(void);
 const char *ash__shm_prefix(void);
 int ash__loc_open(const struct ash__loc *l, int oflag);
 int ash__loc_unlink(const struct ash__loc *l);
+/* Serializes naming and unnaming of one segment name across processes (see
+ * loc.c); ash__name_lock returns ASH_OK (locked) or ASH_E_BUSY. */
+int ash__name_lock(const struct ash__loc *l);
+void ash__name_unlock(const struct ash__loc *l);
 int ash__open_error(const struct ash__loc *l, int err);
 /* Calls @fn for every valid segment name in the namespace (@tmp: instead
  * for every file name PREFIX.tmp-* of a creation without O_TMPFILE); stops

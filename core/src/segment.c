@@ -302,18 +302,30 @@ static int ash__tmp_open(const struct ash__loc *l, unsigned mode, char **tmp) {
   else
     snprintf(path, sizeof path, "%s/.%s.ash-tmp-%d-%u", dir, base,
              (int)ash__getpid(), atomic_fetch_add(&counter, 1));
-  int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
-  if (fd < 0)
-    return -1;
-  if (ash__lockop(fd, F_WRLCK, ASH__LOCK_OFFSET, 1, false) != 0 ||
-      (*tmp = strdup(path)) == NULL) {
-    int e = errno ? errno : ENOMEM;
-    unlink(path);
+  for (int attempt = 0; attempt < 8; attempt++) {
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0)
+      return -1;
+    /* The build byte says "being built" until the segment is published;
+     * gc removes a temporary file nobody holds it on. gc may have removed
+     * ours between the open and the lock: then start again. */
+    struct stat st;
+    if (ash__lockop(fd, F_WRLCK, ASH__BUILD_OFFSET, 1, false) != 0 ||
+        fstat(fd, &st) != 0 || (*tmp = strdup(path)) == NULL) {
+      int e = errno ? errno : ENOMEM;
+      unlink(path);
+      close(fd);
+      errno = e;
+      return -1;
+    }
+    if (st.st_nlink > 0)
+      return fd;
+    free(*tmp);
+    *tmp = NULL;
     close(fd);
-    errno = e;
-    return -1;
   }
-  return fd;
+  errno = EAGAIN;
+  return -1;
 }
 
 /* Gives the built segment its name; fails with EEXIST if the name is
@@ -326,6 +338,7 @@ static int ash__link(ash__map *m, const char *path) {
       unlink(m->tmp_path);
       free(m->tmp_path);
       m->tmp_path = NULL;
+      (void)ash__lockop(m->fd, F_UNLCK, ASH__BUILD_OFFSET, 1, false);
     }
   } else {
     char proc[64];
@@ -480,14 +493,18 @@ static int ash__publish(ash__map *m) {
   if (r)
     return r;
   for (int attempt = 0;; attempt++) {
+    if ((r = ash__name_lock(&l)))
+      return r;
     int e = ash__link(m, l.path);
+    ash__name_unlock(&l);
     if (e == 0)
       break;
     if (e == EEXIST && attempt == 0 && l.backend == ASH__BACKEND_SHM) {
+      /* A dead auto segment under the name is removed (by us, or by
+       * whoever looked at it first); then the name may be free. */
       int reaped = 0;
       (void)ash__reap_name(m->name, ASH__REAP_LIST, &reaped);
-      if (reaped)
-        continue;
+      continue;
     }
     if (e == EEXIST)
       return ash__err(ASH_E_EXIST,
@@ -620,10 +637,23 @@ ash_status ash_unlink(const char *name, unsigned flags) {
     return ash__err(ASH_E_CORRUPT,
                     "unlink \"%s\": not a regular file; left alone", l.name);
   }
-  if (ash__loc_unlink(&l) != 0)
-    return errno == ENOENT
+  if ((r = ash__name_lock(&l)))
+    return r;
+  struct stat now;
+  int e = 0;
+  if (lstat(l.path, &now) != 0)
+    e = errno;
+  else if (now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+    e = ESTALE; /* replaced since we looked: look again */
+  else if (ash__loc_unlink(&l) != 0)
+    e = errno;
+  ash__name_unlock(&l);
+  if (e == ESTALE)
+    return ash_unlink(name, flags);
+  if (e)
+    return e == ENOENT
                ? ash__err(ASH_E_NOENT, "unlink \"%s\": no such segment", l.name)
-               : ash__syserr(errno, "unlink", l.name);
+               : ash__syserr(e, "unlink", l.name);
   /* A mapping of it in this process: nothing left to do at its detach. */
   ash__map *m;
   if (ash__map_find(l.backend, st.st_dev, st.st_ino, 0, NULL, false, false,
