@@ -1044,7 +1044,7 @@ ASH_EXTERN int ash_kernel_kind(const ash_kernel *k);
 /*! ash_kernel_signature() :
  *  @return the signature in canonical form (typedefs resolved, one space
  *          between tokens), e.g. "void f(int n, const double *x)" or
- *          "loop dot(float64(n) a, float64(n) b -> float64() out)". */
+ *          "loop dot(float64(n) a, float64(n) b -> float64 out)". */
 ASH_EXTERN const char *ash_kernel_signature(const ash_kernel *k);
 /*! ash_kernel_nviews() / ash_kernel_nscalars() : @return the number of view
  *  operands / call-time scalars ash_kernel_call() takes. */
