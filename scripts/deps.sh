@@ -6,7 +6,7 @@ set -euo pipefail
 PKGS=(build-essential cmake pkgconf swig libffi-dev libcriterion-dev
       python3-dev python3-numpy python3-pytest python3-matplotlib
       ruby-dev ruby-minitest lua5.4 liblua5.4-dev lua-busted lua-cjson
-      libcjson-dev abigail-tools
+      libcjson-dev abigail-tools libblas3
       openmpi-bin libopenmpi-dev python3-mpi4py ruby-mpi
       debhelper dh-python lintian fakeroot
       luajit luarocks python3-venv python3-pip python3-setuptools python3-wheel)

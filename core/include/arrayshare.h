@@ -822,6 +822,19 @@ enum ash_format_flags {
  *  separator and element style. One implementation serves the command line
  *  (arrayshare dump) and every binding's repr / inspect / tostring.
  *
+ *  NumPy versions: the output is NumPy 1.24's and NumPy 2.x's wherever the
+ *  two agree. Where they differ, it follows the newest NumPy (2.3 and
+ *  later, what most users run): (1) scientific notation starts by the
+ *  element's precision: an array whose largest finite magnitude is at
+ *  least 1e3 (float16), 1e6 (float32, complex64's parts) or 1e8 (float64),
+ *  a 0-d view from 1e3, 1e6 or 1e16 (NumPy < 2.3: 1e8 for every array,
+ *  1e16 for every scalar): float16 [1000.] prints "[1.e+03]", a 0-d
+ *  float32 1e6 "1e+06"; (2) NumPy's "smallest magnitude below 0.0001"
+ *  test is made in the element's precision (NEP 50, NumPy >= 2), so
+ *  float32 [0.0001, 0.0002] prints "[0.0001 0.0002]" (NumPy 1.x:
+ *  "[1.e-04 2.e-04]"). ASH_FORMAT_PLAIN elements are not NumPy's: they
+ *  switch to scientific notation at 1e16 whatever the dtype.
+ *
  *  @threshold : summarise when the size exceeds it; negative: 1000 (NumPy's
  *          default); INT64_MAX: never.
  *  @edgeitems : items at each end of a summarised axis; 0 or less: 3.
@@ -1031,7 +1044,7 @@ ASH_EXTERN int ash_kernel_kind(const ash_kernel *k);
 /*! ash_kernel_signature() :
  *  @return the signature in canonical form (typedefs resolved, one space
  *          between tokens), e.g. "void f(int n, const double *x)" or
- *          "loop dot(float64(n) a, float64(n) b -> float64() out)". */
+ *          "loop dot(float64(n) a, float64(n) b -> float64 out)". */
 ASH_EXTERN const char *ash_kernel_signature(const ash_kernel *k);
 /*! ash_kernel_nviews() / ash_kernel_nscalars() : @return the number of view
  *  operands / call-time scalars ash_kernel_call() takes. */

@@ -4,7 +4,9 @@
  *
  * The structure follows numpy/core/arrayprint.py (NumPy >= 1.14 mode):
  * FloatingFormat.fillFormat / __call__, ComplexFloatingFormat,
- * IntegerFormat, BoolFormat, _formatArray and _extendLine. Dragon4's
+ * IntegerFormat, BoolFormat, _formatArray and _extendLine. Where NumPy
+ * versions differ, the newest is followed (NumPy >= 2.3: see ash__sci_from
+ * and the header's ash_view_format). Dragon4's
  * "shortest unique" digits are found with printf("%.*e") and a read-back
  * check in the element's own precision (float16, float32 or float64).
  * ASH_FORMAT_PLAIN swaps the element formatters for unpadded scripting-
@@ -39,6 +41,21 @@ static double ash__round_to_half(double x) {
   if (q > 65504.0)
     q = INFINITY;
   return copysign(q, x);
+}
+
+/* @x rounded to the element precision @bits (16, 32 or 64), as NumPy
+ * converts a Python float for an operation with a float16 / float32 scalar
+ * (NEP 50, NumPy >= 2). */
+static double ash__in_bits(double x, int bits) {
+  return bits == 16 ? ash__round_to_half(x) : bits == 32 ? (double)(float)x : x;
+}
+
+/* Where scientific notation starts, by element precision. NumPy >= 2.3
+ * switches an array at 10^min(8, finfo.precision): float16 1e3, float32
+ * (and complex64's parts) 1e6, float64 1e8; a scalar at 1e3, 1e6 and 1e16
+ * (older NumPy: 1e8 and 1e16 for every precision). */
+static double ash__sci_from(int bits, int scalar) {
+  return bits == 16 ? 1e3 : bits == 32 ? 1e6 : scalar ? 1e16 : 1e8;
 }
 
 static int ash__reads_back(const char *s, double ax, int bits) {
@@ -196,8 +213,21 @@ static void ash__ff_fill(struct ash__ffmt *f, const double *v, size_t n,
         minv = a;
     }
   }
-  if (maxv > 0 && (maxv >= 1e8 || minv < 0.0001 || maxv / minv > 1000.))
-    f->exp_format = 1;
+  /* NumPy: max_val >= cutoff or min_val < 0.0001 or max_val / min_val >
+   * 1000., on scalars of the element type: the quotient is rounded to it
+   * (float16 through float, as NumPy divides halves) and so is 0.0001. */
+  if (maxv > 0) {
+    double ratio;
+    if (bits == 64) {
+      ratio = maxv / minv;
+    } else {
+      float q = (float)maxv / (float)minv;
+      ratio = bits == 16 ? ash__round_to_half(q) : q;
+    }
+    if (maxv >= ash__sci_from(bits, 0) || minv < ash__in_bits(0.0001, bits) ||
+        ratio > 1000.)
+      f->exp_format = 1;
+  }
 
   char ip[ASH__PART_MAX], fp[ASH__PART_MAX], dig[32];
   if (nfinite == 0) {
@@ -301,9 +331,11 @@ static void ash__ff_format(const struct ash__ffmt *f, double x,
 /* ---------------------------------------------------------------------- */
 
 /* Python/NumPy scalar repr of a float: "1.0", "0.1", "1e-05", "1.5e+16".
- * @drop_zero: omit a ".0" fraction (inside complex reprs: "(1+2j)"). */
+ * @drop_zero: omit a ".0" fraction (inside complex reprs: "(1+2j)").
+ * @sci_from: where scientific notation starts (1e16 for plain values, as
+ * Python, Ruby and Lua 5.4 print doubles; ash__sci_from for NumPy's). */
 static void ash__scalar_float(double x, int bits, int drop_zero,
-                              struct ash__sb *out) {
+                              double sci_from, struct ash__sb *out) {
   if (isnan(x)) {
     ash__sb_str(out, "nan");
     return;
@@ -315,7 +347,7 @@ static void ash__scalar_float(double x, int bits, int drop_zero,
   double ax = fabs(x);
   if (signbit(x))
     ash__sb_str(out, "-");
-  if (ax == 0 || (ax >= 1e-4 && ax < 1e16)) {
+  if (ax == 0 || (ax >= 1e-4 && ax < sci_from)) {
     char ip[ASH__PART_MAX], fp[ASH__PART_MAX];
     ash__pos_parts(ax, bits, 1000, 0, 0, ip, fp);
     ash__sb_str(out, ip);
@@ -353,6 +385,7 @@ static void ash__scalar_int(const ash_elem *e, int width, struct ash__sb *out) {
  * "1.0+2.0i"). */
 static void ash__scalar(const ash_elem *e, int bits, bool plain,
                         struct ash__sb *out) {
+  double from = plain ? 1e16 : ash__sci_from(bits, 1);
   switch (e->kind) {
   case ASH_KIND_BOOL:
     ash__sb_str(out, e->i ? (plain ? "true" : "True")
@@ -363,24 +396,24 @@ static void ash__scalar(const ash_elem *e, int bits, bool plain,
     ash__scalar_int(e, 0, out);
     break;
   case ASH_KIND_FLOAT:
-    ash__scalar_float(e->re, bits, 0, out);
+    ash__scalar_float(e->re, bits, 0, from, out);
     break;
   default:
     if (plain) {
-      ash__scalar_float(e->re, bits, 0, out);
+      ash__scalar_float(e->re, bits, 0, from, out);
       if (!signbit(e->im) || isnan(e->im))
         ash__sb_str(out, "+");
-      ash__scalar_float(e->im, bits, 0, out);
+      ash__scalar_float(e->im, bits, 0, from, out);
       ash__sb_str(out, "i");
     } else if (e->re == 0 && !signbit(e->re)) {
-      ash__scalar_float(e->im, bits, 1, out);
+      ash__scalar_float(e->im, bits, 1, from, out);
       ash__sb_str(out, "j");
     } else {
       ash__sb_str(out, "(");
-      ash__scalar_float(e->re, bits, 1, out);
+      ash__scalar_float(e->re, bits, 1, from, out);
       if (!signbit(e->im) || isnan(e->im))
         ash__sb_str(out, "+");
-      ash__scalar_float(e->im, bits, 1, out);
+      ash__scalar_float(e->im, bits, 1, from, out);
       ash__sb_str(out, "j)");
     }
     break;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Printing: ash_view_format against NumPy's array2string (expected texts
- * made with NumPy 1.24), the flags the bindings use, the snprintf-style
+ * made with NumPy 1.24, and 2.4 where versions differ), the flags the bindings use, the snprintf-style
  * buffer contract and bad arguments. tests/python/test_print.py compares
  * many more arrays with NumPy itself. */
 #include "common.h"
@@ -144,6 +144,54 @@ TEST(print, summary_wrapping_and_options) {
          "[[[0.e+00 1.e+09]\n  [2.e+09 3.e+09]]\n\n [[4.e+09 5.e+09]\n  "
          "[6.e+09 7.e+09]]]");
   ash_view_release(e);
+}
+
+/* Where NumPy versions print differently, NumPy >= 2.3's text (see
+ * ash_view_format); next to each, a case every version prints alike. */
+TEST(print, notation_newest_numpy) {
+  TNAME(n1);
+  ash_view *h = make(n1, ASH_FLOAT16, 1, (int64_t[]){2});
+  set_f64s(h, (double[]){1000, 1});
+  EXPECT(h, 0, "[1.e+03 1.e+00]"); /* NumPy < 2.3: "[1000.    1.]" */
+  set_f64s(h, (double[]){999, 1});
+  EXPECT(h, 0, "[999.   1.]");
+  set_f64s(h, (double[]){100, 0.1}); /* 100 / 0.09998 is 1000.0 in float16 */
+  EXPECT(h, 0, "[100.    0.1]");
+  set_f64s(h, (double[]){65504, 65.5});
+  EXPECT(h, 0, "[6.55e+04 6.55e+01]");
+  EXPECT(h, ASH_FORMAT_PLAIN, "[65500.0 65.5]"); /* shortest */
+  ash_view_release(h);
+
+  TNAME(n2);
+  ash_view *f = make(n2, ASH_FLOAT32, 1, (int64_t[]){2});
+  set_f64s(f, (double[]){1e6, 2e6});
+  EXPECT(f, 0, "[1.e+06 2.e+06]");
+  set_f64s(f, (double[]){999999, 1000});
+  EXPECT(f, 0, "[999999.   1000.]");
+  set_f64s(f, (double[]){1e-4, 2e-4}); /* NEP 50: 1e-4 < float32(1e-4)? */
+  EXPECT(f, 0, "[0.0001 0.0002]");
+  ash_view_release(f);
+
+  TNAME(n3);
+  ash_view *c = make(n3, ASH_COMPLEX64, 0, NULL);
+  ASSERT_OK(ash_view_set_c128(c, 0, NULL, 1e6, 2e6));
+  EXPECT(c, 0, "(1e+06+2e+06j)");
+  EXPECT(c, ASH_FORMAT_PLAIN, "1000000.0+2000000.0i");
+  ash_view_release(c);
+
+  TNAME(n4);
+  ash_view *d = make(n4, ASH_FLOAT64, 1, (int64_t[]){1});
+  ASSERT_OK(ash_view_fill_f64(d, 1e7));
+  EXPECT(d, 0, "[10000000.]");
+  ash_view_release(d);
+  TNAME(n5);
+  ash_view *s = make(n5, ASH_FLOAT16, 0, NULL);
+  ASSERT_OK(ash_view_fill_f64(s, 1000));
+  EXPECT(s, 0, "1e+03");
+  EXPECT(s, ASH_FORMAT_PLAIN, "1000.0");
+  ASSERT_OK(ash_view_fill_f64(s, 999.5));
+  EXPECT(s, 0, "999.5");
+  ash_view_release(s);
 }
 
 TEST(print, strided_views) {

@@ -21,8 +21,9 @@ PATH, each binding on its interpreter's path), in a scratch directory, with
 their own /dev/shm: the runner re-executes itself in a private mount
 namespace (unshare -m) with a fresh tmpfs there, so the examples' segment
 names ("frames", ...) meet nobody else's and nothing they leave behind
-outlives the run. A C block without main() is wrapped in one (its #include
-lines hoisted). Ends with "N passed, N failed, N skipped".
+outlives the run; each file must still leave that /dev/shm empty (an
+example removes what it creates). A C block without main() is wrapped in
+one (its #include lines hoisted). Ends with "N passed, N failed, N skipped".
 """
 import argparse
 import os
@@ -199,6 +200,12 @@ def main():
                     print(f"not ok - {name}")
                     for line in out.rstrip().split("\n")[-25:]:
                         print(f"#   {line}")
+        if a.isolated:  # the examples clean up after themselves
+            left = sorted(f.name for f in Path("/dev/shm").iterdir())
+            if left:
+                failed += 1
+                print(f"not ok - {rel}: its blocks leave {', '.join(left)} in /dev/shm "
+                      "(unlink what they create)")
     for e in errors:
         failed += 1
         print(f"not ok - {e}")
