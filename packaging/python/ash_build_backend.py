@@ -69,6 +69,7 @@ def _stage(tmp):
     _run(["cmake", "-S", ROOT, "-B", build, "-DCMAKE_BUILD_TYPE=Release",
           "-DASH_RUBY=OFF", "-DASH_LUA=OFF", "-DASH_LUAJIT=OFF",
           "-DASH_BUILD_CLI=OFF", "-DASH_BUILD_BENCH=OFF", "-DBUILD_TESTING=OFF",
+          "-DASH_MPI=OFF",
           f"-DASH_PYTHON_EXECUTABLE={sys.executable}",
           # the library in the package directory: run path $ORIGIN
           "-DASH_PYTHON_INSTALL_DIR=.", "-DCMAKE_INSTALL_LIBDIR=arrayshare"])
