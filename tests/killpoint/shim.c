@@ -93,6 +93,32 @@ KS_EXPORT long killshim_disarm(void) {
 
 KS_EXPORT void killshim_log(struct killshim_log *log) { ks_log = log; }
 
+static const char *ks_base(const char *p);
+static struct killshim_ring *ks_ring;
+
+KS_EXPORT void killshim_ring(struct killshim_ring *ring) {
+  if (ks_hi == 0)
+    dl_iterate_phdr(ks_find, NULL);
+  ks_ring = ring;
+}
+
+/* Records a name change made by the library (see shim.h). */
+static void ks_name_event(const void *ra, const char *what, const char *path,
+                          int ok) {
+  uintptr_t a = (uintptr_t)ra;
+  if (ks_ring == NULL || (ks_hi && (a < ks_lo || a >= ks_hi)))
+    return;
+  int e = errno;
+  unsigned long i = __atomic_fetch_add(&ks_ring->n, 1, __ATOMIC_RELAXED);
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ks_ring->e[i % KILLSHIM_RING].ns = (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec;
+  ks_ring->e[i % KILLSHIM_RING].pid = (int)syscall(SYS_getpid);
+  ks_ring->e[i % KILLSHIM_RING].ok = ok;
+  snprintf(ks_ring->e[i % KILLSHIM_RING].desc, 48, "%s %s", what, ks_base(path));
+  errno = e;
+}
+
 static void ks_hit(const void *ra, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 
@@ -363,26 +389,34 @@ KS_EXPORT int fchmod(int fd, mode_t mode) {
 KS_EXPORT int link(const char *from, const char *to) {
   ks_hit(RA, "link(%s)", ks_base(to));
   REAL(int, link, (const char *, const char *))
-  return real_link(from, to);
+  int r = real_link(from, to);
+  ks_name_event(RA, "link", to, r == 0);
+  return r;
 }
 
 KS_EXPORT int linkat(int fd1, const char *from, int fd2, const char *to,
                      int flags) {
   ks_hit(RA, "linkat(%s)", ks_base(to));
   REAL(int, linkat, (int, const char *, int, const char *, int))
-  return real_linkat(fd1, from, fd2, to, flags);
+  int r = real_linkat(fd1, from, fd2, to, flags);
+  ks_name_event(RA, "linkat", to, r == 0);
+  return r;
 }
 
 KS_EXPORT int unlink(const char *path) {
   ks_hit(RA, "unlink(%s)", ks_base(path));
   REAL(int, unlink, (const char *))
-  return real_unlink(path);
+  int r = real_unlink(path);
+  ks_name_event(RA, "unlink", path, r == 0);
+  return r;
 }
 
 KS_EXPORT int unlinkat(int dfd, const char *path, int flags) {
   ks_hit(RA, "unlinkat(%s)", ks_base(path));
   REAL(int, unlinkat, (int, const char *, int))
-  return real_unlinkat(dfd, path, flags);
+  int r = real_unlinkat(dfd, path, flags);
+  ks_name_event(RA, "unlinkat", path, r == 0);
+  return r;
 }
 
 KS_EXPORT int access(const char *path, int how) {

@@ -13,6 +13,20 @@ struct killshim_log {
   char desc[KILLSHIM_LOG_MAX][KILLSHIM_DESC];
 };
 
+/* Names made and removed by the library (link, linkat, unlink, unlinkat),
+ * from any process that inherited the pointer, armed or not: a trace for
+ * finding who removed a name. */
+#define KILLSHIM_RING 65536
+struct killshim_ring {
+  unsigned long n; /* entries written so far (the ring keeps the last) */
+  struct {
+    long long ns; /* CLOCK_REALTIME */
+    int pid;
+    int ok;       /* the call succeeded */
+    char desc[48];
+  } e[KILLSHIM_RING];
+};
+
 /* Arms: 0 counts the calls made from libarrayshare, n > 0 raises SIGKILL
  * right before the n-th. Returns 0, or -1 when libarrayshare is not
  * loaded (then every call counts). */
@@ -25,5 +39,7 @@ long killshim_disarm(void);
 void killshim_point(void);
 /* Where to log (MAP_SHARED memory of the driver), or NULL. */
 void killshim_log(struct killshim_log *log);
+/* Where to record names made and removed (MAP_SHARED), or NULL. */
+void killshim_ring(struct killshim_ring *ring);
 
 #endif
