@@ -39,18 +39,22 @@ static int ash__gc_visit(const char *name, void *vctx) {
 }
 
 /* A creation made without O_TMPFILE builds under PREFIX.tmp-PID-N while
- * holding the build byte; one whose byte is free was abandoned. */
+ * holding the build byte; one whose byte is free was abandoned. gc removes
+ * it holding the byte itself, so a builder that locks meanwhile fails to
+ * and starts again under another name. */
 static int ash__gc_tmp(const char *file, void *vctx) {
   (void)vctx;
   char path[512];
   snprintf(path, sizeof path, "%s/%s", ash__shm_dir(), file);
-  int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return 0;
   struct stat st;
   if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-      !ash__probe(fd, ASH__BUILD_OFFSET, 1))
+      ash__lockop(fd, F_WRLCK, ASH__BUILD_OFFSET, 1, false) == 0) {
     unlink(path);
+    (void)ash__lockop(fd, F_UNLCK, ASH__BUILD_OFFSET, 1, false);
+  }
   close(fd);
   return 0;
 }

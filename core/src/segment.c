@@ -294,35 +294,37 @@ static int ash__tmp_open(const struct ash__loc *l, unsigned mode, char **tmp) {
       return fd;
   }
   static atomic_uint counter;
-  char path[ASH__PATH_CAP + 64];
   const char *base = slash + 1;
-  if (l->backend == ASH__BACKEND_SHM)
-    snprintf(path, sizeof path, "%s/%s.tmp-%d-%u", dir, ash__shm_prefix(),
-             (int)ash__getpid(), atomic_fetch_add(&counter, 1));
-  else
-    snprintf(path, sizeof path, "%s/.%s.ash-tmp-%d-%u", dir, base,
-             (int)ash__getpid(), atomic_fetch_add(&counter, 1));
   for (int attempt = 0; attempt < 8; attempt++) {
+    char path[ASH__PATH_CAP + 64];
+    if (l->backend == ASH__BACKEND_SHM)
+      snprintf(path, sizeof path, "%s/%s.tmp-%d-%u", dir, ash__shm_prefix(),
+               (int)ash__getpid(), atomic_fetch_add(&counter, 1));
+    else
+      snprintf(path, sizeof path, "%s/.%s.ash-tmp-%d-%u", dir, base,
+               (int)ash__getpid(), atomic_fetch_add(&counter, 1));
     int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    if (fd < 0 && errno == EEXIST)
+      continue; /* a dead process of the same pid left it: another name */
     if (fd < 0)
       return -1;
-    /* The build byte says "being built" until the segment is published;
-     * gc removes a temporary file nobody holds it on. gc may have removed
-     * ours between the open and the lock: then start again. */
+    /* The build byte says "being built" until the segment is published.
+     * gc removes a temporary file only while holding that byte itself: if
+     * it holds it now, or took the file away before we held it, start
+     * again under another name. */
     struct stat st;
     if (ash__lockop(fd, F_WRLCK, ASH__BUILD_OFFSET, 1, false) != 0 ||
-        fstat(fd, &st) != 0 || (*tmp = strdup(path)) == NULL) {
-      int e = errno ? errno : ENOMEM;
+        fstat(fd, &st) != 0 || st.st_nlink == 0) {
+      close(fd);
+      continue;
+    }
+    if ((*tmp = strdup(path)) == NULL) {
       unlink(path);
       close(fd);
-      errno = e;
+      errno = ENOMEM;
       return -1;
     }
-    if (st.st_nlink > 0)
-      return fd;
-    free(*tmp);
-    *tmp = NULL;
-    close(fd);
+    return fd;
   }
   errno = EAGAIN;
   return -1;

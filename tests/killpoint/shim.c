@@ -32,6 +32,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -382,6 +383,12 @@ KS_EXPORT int fchmod(int fd, mode_t mode) {
   ks_hit(RA, "fchmod(%d, %o)", fd, (unsigned)mode);
   REAL(int, fchmod, (int, mode_t))
   return real_fchmod(fd, mode);
+}
+
+KS_EXPORT int flock(int fd, int op) {
+  ks_hit(RA, "flock(%d, %d)", fd, op);
+  REAL(int, flock, (int, int))
+  return real_flock(fd, op);
 }
 
 /* ---- names ------------------------------------------------------------------ */
