@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Kill-point injection test (issue 7, "What to build" item 4).
  *
  * For every scenario (an operation of the library in a given situation:

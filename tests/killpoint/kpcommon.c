@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the kill-point driver and the torture run. */
 #define _GNU_SOURCE
 #include "kpcommon.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Helpers shared by the kill-point driver and the torture run. */
 #ifndef KP_COMMON_H
 #define KP_COMMON_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Kill-point shim, loaded with LD_PRELOAD (see README.md in this directory).
  *
  * It interposes the libc calls libarrayshare makes (check the list with

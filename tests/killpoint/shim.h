@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The kill-point shim's entry points (shim.c). The driver finds them with
  * dlsym(RTLD_DEFAULT, ...) since the shim is preloaded, not linked. */
 #ifndef KILLSHIM_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Random-kill torture run (issue 7, "What to build" item 4).
  *
  * For a bounded time, W worker processes repeatedly create, attach, write,

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The random-kill torture run, longer than CTest's: a fast killer (workers
 # live tens of milliseconds), then a slow one (workers live long enough to
 # hold segments, keep mappings cached and meet each other), creation by
