@@ -322,6 +322,10 @@ struct ash_view {
   int dtype;
   int ndim;
   unsigned flags;
+  /* ndim when ash_view_get_f64 / set_f64 may take their fast path (a
+   * float64 view; for set, writable), else -1: one compare for both
+   * conditions. Kept by ash__view_update_flags and ash__view_drop_write. */
+  int f64_get, f64_set;
   size_t itemsize;
   int64_t offset; /* byte offset of element 0 from the array start */
   int64_t size;
