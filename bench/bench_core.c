@@ -53,7 +53,8 @@ static struct {
   const char *json;
   const char *only; /* comma list of groups: open,create,copy              */
   int strict;
-} opt = {9, 5, 1u << 20, 1ull << 30, 64ull << 20, 60.0, NULL, NULL, 0};
+  int cpu; /* time in process CPU time (CLOCK_PROCESS_CPUTIME_ID)          */
+} opt = {9, 5, 1u << 20, 1ull << 30, 64ull << 20, 60.0, NULL, NULL, 0, 0};
 
 /* ------------------------------------------------------------------------ */
 /* Cleanup: every segment this process creates is listed here first, so it   */
@@ -106,9 +107,13 @@ static void install_cleanup(void) {
 /* Timing                                                                    */
 /* ------------------------------------------------------------------------ */
 
+/* Wall-clock time, or with --clock cpu this process's CPU time, user and
+ * system (system calls and page faults included): on a machine shared with
+ * other work the CPU time of a loop is not inflated by the time other
+ * processes run, which wall-clock time is. */
 static double now_ns(void) {
   struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
+  clock_gettime(opt.cpu ? CLOCK_PROCESS_CPUTIME_ID : CLOCK_MONOTONIC, &ts);
   return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
 }
 
@@ -191,6 +196,10 @@ static void finish(result *r) {
   }
 }
 
+static const char *clock_name(void) {
+  return opt.cpu ? "CLOCK_PROCESS_CPUTIME_ID" : "CLOCK_MONOTONIC";
+}
+
 static const char *unit_of(const result *r) {
   return r->kind == K_TIME ? "us/op" : "GiB/s";
 }
@@ -264,7 +273,7 @@ static void write_json(const char *path) {
   fprintf(f, "  \"library_version\": \"%s\",\n", ash_version_string());
   fprintf(f, "  \"kernel\": \"%s %s %s\",\n", u.sysname, u.release, u.machine);
   fprintf(f, "  \"time\": %lld,\n", (long long)time(NULL));
-  fprintf(f, "  \"clock\": \"CLOCK_MONOTONIC\",\n");
+  fprintf(f, "  \"clock\": \"%s\",\n", clock_name());
   fprintf(f,
           "  \"config\": {\"reps\": %d, \"create_reps\": %d, \"open_bytes\": "
           "%llu, \"create_bytes\": %llu, \"copy_bytes\": %llu, \"rep_ms\": "
@@ -820,7 +829,8 @@ static void bench_copy(void) {
   run_pair(NAME("strided-write"), K_TPUT, ns, swrite_ours, swrite_raw, &c, R,
            0, T_NONE, 0, "ash_view_write(v[::2])", "memcpy per row");
   run_pair(NAME("strided-fill"), K_TPUT, ns, sfill_ours, sfill_raw, &c, R, 0,
-           T_NONE, 0, "ash_view_fill_f64(v[::2], 1.5)", "memset per row");
+           T_MIN_RATIO, 0.95, "ash_view_fill_f64(v[::2], 1.5)",
+           "memset per row");
 #undef NAME
   ash_view_release(c.vi);
   ash_view_release(c.vs);
@@ -847,6 +857,9 @@ static void usage(FILE *f) {
       "  --open-kib N      size of the open benchmark in KiB (default 1024)\n"
       "  --rep-ms MS       minimum duration of one repetition (default 60)\n"
       "  --quick           --reps 5 --create-reps 3 --create-mib 256 --rep-ms 20\n"
+      "  --clock cpu|wall  time in process CPU time (user + system: not\n"
+      "                    inflated by other processes on a shared machine)\n"
+      "                    or wall-clock time (default)\n"
       "  --strict          exit status 1 when any target is missed\n"
       "Output: median of the repetitions; ratio = ours/anchor (time: lower\n"
       "is better; GiB/s: higher is better); PASS/MISS against the target.\n");
@@ -882,6 +895,12 @@ int main(int argc, char **argv) {
       opt.reps = 5; opt.create_reps = 3; opt.create_bytes = 256ull << 20;
       opt.rep_ms = 20;
     }
+    else if (!strcmp(a, "--clock")) {
+      NEEDVAL();
+      if (!strcmp(val, "cpu")) opt.cpu = 1;
+      else if (!strcmp(val, "wall")) opt.cpu = 0;
+      else die("--clock takes cpu or wall, not \"%s\"", val);
+    }
     else if (!strcmp(a, "--strict")) opt.strict = 1;
     else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
     else { usage(stderr); die("unknown option %s", a); }
@@ -894,9 +913,13 @@ int main(int argc, char **argv) {
   install_cleanup();
   setvbuf(stdout, NULL, _IOLBF, 0);
 
-  printf("ash-bench-core: libarrayshare %s, pid %ld, CLOCK_MONOTONIC, "
-         "median of %d reps (create: %d)\n",
-         ash_version_string(), (long)getpid(), opt.reps, opt.create_reps);
+  double load[3] = {0, 0, 0};
+  if (getloadavg(load, 3) < 0)
+    load[0] = -1;
+  printf("ash-bench-core: libarrayshare %s, pid %ld, %s, "
+         "median of %d reps (create: %d), load average %.2f\n",
+         ash_version_string(), (long)getpid(), clock_name(), opt.reps,
+         opt.create_reps, load[0]);
   printf("ratio = ours/anchor: time (us/op) lower is better, throughput "
          "(GiB/s) higher is better\n\n");
   print_header();
