@@ -215,7 +215,10 @@ typedef struct ash__map {
   uint8_t *head;      /* the segment's first head_len bytes, read at open */
   uint32_t head_len;
   uint32_t head_count; /* dir_count when the head was read */
-  struct ash__array **arrays; /* dir_cap pointers, filled on demand */
+  struct ash__array **arrays; /* dir_cap pointers, filled on demand; [0]
+                                 unused: entry 0 is arr0 */
+  struct ash__array arr0;     /* entry 0's copy, once arr0p is set */
+  const struct ash__array *arr0p;
   uint32_t ningested;         /* entries [0, ningested) are all validated */
   struct ash__map *next;
 } ash__map;
@@ -243,6 +246,7 @@ int ash__map_find(int backend, dev_t dev, ino_t ino, int64_t gen,
                   const char *name, bool writer, bool attach, ash__map **out);
 int ash__map_list_add(ash__map *m, bool writer, ash__map **use,
                       ash__map **dup);
+bool ash__map_named(int backend, const char *name);
 const struct ash__array *ash__find_array(ash__map *m, const char *name);
 const struct ash__array *ash__array_at(ash__map *m, uint32_t index);
 int ash__map_ingest_all(ash__map *m);
@@ -284,7 +288,8 @@ int ash__lockop(int fd, short type, uint64_t start, uint64_t len, bool wait);
 int ash__probe(int fd, uint64_t start, uint64_t len);
 int ash__hdr_lock(ash__map *m);
 void ash__hdr_unlock(ash__map *m);
-int ash__attach(ash__map *m);
+int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live);
+void ash__attach_held(ash__map *m, int slot, const struct ash__slot *old);
 void ash__detach(ash__map *m);
 bool ash__slot_alive(ash__map *m, uint32_t i);
 int ash__reap_auto(ash__map *m);
@@ -298,6 +303,8 @@ int ash__open_map(const char *name, unsigned flags, int64_t gen,
                   ash__map **out);
 int ash__open_gen(const char *name, unsigned flags, int64_t gen,
                   ash_segment **out);
+int ash__map_view(ash__map *m, const char *name, bool readonly, bool counted,
+                  ash_view **out);
 /* ash__reap_name modes: list (remove dead auto segments), dry run (count
  * them), gc (remove them and clear dead attachers' records). */
 enum { ASH__REAP_LIST = 0, ASH__REAP_DRY = 1, ASH__REAP_GC = 2 };

@@ -56,28 +56,23 @@ static int ash__anon_name(ash__map *m) {
  * file had. */
 #define ASH__HEAD_MIN 4096u
 #define ASH__HEAD_MAX 65536u
-static int ash__read_header(ash__map *m, uint64_t size) {
-  uint32_t len = size < ASH__HEAD_MIN ? (uint32_t)size : ASH__HEAD_MIN;
-  m->head = malloc(len);
-  if (m->head == NULL)
-    return ash__err(ASH_E_NOMEM, "out of memory");
-  int r = ash__pread_all(m->fd, m->head, len, 0, m->name);
-  if (r)
-    return r;
-  m->head_len = len;
+/* Validates the header in the first @got bytes of the head against the
+ * size the file had, and extends the head for large tables. */
+static int ash__head_finish(ash__map *m, uint32_t got, uint64_t size) {
+  m->head_len = got;
   memcpy(&m->hdr, m->head, sizeof m->hdr);
-  r = ash__validate_header(&m->hdr, size, m->name);
+  int r = ash__validate_header(&m->hdr, size, m->name);
   if (r)
     return r;
   m->head_count = m->hdr.dir_count <= m->hdr.dir_cap ? m->hdr.dir_count : 0;
   uint64_t want = m->hdr.dir_offset + ASH__ENTRY_SIZE;
-  if (want > len && len < size) { /* large tables: read up to entry 0 */
+  if (want > got && got < size) { /* large tables: read up to entry 0 */
     uint32_t more = (uint32_t)(want < ASH__HEAD_MAX ? want : ASH__HEAD_MAX);
     uint8_t *h = realloc(m->head, more);
     if (h == NULL)
       return ash__err(ASH_E_NOMEM, "out of memory");
     m->head = h;
-    r = ash__pread_all(m->fd, h + len, more - len, len, m->name);
+    r = ash__pread_all(m->fd, h + got, more - got, got, m->name);
     if (r)
       return r;
     m->head_len = more;
@@ -85,11 +80,57 @@ static int ash__read_header(ash__map *m, uint64_t size) {
   return ASH_OK;
 }
 
+static int ash__read_header(ash__map *m, uint64_t size) {
+  uint32_t len = size < ASH__HEAD_MIN ? (uint32_t)size : ASH__HEAD_MIN;
+  m->head = malloc(len);
+  if (m->head == NULL)
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  int r = ash__pread_all(m->fd, m->head, len, 0, m->name);
+  return r ? r : ash__head_finish(m, len, size);
+}
+
 static int ash__gen_mismatch(const char *name, int64_t gen, int64_t now) {
   return ash__err(ASH_E_NOENT,
                   "segment \"%s\" was re-created since the descriptor was made "
                   "(generation %lld, now %lld)",
                   name, (long long)gen, (long long)now);
+}
+
+/* The end of an open that found this process's map @m of the segment
+ * (ash__map_find's result @r): refused when a descriptor pinned another
+ * generation @gen. */
+static int ash__found(ash__map *m, int r, const char *name, int64_t gen,
+                      bool writer, bool counted, ash__map **out) {
+  if (r == ASH_OK && gen && m->hdr.ctime_ns != gen) {
+    r = ash__gen_mismatch(name, gen, m->hdr.ctime_ns);
+    ash__map_release(m, writer, counted);
+  }
+  *out = r ? NULL : m;
+  return r;
+}
+
+/* The end of an open that made the new map @m (@r: how it went): its
+ * references set, then listed (an inspection map is not). */
+static int ash__opened(ash__map *m, int r, bool writer, bool noattach,
+                       ash__map **out) {
+  if (r) {
+    ash__map_free(m);
+    return r;
+  }
+  if (writer)
+    atomic_store(&m->writers, 1);
+  if (!noattach)
+    atomic_store(&m->arefs, 1);
+  if (noattach) {
+    *out = m;
+    return ASH_OK;
+  }
+  ash__map *use, *dup;
+  r = ash__map_list_add(m, writer, &use, &dup);
+  if (dup) /* another thread listed the same segment first */
+    ash__map_release(dup, writer, true);
+  *out = r ? NULL : use;
+  return r;
 }
 
 /* Makes (or finds) this process's map of the segment open on @fd, which
@@ -115,12 +156,7 @@ int ash__open_fd_once(const char *name, int backend, int fd, bool rw,
                         !noattach, &m);
   if (r || m) { /* this process maps it already */
     close(fd);
-    if (r == ASH_OK && gen && m->hdr.ctime_ns != gen) {
-      r = ash__gen_mismatch(name, gen, m->hdr.ctime_ns);
-      ash__map_release(m, writer, !noattach);
-    }
-    *out = r ? NULL : m;
-    return r;
+    return ash__found(m, r, name, gen, writer, !noattach, out);
   }
   uint64_t size = (uint64_t)st.st_size;
   if (size < ASH__ATTACH_OFFSET) {
@@ -151,30 +187,119 @@ int ash__open_fd_once(const char *name, int backend, int fd, bool rw,
   if (r == ASH_OK)
     r = ash__map_arena(m, writer);
   if (r == ASH_OK && !noattach)
-    r = ash__attach(m);
-  if (r) {
-    ash__map_free(m);
-    return r;
-  }
-  if (writer)
-    atomic_store(&m->writers, 1);
-  if (!noattach)
-    atomic_store(&m->arefs, 1);
-  if (noattach) {
-    *out = m;
-    return ASH_OK;
-  }
-  ash__map *use, *dup;
-  r = ash__map_list_add(m, writer, &use, &dup);
-  if (dup) /* another thread listed the same segment first */
-    ash__map_release(dup, writer, true);
-  *out = r ? NULL : use;
-  return r;
+    r = ash__attach(m, NULL, NULL);
+  return ash__opened(m, r, writer, noattach, out);
 }
 
-/* One attempt by name; returns ASH_OK, an error, or ASH__RETRY. */
+/* The first open of a segment in this process, in the order that needs
+ * the fewest system calls: the attach slot this process guesses first
+ * (pid modulo the default table size) is locked before anything is read,
+ * so that one read of the head gives the header, the table's first slots
+ * and that slot's generation as its holder left it; the doom byte is
+ * probed after the lock, and the one fstat (size, identity) also checks,
+ * after the lock, that the file still has its name: the attacher's side
+ * of the lifetime protocol (docs/format.md), steps in the same order as
+ * ash__attach. Anything unusual (the guess taken or outside this
+ * segment's table, a short read, not a regular file) goes the general way
+ * through ash__open_fd_once, with the same descriptor. Takes over @fd;
+ * returns ASH_OK, an error, or ASH__RETRY. */
+static int ash__open_fresh(const struct ash__loc *l, int fd, bool rw,
+                           unsigned flags, int64_t gen, ash__map **out) {
+  bool writer = !(flags & ASH_RDONLY);
+  uint32_t guess = (uint32_t)ash__getpid() % ASH__ATTACH_CAP_DEFAULT;
+  uint64_t slot_off = ASH__ATTACH_OFFSET + (uint64_t)guess * ASH__SLOT_SIZE;
+  bool locked =
+      ash__lockop(fd, rw ? F_WRLCK : F_RDLCK, slot_off, 1, false) == 0;
+  uint8_t *head = locked ? malloc(ASH__HEAD_MIN) : NULL;
+  ssize_t got = -1;
+  if (head != NULL)
+    do
+      got = pread(fd, head, ASH__HEAD_MIN, 0);
+    while (got < 0 && errno == EINTR);
+  /* the protocol's order: slot lock, doom byte, then the name (fstat) */
+  struct stat st;
+  int r = ASH_OK;
+  bool usual = got >= (ssize_t)(slot_off + ASH__SLOT_SIZE);
+  if (usual && ash__probe(fd, ASH__DOOM_OFFSET, 1))
+    r = ASH__RETRY; /* a remover is deciding: open the name again */
+  usual = usual && r == ASH_OK && fstat(fd, &st) == 0 &&
+          S_ISREG(st.st_mode) &&
+          (uint64_t)got == ((uint64_t)st.st_size < ASH__HEAD_MIN
+                                ? (uint64_t)st.st_size
+                                : ASH__HEAD_MIN);
+  if (usual && st.st_nlink == 0)
+    r = ASH__RETRY; /* removed since we opened it (the name may be back) */
+  if (!usual || r) {
+    free(head);
+    if (locked)
+      (void)ash__lockop(fd, F_UNLCK, slot_off, 1, false);
+    if (r) {
+      close(fd);
+      return r;
+    }
+    return ash__open_fd_once(l->name, l->backend, fd, rw, flags, gen, out);
+  }
+  ash__map *m;
+  r = ash__map_find(l->backend, st.st_dev, st.st_ino, 0, NULL, writer, true,
+                    &m);
+  if (r || m) { /* another thread listed it meanwhile */
+    free(head);
+    close(fd); /* drops the guessed slot's lock */
+    return ash__found(m, r, l->name, gen, writer, true, out);
+  }
+  m = ash__map_new(l->name, l->backend, fd, rw);
+  if (m == NULL) {
+    free(head);
+    close(fd);
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  }
+  m->dev = st.st_dev;
+  m->ino = st.st_ino;
+  m->head = head;
+  struct ash__slot old;
+  memcpy(&old, head + slot_off, sizeof old);
+  r = ash__head_finish(m, (uint32_t)got, (uint64_t)st.st_size);
+  if (r == ASH_OK)
+    r = ash__map_mmap(m, (uint64_t)st.st_size);
+  if (r == ASH_OK && gen && m->hdr.ctime_ns != gen)
+    r = ash__gen_mismatch(l->name, gen, m->hdr.ctime_ns);
+  if (r == ASH_OK)
+    r = ash__map_arena(m, writer);
+  if (r == ASH_OK) {
+    if (m->hdr.attach_offset == ASH__ATTACH_OFFSET &&
+        guess < m->hdr.attach_cap) {
+      ash__attach_held(m, (int)guess, &old);
+    } else { /* a smaller table: the guess is not a slot of it */
+      (void)ash__lockop(fd, F_UNLCK, slot_off, 1, false);
+      r = ash__attach(m, NULL, NULL);
+    }
+  }
+  return ash__opened(m, r, writer, false, out);
+}
+
+/* One attempt by name; returns ASH_OK, an error, or ASH__RETRY. A segment
+ * this process maps already (a map of this name is listed) is found by its
+ * identity, which lstat gives without opening the name; any other
+ * attaching open takes the shorter path of ash__open_fresh. */
 static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
                           ash__map **out) {
+  bool named = ash__map_named(l->backend, l->name);
+  struct stat st;
+  /* open(2) would check permissions: so does this shortcut, for the owner
+   * (anyone else opens the name) */
+  mode_t need = (flags & (ASH_RDONLY | ASH_NOATTACH)) ? S_IRUSR
+                                                      : S_IRUSR | S_IWUSR;
+  if (named && lstat(l->path, &st) == 0 && S_ISREG(st.st_mode) &&
+      st.st_uid == geteuid() && (st.st_mode & need) == need) {
+    bool noattach = flags & ASH_NOATTACH;
+    ash__map *m;
+    int r = ash__map_find(l->backend, st.st_dev, st.st_ino, 0, NULL,
+                          !(flags & (ASH_RDONLY | ASH_NOATTACH)), !noattach,
+                          &m);
+    if (r || m)
+      return ash__found(m, r, l->name, gen,
+                        !(flags & (ASH_RDONLY | ASH_NOATTACH)), !noattach, out);
+  }
   bool rw = !(flags & ASH_NOATTACH);
   int fd = ash__loc_open(l, rw ? O_RDWR : O_RDONLY);
   if (fd < 0 && rw && errno == EACCES && (flags & ASH_RDONLY)) {
@@ -183,6 +308,8 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
   }
   if (fd < 0)
     return ash__open_error(l, errno);
+  if (!(flags & ASH_NOATTACH) && !named)
+    return ash__open_fresh(l, fd, rw, flags, gen, out);
   return ash__open_fd_once(l->name, l->backend, fd, rw, flags, gen, out);
 }
 
@@ -454,7 +581,7 @@ static int ash__build(const struct ash__loc *l, const struct ash__seglayout *lay
     r = ash__map_arena(m, true);
   m->fresh = true; /* a fresh file: nobody else holds a slot or wrote one */
   if (r == ASH_OK)
-    r = ash__attach(m);
+    r = ash__attach(m, NULL, NULL);
   m->fresh = false;
   if (r) {
     if (m->tmp_path)
@@ -932,13 +1059,9 @@ ash_status ash_segment_add_array(ash_segment *seg, const char *name, int dtype,
   return r;
 }
 
-ash_status ash_segment_view(ash_segment *seg, const char *name, ash_view **out) {
-  if (out == NULL)
-    return ash__err(ASH_E_INVAL, "output view pointer is NULL");
-  *out = NULL;
-  if (seg == NULL)
-    return ash__err(ASH_E_INVAL, "segment handle is NULL");
-  ash__map *m = seg->map;
+/* A view of array @name (NULL or "": the first) of @m. */
+int ash__map_view(ash__map *m, const char *name, bool readonly, bool counted,
+                  ash_view **out) {
   const struct ash__array *a;
   if (name == NULL || name[0] == '\0') {
     a = ash__array_at(m, 0);
@@ -949,7 +1072,16 @@ ash_status ash_segment_view(ash_segment *seg, const char *name, ash_view **out) 
   }
   if (a == NULL)
     return ash_last_error_code();
-  return ash__view_new(m, a, seg->readonly, ASH__COUNTED(seg), out);
+  return ash__view_new(m, a, readonly, counted, out);
+}
+
+ash_status ash_segment_view(ash_segment *seg, const char *name, ash_view **out) {
+  if (out == NULL)
+    return ash__err(ASH_E_INVAL, "output view pointer is NULL");
+  *out = NULL;
+  if (seg == NULL)
+    return ash__err(ASH_E_INVAL, "segment handle is NULL");
+  return ash__map_view(seg->map, name, seg->readonly, ASH__COUNTED(seg), out);
 }
 
 /* ---- one-call API -------------------------------------------------------- */
