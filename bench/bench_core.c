@@ -175,7 +175,7 @@ typedef struct {
   const char *status;
 } result;
 
-static result g_res[32];
+static result g_res[48];
 static int g_nres;
 
 static void finish(result *r) {
@@ -403,6 +403,43 @@ static void open_raw_fault(open_ctx *c, long iters, int write) {
 static void open_raw_rdfault(void *c, long iters) { open_raw_fault(c, iters, 0); }
 static void open_raw_wrfault(void *c, long iters) { open_raw_fault(c, iters, 1); }
 
+/* The raw sequence plus the system calls an attaching open and close make
+ * by the lifetime protocol (docs/format.md), with no library logic: lock
+ * an attach slot, read the 4 KiB head, probe the doom byte, fstat, map,
+ * record the attacher (pwrite), and at close clear the record (pwrite)
+ * and unlock. Ours against it shows the library's own cost; it against
+ * the raw sequence shows the protocol's floor. */
+static void open_raw_protocol(void *vctx, long iters) {
+  open_ctx *c = vctx;
+  static unsigned char head[4096];
+  off_t slot = 512 + 16 * (getpid() % 128);
+  for (long i = 0; i < iters; i++) {
+    int fd = shm_open(c->shm_name, O_RDWR, 0);
+    CHECK_SYS(fd >= 0, "shm_open");
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+                       .l_start = slot, .l_len = 1};
+    CHECK_SYS(fcntl(fd, F_OFD_SETLK, &fl) == 0, "lock slot");
+    CHECK_SYS(pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head,
+              "pread");
+    struct flock doom = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
+                         .l_start = 257, .l_len = 1};
+    CHECK_SYS(fcntl(fd, F_OFD_GETLK, &doom) == 0, "probe");
+    struct stat st;
+    CHECK_SYS(fstat(fd, &st) == 0, "fstat");
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
+                   MAP_SHARED, fd, 0);
+    CHECK_SYS(p != MAP_FAILED, "mmap");
+    unsigned char rec[16];
+    memcpy(rec, head + slot, sizeof rec); /* the slot record as it was */
+    CHECK_SYS(pwrite(fd, rec, 16, slot) == 16, "pwrite");
+    CHECK_SYS(pwrite(fd, rec, 4, slot) == 4, "pwrite");
+    fl.l_type = F_UNLCK;
+    CHECK_SYS(fcntl(fd, F_OFD_SETLK, &fl) == 0, "unlock");
+    CHECK_SYS(munmap(p, (size_t)st.st_size) == 0, "munmap");
+    close(fd);
+  }
+}
+
 static void open_attach(void *vctx, long iters) {
   open_ctx *c = vctx;
   for (long i = 0; i < iters; i++) {
@@ -481,6 +518,15 @@ static void bench_open(void) {
            "ash_segment_open + ash_segment_view + ash_view_release + "
            "ash_segment_close + ash_cache_clear (a cold open)",
            "shm_open + fstat + mmap + munmap + close");
+  run_pair("open-attach-vs-protocol", K_TIME, 0, open_attach_cold,
+           open_raw_protocol, &c, opt.reps, 0, T_NONE, 0,
+           "ash_attach + ash_view_release + ash_cache_clear",
+           "the raw sequence plus the protocol's system calls (lock, head "
+           "read, doom probe, 2 record writes, unlock)");
+  run_pair("protocol-floor-vs-raw", K_TIME, 0, open_raw_protocol, open_raw,
+           &c, opt.reps, 0, T_NONE, 0,
+           "the raw sequence plus the protocol's system calls",
+           "shm_open + fstat + mmap + munmap + close");
   snprintf(nm, sizeof nm, "reopen-attach%s%s", *sz ? "-" : "", sz);
   run_pair(nm, K_TIME, 0, open_attach, open_raw, &c, opt.reps, 0, T_NONE, 0,
            "ash_attach + ash_view_release of a segment released just before "
@@ -542,6 +588,9 @@ static void scale_attach(void *vctx, long iters) {
 }
 
 static void scale_raw(void *vctx, long iters) { open_raw(&((scale_ctx *)vctx)->o, iters); }
+static void scale_protocol(void *vctx, long iters) {
+  open_raw_protocol(&((scale_ctx *)vctx)->o, iters);
+}
 
 static void bench_scale(void) {
   static const int counts[] = {1, 16, 256, 4096};
@@ -599,6 +648,12 @@ static void bench_scale(void) {
              "ash_attach + release + ash_cache_clear, N-1 other processes "
              "attached",
              "shm_open + fstat + mmap + munmap + close");
+    snprintf(nm, sizeof nm, "floor-with-%d-attachers", attachers[k]);
+    run_pair(nm, K_TIME, 0, scale_protocol, scale_raw, &c, opt.reps, 0,
+             T_NONE, 0,
+             "the raw sequence plus the protocol's system calls, N-1 other "
+             "processes attached (each lock operation walks their locks)",
+             "shm_open + fstat + mmap + munmap + close");
     close(go[1]);
     for (int i = 0; i < n; i++)
       waitpid(kids[i], NULL, 0);
@@ -646,6 +701,58 @@ static void create_ours(void *vctx, long iters) {
     ash_view_release(v);
     CHECK_ASH(ash_unlink(c->ash_name, 0));
   }
+}
+
+/* Small create: 8 KiB, no touch (what a per-task scratch array costs). */
+static void create_small_ours(void *vctx, long iters) {
+  create_ctx *c = vctx;
+  for (long i = 0; i < iters; i++) {
+    int64_t shape[1] = {8192};
+    ash_view *v = NULL;
+    CHECK_ASH(ash_create(c->ash_name, ASH_UINT8, 1, shape, ASH_PERSIST, 0600,
+                         &v));
+    ash_view_release(v);
+    CHECK_ASH(ash_unlink(c->ash_name, 0));
+  }
+}
+
+static void create_small_raw(void *vctx, long iters, int reserve) {
+  create_ctx *c = vctx;
+  for (long i = 0; i < iters; i++) {
+    int fd = shm_open(c->raw_shm, O_RDWR | O_CREAT | O_EXCL, 0600);
+    CHECK_SYS(fd >= 0, "shm_open(O_CREAT|O_EXCL)");
+    if (reserve)
+      CHECK_SYS(posix_fallocate(fd, 0, 8192) == 0, "posix_fallocate");
+    else
+      CHECK_SYS(ftruncate(fd, 8192) == 0, "ftruncate");
+    void *p = mmap(NULL, 8192, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    CHECK_SYS(p != MAP_FAILED, "mmap");
+    CHECK_SYS(munmap(p, 8192) == 0, "munmap");
+    close(fd);
+    CHECK_SYS(shm_unlink(c->raw_shm) == 0, "shm_unlink");
+  }
+}
+static void create_small_ftruncate(void *c, long it) { create_small_raw(c, it, 0); }
+static void create_small_fallocate(void *c, long it) { create_small_raw(c, it, 1); }
+
+static void bench_create_small(void) {
+  create_ctx c;
+  make_names("small", c.ash_name, sizeof c.ash_name, c.ash_shm,
+             sizeof c.ash_shm);
+  snprintf(c.raw_shm, sizeof c.raw_shm, "/ashbench-raw-%ld-small",
+           (long)getpid());
+  track_path(c.ash_shm);
+  track_path(c.raw_shm);
+  run_pair("create-8KiB-vs-ftruncate", K_TIME, 0, create_small_ours,
+           create_small_ftruncate, &c, opt.reps, 0, T_NONE, 0,
+           "ash_create(8 KiB, PERSIST) + ash_view_release + ash_unlink",
+           "shm_open(O_CREAT|O_EXCL) + ftruncate + mmap + munmap + close + "
+           "shm_unlink");
+  run_pair("create-8KiB-vs-fallocate", K_TIME, 0, create_small_ours,
+           create_small_fallocate, &c, opt.reps, 0, T_NONE, 0,
+           "ash_create(8 KiB, PERSIST) + ash_view_release + ash_unlink",
+           "the same with posix_fallocate instead of ftruncate (storage "
+           "reserved, as ours)");
 }
 
 static void bench_create(void) {
@@ -847,7 +954,9 @@ static void usage(FILE *f) {
   fprintf(f,
       "usage: ash-bench-core [options]\n"
       "  --json FILE       also write the results as JSON to FILE\n"
-      "  --only LIST       groups to run, comma separated: open,create,copy\n"
+      "  --only LIST       groups to run, comma separated: open, scale\n"
+      "                    (attach against arrays and attachers), create,\n"
+      "                    small (8 KiB create; also run by create), copy\n"
       "  --reps N          repetitions of open/copy benchmarks (default 9)\n"
       "  --create-reps N   repetitions of the create benchmark (default 5)\n"
       "  --create-mib N    size of the create benchmark in MiB (default 1024;\n"
@@ -927,6 +1036,7 @@ int main(int argc, char **argv) {
   if (want("open")) bench_open();
   if (want("scale")) bench_scale();
   if (want("create")) bench_create();
+  if (want("create") || want("small")) bench_create_small();
   if (want("copy")) bench_copy();
   printf("\n%d benchmarks in %.1f s\n", g_nres, (now_ns() - t0) / 1e9);
 

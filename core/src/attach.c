@@ -154,7 +154,8 @@ int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live) {
   if (slot < 0)
     return slot;
   uint64_t off = ash__slot_off(m, (uint32_t)slot);
-  if (ash__probe(m->fd, ASH__DOOM_OFFSET, 1)) {
+  /* a segment being built has no name yet: no remover can be deciding */
+  if (!m->fresh && ash__probe(m->fd, ASH__DOOM_OFFSET, 1)) {
     (void)ash__lockop(m->fd, F_UNLCK, off, 1, false);
     return ASH__RETRY; /* a remover is deciding: open the name again */
   }

@@ -247,6 +247,8 @@ int ash__map_find(int backend, dev_t dev, ino_t ino, int64_t gen,
 int ash__map_list_add(ash__map *m, bool writer, ash__map **use,
                       ash__map **dup);
 bool ash__map_named(int backend, const char *name);
+bool ash__map_listed(int backend, dev_t dev, ino_t ino, uint64_t *magic);
+void ash__map_unlinked(int backend, dev_t dev, ino_t ino);
 const struct ash__array *ash__find_array(ash__map *m, const char *name);
 const struct ash__array *ash__array_at(ash__map *m, uint32_t index);
 int ash__map_ingest_all(ash__map *m);
@@ -373,6 +375,8 @@ bool ash__add_u64(uint64_t a, uint64_t b, uint64_t *out);
 uint64_t ash__round_up(uint64_t v, uint64_t align);
 int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
                       uint64_t *nbytes, int64_t *count);
+void ash__copy_str(char *dst, const char *src, size_t cap);
+char *ash__proc_fd_path(char *buf, int fd);
 
 /* util.c: a growable string; after a failed allocation ->oom is set and
  * further additions are ignored */

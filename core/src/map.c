@@ -190,9 +190,9 @@ static void ash__fork_parent(void) {
 /* A file description of the child's own for an inherited map, mapped at the
  * same address. Without /proc the map keeps the parent's description. */
 static void ash__fork_own_fd(ash__map *m) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", m->fd);
-  int fd = open(path, (m->fd_rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+  char path[32];
+  int fd = open(ash__proc_fd_path(path, m->fd),
+                (m->fd_rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
   if (fd < 0)
     return;
   int meta = PROT_READ | (m->fd_rw ? PROT_WRITE : 0);
@@ -460,6 +460,36 @@ bool ash__map_named(int backend, const char *name) {
     found = m->backend == backend && strcmp(m->name, name) == 0;
   pthread_mutex_unlock(&ash__list_lock);
   return found;
+}
+
+/* Whether this process lists a map of the object (@dev, @ino); if so,
+ * *@magic receives the first 8 bytes of it now, read through that map's
+ * descriptor (0 when they cannot be read). */
+bool ash__map_listed(int backend, dev_t dev, ino_t ino, uint64_t *magic) {
+  bool found = false;
+  *magic = 0;
+  pthread_mutex_lock(&ash__list_lock);
+  for (ash__map *m = ash__list; m && !found; m = m->next)
+    if (m->backend == backend && m->dev == dev && m->ino == ino) {
+      found = true;
+      if (pread(m->fd, magic, sizeof *magic, 0) != (ssize_t)sizeof *magic)
+        *magic = 0;
+    }
+  pthread_mutex_unlock(&ash__list_lock);
+  return found;
+}
+
+/* The name of the object (@dev, @ino) was removed by this process: its map
+ * has nothing to unlink at its detach, and a kept one is dropped now. */
+void ash__map_unlinked(int backend, dev_t dev, ino_t ino) {
+  ash__map *drop = NULL;
+  pthread_mutex_lock(&ash__list_lock);
+  for (ash__map *m = ash__list; m; m = m->next)
+    if (m->backend == backend && m->dev == dev && m->ino == ino)
+      m->unlinked = true;
+  ash__cache_trim_locked(false, &drop);
+  pthread_mutex_unlock(&ash__list_lock);
+  ash__free_chain(drop);
 }
 
 /* Lists a map made by this process's open or create, unless a map of the

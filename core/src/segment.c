@@ -414,7 +414,10 @@ static int ash__tmp_open(const struct ash__loc *l, unsigned mode, char **tmp) {
   size_t dn = slash == l->path ? 1 : (size_t)(slash - l->path);
   memcpy(dir, l->path, dn);
   dir[dn] = '\0';
-  if (!ash__no_tmpfile() && access("/proc/self/fd", X_OK) == 0) {
+  static atomic_int procfs = -1; /* whether /proc/self/fd is there */
+  if (atomic_load(&procfs) < 0)
+    atomic_store(&procfs, access("/proc/self/fd", X_OK) == 0);
+  if (!ash__no_tmpfile() && atomic_load(&procfs) == 1) {
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
       return fd;
@@ -454,9 +457,9 @@ static int ash__link(ash__map *m, const char *path) {
       m->tmp_path = NULL;
     }
   } else {
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", m->fd);
-    r = linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+    char proc[32];
+    r = linkat(AT_FDCWD, ash__proc_fd_path(proc, m->fd), AT_FDCWD, path,
+               AT_SYMLINK_FOLLOW);
   }
   return r == 0 ? 0 : errno;
 }
@@ -465,7 +468,7 @@ static void ash__fill_entry(struct ash__entry *e, const char *name, int dtype,
                             int ndim, const int64_t *shape, uint64_t offset,
                             uint64_t nbytes) {
   memset(e, 0, sizeof *e);
-  snprintf(e->name, sizeof e->name, "%s", name);
+  ash__copy_str(e->name, name, sizeof e->name);
   e->dtype = (uint32_t)dtype;
   e->ndim = (uint32_t)ndim;
   e->offset = offset;
@@ -731,14 +734,18 @@ ash_status ash_unlink(const char *name, unsigned flags) {
                ? ash__err(ASH_E_NOENT, "unlink \"%s\": no such segment", l.name)
                : ash__syserr(errno, "unlink", l.name);
   /* A symbolic link squatting a segment name is removed (never followed);
-   * other non-files and files that are not segments are left alone. */
+   * other non-files and files that are not segments are left alone. The
+   * magic of a file this process maps is read through its descriptor. */
+  uint64_t magic = 0;
+  bool known = S_ISREG(st.st_mode) &&
+               ash__map_listed(l.backend, st.st_dev, st.st_ino, &magic);
   if (S_ISREG(st.st_mode) && st.st_size > 0) {
-    int fd = ash__loc_open(&l, O_RDONLY);
-    uint64_t magic = 0;
+    int fd = known ? -1 : ash__loc_open(&l, O_RDONLY);
     ssize_t got = fd < 0 ? -1 : pread(fd, &magic, sizeof magic, 0);
     if (fd >= 0)
       close(fd);
-    if (fd >= 0 && !(got == (ssize_t)sizeof magic && magic == ASH__MAGIC))
+    if ((known || fd >= 0) &&
+        !((known || got == (ssize_t)sizeof magic) && magic == ASH__MAGIC))
       return ash__err(ASH_E_CORRUPT,
                       "unlink \"%s\": not an arrayshare segment; left alone",
                       l.name);
@@ -751,13 +758,8 @@ ash_status ash_unlink(const char *name, unsigned flags) {
                ? ash__err(ASH_E_NOENT, "unlink \"%s\": no such segment", l.name)
                : ash__syserr(errno, "unlink", l.name);
   /* A mapping of it in this process: nothing left to do at its detach. */
-  ash__map *m;
-  if (ash__map_find(l.backend, st.st_dev, st.st_ino, 0, NULL, false, false,
-                    &m) == ASH_OK &&
-      m) {
-    m->unlinked = true;
-    ash__map_release(m, false, false);
-  }
+  if (known)
+    ash__map_unlinked(l.backend, st.st_dev, st.st_ino);
   return ASH_OK;
 }
 
@@ -1111,7 +1113,7 @@ ash_status ash_create(const char *name, int dtype, int ndim, const int64_t *shap
   r = ash__create(name, arena, 1, 0, flags, mode, &first, &seg);
   if (r)
     return r;
-  r = ash_segment_view(seg, "data", out);
+  r = ash_segment_view(seg, NULL, out); /* "data", entry 0 */
   if (r)
     (void)ash_segment_unlink(seg);
   ash_segment_close(seg);
