@@ -629,11 +629,13 @@ static int ash__publish(ash__map *m) {
   return r;
 }
 
+/* @opened (may be NULL): set when ASH_OR_OPEN opened an existing
+ * segment instead of creating one. */
 static ash_status ash__create(const char *name, uint64_t arena_bytes,
                               uint32_t max_arrays, uint32_t max_attachers,
                               unsigned flags, unsigned mode,
                               const struct ash__first *first,
-                              ash_segment **out) {
+                              ash_segment **out, bool *opened) {
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output handle pointer is NULL");
   *out = NULL;
@@ -680,6 +682,8 @@ static ash_status ash__create(const char *name, uint64_t arena_bytes,
       return r;
     ash__map *o;
     r = ash__open_loc(&l, flags & ~(unsigned)ASH_OR_OPEN, 0, &o);
+    if (r == ASH_OK && opened)
+      *opened = true;
     if (r == ASH_OK)
       return ash__segment_wrap(o, false, true, out);
     if (r != ASH_E_NOENT || attempt >= 8)
@@ -690,7 +694,8 @@ static ash_status ash__create(const char *name, uint64_t arena_bytes,
 ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
                               uint32_t max_arrays, unsigned flags,
                               unsigned mode, ash_segment **out) {
-  return ash__create(name, arena_bytes, max_arrays, 0, flags, mode, NULL, out);
+  return ash__create(name, arena_bytes, max_arrays, 0, flags, mode, NULL, out,
+                     NULL);
 }
 
 ash_status ash_segment_create_ex(const char *name, uint64_t arena_bytes,
@@ -704,7 +709,7 @@ ash_status ash_segment_create_ex(const char *name, uint64_t arena_bytes,
                     ASH__ATTACH_CAP_MAX);
   }
   return ash__create(name, arena_bytes, max_arrays, max_attachers, flags, mode,
-                     NULL, out);
+                     NULL, out, NULL);
 }
 
 ash_status ash_segment_publish(ash_segment *seg) {
@@ -1088,15 +1093,36 @@ ash_status ash_segment_view(ash_segment *seg, const char *name, ash_view **out) 
 
 /* ---- one-call API -------------------------------------------------------- */
 
+/* ASH_OR_OPEN found segment @name: its first array must be what
+ * ash_create was asked for, else ASH_E_EXIST saying what it is. */
+static int ash__same_array(const ash_view *v, const char *name, int dtype,
+                           int ndim, const int64_t *shape) {
+  if (ash_view_dtype(v) == dtype && ash_view_ndim(v) == ndim &&
+      (ndim == 0 ||
+       memcmp(ash_view_shape(v), shape, sizeof(int64_t) * (size_t)ndim) == 0))
+    return ASH_OK;
+  char have[ASH_MAX_NDIM * 21 + 4], want[ASH_MAX_NDIM * 21 + 4];
+  const int64_t *hs = ash_view_shape(v);
+  size_t a = 0, b = 0;
+  for (int i = 0; i < ash_view_ndim(v); i++)
+    a += (size_t)snprintf(have + a, sizeof have - a, "%s%lld", i ? ", " : "",
+                          (long long)hs[i]);
+  for (int i = 0; i < ndim; i++)
+    b += (size_t)snprintf(want + b, sizeof want - b, "%s%lld", i ? ", " : "",
+                          (long long)shape[i]);
+  have[a] = want[b] = '\0';
+  return ash__err(ASH_E_EXIST,
+                  "create \"%s\": a segment with this name exists, holding "
+                  "%s (%s), not %s (%s)",
+                  name, ash_dtype_name(ash_view_dtype(v)), have,
+                  ash_dtype_name(dtype), want);
+}
+
 ash_status ash_create(const char *name, int dtype, int ndim, const int64_t *shape,
                       unsigned flags, unsigned mode, ash_view **out) {
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output view pointer is NULL");
   *out = NULL;
-  if (flags & ASH_OR_OPEN)
-    return ash__err(ASH_E_INVAL,
-                    "ash_create is exclusive: use ash_attach to open an existing "
-                    "array");
   if (flags & ASH_UNPUBLISHED)
     return ash__err(ASH_E_INVAL,
                     "ash_create publishes at once: use ash_segment_create with "
@@ -1110,11 +1136,24 @@ ash_status ash_create(const char *name, int dtype, int ndim, const int64_t *shap
     return r;
   struct ash__first first = {"data", dtype, ndim, shape, nbytes};
   ash_segment *seg;
-  r = ash__create(name, arena, 1, 0, flags, mode, &first, &seg);
+  bool opened = false;
+  r = ash__create(name, arena, 1, 0, flags, mode, &first, &seg, &opened);
   if (r)
     return r;
   r = ash_segment_view(seg, NULL, out); /* "data", entry 0 */
-  if (r)
+  if (r == ASH_OK && opened) {
+    r = ash__same_array(*out, name, dtype, ndim, shape);
+    if (r) {
+      ash_view_release(*out);
+      *out = NULL;
+    }
+  } else if (r == ASH_E_NOENT && opened) {
+    r = ash__err(ASH_E_EXIST,
+                 "create \"%s\": a segment with this name exists, holding "
+                 "no array",
+                 name);
+  }
+  if (r && !opened)
     (void)ash_segment_unlink(seg);
   ash_segment_close(seg);
   return r;
