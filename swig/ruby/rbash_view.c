@@ -376,6 +376,19 @@ static VALUE rbash_view_init_copy(VALUE self, VALUE orig) {
   return self;
 }
 
+/* View#_make_readonly: swaps the view's handle for a read-only one of the
+ * same elements (View#freeze). */
+static VALUE rbash_view_make_readonly(VALUE self) {
+  rbash_view *w = rbash_view_get(self);
+  ash_view *ro = NULL;
+  RBASH_CHECK(ash_view_readonly(w->v, &ro));
+  ash_view *old = w->v;
+  w->v = ro;
+  rbash_view_cache(w);
+  ash_view_release(old);
+  return self;
+}
+
 static VALUE rbash_view_ndim(VALUE self) {
   return INT2FIX(rbash_view_get(self)->ndim);
 }
@@ -440,6 +453,8 @@ void rbash_view_define(VALUE cView) {
   rb_define_method(cView, "closed?", rbash_view_closed_p, 0);
   rb_define_method(cView, "initialize_copy", rbash_view_init_copy, 1);
   rb_define_method(cView, "ndim", rbash_view_ndim, 0);
+  rb_define_private_method(cView, "_make_readonly", rbash_view_make_readonly,
+                           0);
   rb_define_method(cView, "size", rbash_view_size, 0);
   rb_define_method(cView, "length", rbash_view_length, 0);
   rb_define_method(cView, "shape", rbash_view_shape_m, 0);
