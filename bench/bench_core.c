@@ -418,7 +418,11 @@ static void open_raw_protocol(void *vctx, long iters) {
     CHECK_SYS(fd >= 0, "shm_open");
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
                        .l_start = slot, .l_len = 1};
-    CHECK_SYS(fcntl(fd, F_OFD_SETLK, &fl) == 0, "lock slot");
+    int k = 0; /* the first free slot from the guess on (others attached) */
+    while (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+      CHECK_SYS(errno == EAGAIN && ++k < 1100, "lock slot");
+      fl.l_start = 512 + 16 * ((getpid() + k) % 1100);
+    }
     CHECK_SYS(pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head,
               "pread");
     struct flock doom = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
@@ -430,9 +434,13 @@ static void open_raw_protocol(void *vctx, long iters) {
                    MAP_SHARED, fd, 0);
     CHECK_SYS(p != MAP_FAILED, "mmap");
     unsigned char rec[16];
-    memcpy(rec, head + slot, sizeof rec); /* the slot record as it was */
-    CHECK_SYS(pwrite(fd, rec, 16, slot) == 16, "pwrite");
-    CHECK_SYS(pwrite(fd, rec, 4, slot) == 4, "pwrite");
+    off_t at = fl.l_start;
+    if (at + 16 <= (off_t)sizeof head) /* the slot record as it was */
+      memcpy(rec, head + at, sizeof rec);
+    else
+      memset(rec, 0, sizeof rec);
+    CHECK_SYS(pwrite(fd, rec, 16, at) == 16, "pwrite");
+    CHECK_SYS(pwrite(fd, rec, 4, at) == 4, "pwrite");
     fl.l_type = F_UNLCK;
     CHECK_SYS(fcntl(fd, F_OFD_SETLK, &fl) == 0, "unlock");
     CHECK_SYS(munmap(p, (size_t)st.st_size) == 0, "munmap");

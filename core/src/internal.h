@@ -58,6 +58,7 @@ int ash__syserr(int err, const char *op, const char *what);
 #define ASH__ATTACH_CAP_DEFAULT 128
 #define ASH__ATTACH_CAP_MAX 65536
 #define ASH__MAX_ARRAYS 4096
+#define ASH__CHUNK 64 /* entries per chunk of a map's table of copies */
 #define ASH__BYTE_ORDER_LE 1
 #define ASH__LOCK_KIND_OFD 2 /* fcntl OFD locks on bytes 256.. */
 #define ASH__PAGE 4096u
@@ -215,8 +216,8 @@ typedef struct ash__map {
   uint8_t *head;      /* the segment's first head_len bytes, read at open */
   uint32_t head_len;
   uint32_t head_count; /* dir_count when the head was read */
-  struct ash__array **arrays; /* dir_cap pointers, filled on demand; [0]
-                                 unused: entry 0 is arr0 */
+  struct ash__array ***arrays; /* chunks of ASH__CHUNK pointers, made and
+                                  filled on demand; entry 0 is arr0 */
   struct ash__array arr0;     /* entry 0's copy, once arr0p is set */
   const struct ash__array *arr0p;
   uint32_t ningested;         /* entries [0, ningested) are all validated */

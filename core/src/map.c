@@ -66,9 +66,14 @@ ash__map *ash__map_new(const char *name, int backend, int fd, bool fd_rw) {
 
 /* Unmaps and closes; the kernel drops every lock the descriptor held. */
 void ash__map_free(ash__map *m) {
-  if (m->arrays) {
-    for (uint32_t i = 0; i < m->hdr.dir_cap; i++)
-      free(m->arrays[i]);
+  if (m->arrays) { /* chunks of ASH__CHUNK copies, made on demand */
+    for (uint32_t c = 0; c * ASH__CHUNK < m->hdr.dir_cap; c++) {
+      if (m->arrays[c] == NULL)
+        continue;
+      for (uint32_t k = 0; k < ASH__CHUNK; k++)
+        free(m->arrays[c][k]);
+      free(m->arrays[c]);
+    }
     free(m->arrays);
   }
   if (m->addr)
@@ -523,16 +528,25 @@ int ash__map_list_add(ash__map *m, bool writer, ash__map **use,
 
 /* Where the validated copy of entry @i is kept: the first array's inside
  * the map (the common one-array segment needs no allocation), the others'
- * in a table made on first need. NULL when out of memory. */
+ * in chunks of ASH__CHUNK pointers made on first need, so that a map's
+ * cost does not grow with the directory's capacity. NULL when out of
+ * memory. */
 static const struct ash__array **ash__entry_slot(ash__map *m, uint32_t i) {
   if (i == 0)
     return &m->arr0p;
+  uint32_t c = i / ASH__CHUNK;
   if (m->arrays == NULL) {
-    m->arrays = calloc(m->hdr.dir_cap, sizeof *m->arrays);
+    m->arrays = calloc((m->hdr.dir_cap + ASH__CHUNK - 1) / ASH__CHUNK,
+                       sizeof *m->arrays);
     if (m->arrays == NULL)
       return NULL;
   }
-  return (const struct ash__array **)&m->arrays[i];
+  if (m->arrays[c] == NULL) {
+    m->arrays[c] = calloc(ASH__CHUNK, sizeof **m->arrays);
+    if (m->arrays[c] == NULL)
+      return NULL;
+  }
+  return (const struct ash__array **)&m->arrays[c][i % ASH__CHUNK];
 }
 
 /* The validated private copy of entry @i (< dir_count), made on first use.
