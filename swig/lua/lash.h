@@ -151,9 +151,21 @@ void lash_push_raw(lua_State *L, int dtype, const char *p);
 void lash_elem_of(lua_State *L, int vi, int dtype, ash_elem *e);
 void lash_store(lua_State *L, ash_view *v, int dtype, int nidx,
                 const int64_t *idx, int vi);
-/* The fast paths' store of the number at @vi into the element of @dtype at
- * @p, when no check is needed: 1 if stored, else 0 (nothing written). */
-int lash_store_fast(lua_State *L, int vi, int dtype, char *p);
+/* The fast paths' store of the Lua number at @vi into the element of
+ * @dtype at @p: 1 when the dtype holds it with no check needed
+ * (ash_elem_store_number / ash_elem_store_exact: exactly what the C setters
+ * would store), else 0 and nothing is written (bool, float16, complex,
+ * large or non-integral values, other types: the C setters decide). */
+static inline int lash_store_fast(lua_State *L, int vi, int dtype, char *p) {
+  int ok = 0;
+  if (dtype == ASH_FLOAT64 || dtype == ASH_FLOAT32) {
+    double d = (double)lua_tonumberx(L, vi, &ok);
+    return ok && ash_elem_store_number(dtype, p, d);
+  }
+  ash_elem e = {ASH_KIND_INT, 0, 0, 0, 0};
+  e.i = (int64_t)lua_tointegerx(L, vi, &ok);
+  return ok && ash_elem_store_exact(dtype, p, &e);
+}
 char *lash_locate(lua_State *L, lash_view *u, int first, int n, int64_t *pos);
 /* Pushes element / sub-view i (1-based) of axis 1 of the open view at
  * stack index @vi (@u). */

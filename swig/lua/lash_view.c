@@ -340,22 +340,6 @@ static int lash_v_newindex_slow(lua_State *L) {
 }
 
 
-/* The fast paths' store of the Lua number at @vi into the element of
- * @dtype at @p: 1 when the dtype holds it with no check needed
- * (ash_elem_store_number / ash_elem_store_exact: exactly what the C setters
- * would store), else 0 and nothing is written (bool, float16, complex,
- * large or non-integral values, other types: the C setters decide). */
-int lash_store_fast(lua_State *L, int vi, int dtype, char *p) {
-  int ok = 0;
-  if (dtype == ASH_FLOAT64 || dtype == ASH_FLOAT32) {
-    double d = (double)lua_tonumberx(L, vi, &ok);
-    return ok && ash_elem_store_number(dtype, p, d);
-  }
-  ash_elem e = {ASH_KIND_INT, 0, 0, 0, 0};
-  e.i = (int64_t)lua_tointegerx(L, vi, &ok);
-  return ok && ash_elem_store_exact(dtype, p, &e);
-}
-
 /* __newindex: the fast path (one Lua API call for the value), else the
  * slow path, so the conversion rules are the C ones. */
 static int lash_v_newindex(lua_State *L) {
