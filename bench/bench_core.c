@@ -418,11 +418,17 @@ static void open_raw_protocol(void *vctx, long iters) {
     CHECK_SYS(fd >= 0, "shm_open");
     struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
                        .l_start = slot, .l_len = 1};
-    int k = 0; /* the first free slot from the guess on (others attached) */
-    while (fcntl(fd, F_OFD_SETLK, &fl) != 0) {
+    /* the first free slot from the guess on (others are attached), then
+     * the one found: one lock operation per iteration, as for an attacher
+     * that knows a free slot */
+    static off_t found = -1;
+    if (found >= 0)
+      fl.l_start = found;
+    for (int k = 0; fcntl(fd, F_OFD_SETLK, &fl) != 0;) {
       CHECK_SYS(errno == EAGAIN && ++k < 1100, "lock slot");
       fl.l_start = 512 + 16 * ((getpid() + k) % 1100);
     }
+    found = fl.l_start;
     CHECK_SYS(pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head,
               "pread");
     struct flock doom = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
