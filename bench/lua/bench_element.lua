@@ -10,8 +10,15 @@ float64 view, against anchors measured in the same run:
   naive      the same with the usual checks written the usual way
              (luaL_checkudata, luaL_checkinteger, bounds, luaL_checknumber)
 
-Prints the median of several runs in ns per element, and ratios.
-Usage: lua5.4 bench_element.lua [--n N] [--runs R] [--no-anchor]
+and of 2-d element access on an R x C float64 view (R * C = N): reading
+`v[i][j]` and `v:get(i, j)`, and `v[i][j] = v[i][j] + 1` and
+`v:set(i, j, v:get(i, j) + 1)`, against a Lua table of tables and an
+unchecked C anchor of the same shape (rows made once and kept; a `get`
+method found by a C __index), the floor for two C calls per access.
+
+Times are process CPU time (os.clock). Prints the median of several runs
+in ns per element, and ratios.
+Usage: lua5.4 bench_element.lua [--n N] [--runs R] [--no-anchor] [--no-2d]
 Needs LUA_CPATH/LUA_PATH to reach arrayshare (the bench_lua build target
 sets them); the anchors need a C compiler (cc) and the Lua 5.4 headers
 (ASH_LUA_INCLUDE_DIR, default /usr/include/lua5.4).
@@ -19,7 +26,7 @@ sets them); the anchors need a C compiler (cc) and the Lua 5.4 headers
 
 local ash = require "arrayshare"
 
-local N, RUNS, ANCHOR = 1000000, 7, true
+local N, RUNS, ANCHOR, TWO_D = 1000000, 7, true, true
 do
   local i = 1
   while i <= #arg do
@@ -27,6 +34,7 @@ do
     if a == "--n" then N = math.tointeger(tonumber(arg[i + 1])); i = i + 1
     elseif a == "--runs" then RUNS = math.tointeger(tonumber(arg[i + 1])); i = i + 1
     elseif a == "--no-anchor" then ANCHOR = false
+    elseif a == "--no-2d" then TWO_D = false
     else error("unknown argument " .. a) end
     i = i + 1
   end
@@ -86,7 +94,65 @@ static int mk(lua_State *L, const char *mt) {
 }
 static int new_unchecked(lua_State *L) { return mk(L, "bench.unchecked"); }
 static int new_naive(lua_State *L) { return mk(L, "bench.naive"); }
+/* 2-d, unchecked: a[i] is row i, made once and kept in the user value; a
+ * string key is a method (the upvalue table), as a view's __index does */
+typedef struct { lua_Integer r, c; double *d; } arr2;
+static int u2_index(lua_State *L) {
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    lua_pushvalue(L, 2);
+    lua_rawget(L, lua_upvalueindex(1));
+    return 1;
+  }
+  lua_getiuservalue(L, 1, 1);
+  lua_rawgeti(L, -1, lua_tointeger(L, 2));
+  return 1;
+}
+static int u2_get(lua_State *L) {
+  arr2 *a = (arr2 *)lua_touserdata(L, 1);
+  lua_pushnumber(L, a->d[(lua_tointeger(L, 2) - 1) * a->c + lua_tointeger(L, 3) - 1]);
+  return 1;
+}
+static int u2_set(lua_State *L) {
+  arr2 *a = (arr2 *)lua_touserdata(L, 1);
+  a->d[(lua_tointeger(L, 2) - 1) * a->c + lua_tointeger(L, 3) - 1] = lua_tonumber(L, 4);
+  return 0;
+}
+static int new_unchecked2(lua_State *L) {
+  lua_Integer r = luaL_checkinteger(L, 1), c = luaL_checkinteger(L, 2);
+  arr2 *a = (arr2 *)lua_newuserdatauv(L, sizeof *a, 1);
+  a->r = r;
+  a->c = c;
+  a->d = (double *)calloc((size_t)(r * c), sizeof(double));
+  luaL_setmetatable(L, "bench.unchecked2");
+  lua_createtable(L, (int)r, 0);
+  for (lua_Integer i = 0; i < r; i++) {
+    arr *row = (arr *)lua_newuserdatauv(L, sizeof *row, 1);
+    row->n = c;
+    row->d = a->d + i * c;
+    luaL_setmetatable(L, "bench.unchecked.row");
+    lua_pushvalue(L, -3); /* the row keeps its array alive */
+    lua_setiuservalue(L, -2, 1);
+    lua_rawseti(L, -2, i + 1);
+  }
+  lua_setiuservalue(L, -2, 1);
+  return 1;
+}
+static int gc2(lua_State *L) {
+  arr2 *a = (arr2 *)lua_touserdata(L, 1);
+  free(a->d); a->d = NULL;
+  return 0;
+}
 int luaopen_ash_bench_anchor(lua_State *L) {
+  luaL_newmetatable(L, "bench.unchecked.row");
+  lua_pushcfunction(L, u_index); lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, u_newindex); lua_setfield(L, -2, "__newindex");
+  luaL_newmetatable(L, "bench.unchecked2");
+  lua_newtable(L);
+  lua_pushcfunction(L, u2_get); lua_setfield(L, -2, "get");
+  lua_pushcfunction(L, u2_set); lua_setfield(L, -2, "set");
+  lua_pushcclosure(L, u2_index, 1); lua_setfield(L, -2, "__index");
+  lua_pushcfunction(L, gc2); lua_setfield(L, -2, "__gc");
+  lua_pop(L, 2);
   luaL_newmetatable(L, "bench.unchecked");
   lua_pushcfunction(L, u_index); lua_setfield(L, -2, "__index");
   lua_pushcfunction(L, u_newindex); lua_setfield(L, -2, "__newindex");
@@ -99,6 +165,7 @@ int luaopen_ash_bench_anchor(lua_State *L) {
   lua_newtable(L);
   lua_pushcfunction(L, new_unchecked); lua_setfield(L, -2, "unchecked");
   lua_pushcfunction(L, new_naive); lua_setfield(L, -2, "naive");
+  lua_pushcfunction(L, new_unchecked2); lua_setfield(L, -2, "unchecked2");
   return 1;
 }
 ]]
@@ -198,3 +265,82 @@ if results.anchor then
   print(string.format("  ratio view / naive checked         %8.2f", results.view / results.naive))
 end
 print(string.format("  target: view <= 50 ns/element: %s", results.view <= 50 and "met" or "NOT met"))
+
+if not TWO_D then return end
+
+-- 2-d: R x C elements, each loop run once per round for every object
+local C = math.max(1, math.floor(math.sqrt(N)))
+local R = math.max(1, N // C)
+local loops2 = {
+  { "read v[i][j]", function(x)
+      local s = 0
+      for i = 1, R do
+        for j = 1, C do s = s + x[i][j] end
+      end
+      return s
+    end },
+  { "v[i][j] = v[i][j] + 1", function(x)
+      for i = 1, R do
+        for j = 1, C do x[i][j] = x[i][j] + 1 end
+      end
+    end },
+  { "read v:get(i, j)", function(x)
+      local s = 0
+      for i = 1, R do
+        for j = 1, C do s = s + x:get(i, j) end
+      end
+      return s
+    end, true },
+  { "v:set(i, j, v:get(i, j) + 1)", function(x)
+      for i = 1, R do
+        for j = 1, C do x:set(i, j, x:get(i, j) + 1) end
+      end
+    end, true },
+}
+local name2 = "luabench2_" .. pid()
+local v2 <close> = ash.create(name2, { R, C }, "float64")
+ash.unlink(name2)
+local t2 = {}
+for i = 1, R do
+  t2[i] = {}
+  for j = 1, C do t2[i][j] = 0.0 end
+end
+local objs = { { "view", v2 }, { "table", t2 } }
+if ANCHOR then
+  local anchor = build_anchor()
+  if anchor then objs[#objs + 1] = { "anchor", anchor.unchecked2(R, C) } end
+end
+local t2s = {}
+for _, l in ipairs(loops2) do
+  t2s[l[1]] = {}
+  for _, o in ipairs(objs) do
+    if not (l[3] and o[1] == "table") then
+      l[2](o[2]) -- warm-up
+      t2s[l[1]][o[1]] = {}
+    end
+  end
+end
+for r = 1, RUNS do
+  for _, l in ipairs(loops2) do
+    for _, o in ipairs(objs) do
+      local ts = t2s[l[1]][o[1]]
+      if ts then
+        local t0 = os.clock()
+        l[2](o[2])
+        ts[r] = (os.clock() - t0) * 1e9 / (R * C)
+      end
+    end
+  end
+end
+print(string.format("bench_element 2-d: %d x %d float64 view, median of %d runs, ns/element", R, C, RUNS))
+print(string.format("  %-30s %9s %9s %9s %9s", "loop", "view", "table", "anchor", "view-anchor"))
+local met = true
+for _, l in ipairs(loops2) do
+  local m = {}
+  for k, ts in pairs(t2s[l[1]]) do m[k] = median(ts) end
+  local function f(x) return x and string.format("%9.1f", x) or string.format("%9s", "-") end
+  print(string.format("  %-30s %s %s %s %s", l[1], f(m.view), f(m.table), f(m.anchor),
+                      f(m.anchor and m.view - m.anchor)))
+  if l[1]:match("^read") and m.view > 60 then met = false end
+end
+print(string.format("  target: reads v[i][j] and v:get(i, j) <= 60 ns/element: %s", met and "met" or "NOT met"))

@@ -140,13 +140,17 @@ end
 
 -- ------------------------------------------------------------------ module
 
-local CREATE_OPTS = { persist = true, mode = true, file = true }
+local CREATE_OPTS = { persist = true, mode = true, file = true, or_open = true }
 
---- ash.create(name, shape, dtype = "float64", {persist, mode, file}) -> view
+--- ash.create(name, shape, dtype = "float64", {persist, mode, file, or_open}) -> view
 --- Creates segment `name` holding one zero-filled array and returns its view.
+--- or_open: when the name exists, its first array is attached instead; it
+--- must have this dtype and shape (else Exists). Options and defaults are
+--- those of every binding (docs/api-table.md).
 function M.create(name, shape, dtype, opts)
   opts = check_opts(opts, CREATE_OPTS, 4, "create")
   local flags = flag(opts, "persist", core.ASH_PERSIST) | flag(opts, "file", core.ASH_FILE)
+    | flag(opts, "or_open", core.ASH_OR_OPEN)
   return core.ash_create(name, dtype_of(dtype, 3, "create"), shape_of(shape, 2, "create"), flags, mode_of(opts, 4, "create"))
 end
 
@@ -164,10 +168,21 @@ function M.attach(what, opts)
   return core.ash_attach(what, open_flags(opts, 2, "attach"))
 end
 
---- ash.unlink(name, {file}): removes the segment's name.
+local UNLINK_OPTS = { file = true, missing_ok = true }
+
+--- ash.unlink(name, {file, missing_ok}) -> true, or false when the name did
+--- not exist and missing_ok is set (else NotFound): removes the segment's
+--- name; processes that map it keep using it.
 function M.unlink(name, opts)
-  opts = check_opts(opts, { file = true }, 2, "unlink")
-  core.ash_unlink(name, flag(opts, "file", core.ASH_FILE))
+  opts = check_opts(opts, UNLINK_OPTS, 2, "unlink")
+  local ok, err = pcall(core.ash_unlink, name, flag(opts, "file", core.ASH_FILE))
+  if ok then
+    return true
+  end
+  if opts.missing_ok and is_error(err, "NOENT") then
+    return false
+  end
+  error(err, 2)
 end
 
 --- ash.exists(name) -> boolean (a segment of this library with this name)
@@ -195,6 +210,18 @@ function M.gc()
   return core.ash_gc()
 end
 
+--- ash.clear_cache(): drops the mappings this process keeps of segments it
+--- no longer uses (docs/c-api.md, "Released mappings").
+function M.clear_cache()
+  core.ash_cache_clear()
+end
+
+--- ash.arena_bytes(shape, dtype = "float64") -> arena bytes one array of
+--- this shape and dtype takes (alignment included), for arena_bytes =
+function M.arena_bytes(shape, dtype)
+  return core.ash_arena_bytes_for(dtype_of(dtype, 2, "arena_bytes"), shape_of(shape, 1, "arena_bytes"), 0)
+end
+
 --- dtype helpers
 function M.dtype(d)
   return core.ash_dtype_name(dtype_of(d, 1, "dtype"))
@@ -216,7 +243,7 @@ M.is_segment = core.is_segment
 -- ------------------------------------------------------------------ segments
 
 local SEG_CREATE_OPTS = {
-  arena_bytes = true, max_arrays = true, arrays = true,
+  arena_bytes = true, max_arrays = true, max_attachers = true, arrays = true,
   persist = true, mode = true, or_open = true, file = true,
 }
 
@@ -227,11 +254,14 @@ local function array_spec(a, k)
   return a.name or a[1], a.shape or a[2], a.dtype or a[3]
 end
 
---- ash.segment_create(name, {arrays = {{name, shape, dtype}, ...} or
----   arena_bytes = n, max_arrays = n, persist, mode, or_open, file}) -> segment
---- With `arrays`, the arena is sized for exactly those arrays (plus
---- arena_bytes when both are given) and they are added zero-filled;
---- max_arrays defaults to their count (at least 1; 16 without arrays).
+--- ash.segment_create(name, {arrays = {{name, shape, dtype}, ...},
+---   arena_bytes = n, max_arrays = n, max_attachers = 128, persist, mode,
+---   or_open, file}) -> segment
+--- With `arrays`, the arena is sized for those arrays (plus arena_bytes
+--- when both are given, for arrays added later) and they are added
+--- zero-filled; at least one of the two is needed. max_arrays defaults to
+--- the number of arrays, plus 16 when arena_bytes is given (at least 1);
+--- max_attachers is the attach table's capacity (1 to 65536).
 --- If adding an array fails the new segment is unlinked before the error is
 --- raised. With or_open, an existing segment is opened instead and only the
 --- arrays it lacks are added (it is never unlinked).
@@ -239,7 +269,6 @@ function M.segment_create(name, opts)
   opts = check_opts(opts, SEG_CREATE_OPTS, 2, "segment_create")
   local arrays = opts.arrays
   local arena = opts.arena_bytes
-  local maxa = opts.max_arrays
   local specs = {}
   if arrays ~= nil then
     if type(arrays) ~= "table" then
@@ -253,16 +282,17 @@ function M.segment_create(name, opts)
       specs[k] = { an, shape, dt }
     end
     arena = (arena or 0) + total
-    maxa = maxa or math.max(#specs, 1)
   end
   if arena == nil then
     argerror(2, "segment_create", "arena_bytes or arrays required")
   end
+  local maxa = opts.max_arrays or math.max(#specs + (opts.arena_bytes and 16 or 0), 1)
   local flags = flag(opts, "persist", core.ASH_PERSIST) | flag(opts, "file", core.ASH_FILE)
   local mode = mode_of(opts, 2, "segment_create")
   -- Built without a name, named once every array is in: nothing is visible
   -- half-made, and a failure leaves nothing behind.
-  local seg = core.ash_segment_create(name, arena, maxa or 16, flags | core.ASH_UNPUBLISHED, mode)
+  local seg = core.ash_segment_create_ex(name, arena, maxa, opts.max_attachers or 128,
+                                         flags | core.ASH_UNPUBLISHED, mode)
   local ok, err = pcall(function()
     for _, s in ipairs(specs) do
       core.ash_view_release(core.ash_segment_add_array(seg, s[1], s[3], s[2]))

@@ -528,10 +528,14 @@ ASH_EXTERN ash_status ash_segment_view(ash_segment *seg, const char *name,
  *  of it; the view holds the segment open (no segment handle to close).
  *  The array is in the directory before the segment is published: one step,
  *  no window in which the segment exists without its array.
- *  @flags : ASH_PERSIST, ASH_FILE. Always exclusive: ASH_OR_OPEN is
- *           ASH_E_INVAL (attach with ash_attach instead).
+ *  @flags : ASH_PERSIST, ASH_FILE, ASH_OR_OPEN (create-or-open: when the
+ *           name exists, its first array is attached instead, provided it
+ *           has this dtype and shape; otherwise ASH_E_EXIST, whose detail
+ *           says what the segment holds. An opened segment keeps its own
+ *           policy and mode). Without ASH_OR_OPEN the create is exclusive.
  *  @mode : as ash_segment_create.
- *  @return as ash_segment_create and ash_segment_add_array. */
+ *  @return as ash_segment_create and ash_segment_add_array; ASH_E_EXIST
+ *          also when ASH_OR_OPEN found another array (or none). */
 ASH_EXTERN ash_status ash_create(const char *name, int dtype, int ndim,
                                  const int64_t *shape, unsigned flags,
                                  unsigned mode, ash_view **out);

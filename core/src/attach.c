@@ -120,17 +120,22 @@ static int ash__slot_claim(ash__map *m) {
 }
 
 /* The slot record (pid, generation, start time), for display and for the
- * owner identity of locks. Written by its holder alone; one pwrite. */
-static void ash__record(ash__map *m, int slot, bool set) {
+ * owner identity of locks. Written by its holder alone; one pwrite. @old:
+ * the record as the holder read it after taking the lock, or NULL to read
+ * it now. */
+static void ash__record(ash__map *m, int slot, bool set,
+                        const struct ash__slot *old) {
   if (!m->fd_rw || m->wsealed || m->norecord)
     return;
   struct ash__slot rec = {0, 0, 0};
   uint64_t off = ash__slot_off(m, (uint32_t)slot);
   if (set) {
-    struct ash__slot old = {0, 0, 0};
-    if (!m->fresh && ash__meta_read(m, off, &old, sizeof old))
+    struct ash__slot cur = {0, 0, 0};
+    if (old)
+      cur = *old;
+    else if (!m->fresh && ash__meta_read(m, off, &cur, sizeof cur))
       return;
-    m->slot_gen = old.gen + 1;
+    m->slot_gen = cur.gen + 1;
     rec.pid = (int32_t)ash__getpid();
     rec.gen = m->slot_gen;
     rec.start = ash__self_start();
@@ -140,12 +145,18 @@ static void ash__record(ash__map *m, int slot, bool set) {
   }
 }
 
-int ash__attach(ash__map *m) {
+/* @live (may be NULL): receives the segment's header as it is now, read
+ * with the claimed slot's record in one pread after the lock (*@have_live
+ * says whether it could be: the slot lies in the first 4 KiB). */
+int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live) {
+  if (have_live)
+    *have_live = false;
   int slot = ash__slot_claim(m);
   if (slot < 0)
     return slot;
   uint64_t off = ash__slot_off(m, (uint32_t)slot);
-  if (ash__probe(m->fd, ASH__DOOM_OFFSET, 1)) {
+  /* a segment being built has no name yet: no remover can be deciding */
+  if (!m->fresh && ash__probe(m->fd, ASH__DOOM_OFFSET, 1)) {
     (void)ash__lockop(m->fd, F_UNLCK, off, 1, false);
     return ASH__RETRY; /* a remover is deciding: open the name again */
   }
@@ -158,17 +169,32 @@ int ash__attach(ash__map *m) {
       return ASH__RETRY; /* removed (the name may be back) or truncated */
     }
   }
+  uint8_t buf[4096];
+  const struct ash__slot *old = NULL;
+  if (live && !m->fresh && off + ASH__SLOT_SIZE <= sizeof buf &&
+      ash__meta_read(m, 0, buf, off + ASH__SLOT_SIZE) == ASH_OK) {
+    memcpy(live, buf, sizeof *live);
+    *have_live = true;
+    old = (const struct ash__slot *)(const void *)(buf + off);
+  }
+  ash__attach_held(m, slot, old);
+  return ASH_OK;
+}
+
+/* The end of an attach whose protocol steps the caller made: @slot's
+ * lock taken, the doom byte found free and the name still there after it
+ * (@old: the slot's record read after the lock, or NULL). */
+void ash__attach_held(ash__map *m, int slot, const struct ash__slot *old) {
   m->slot = slot;
   m->attached = true;
-  ash__record(m, slot, true);
-  return ASH_OK;
+  ash__record(m, slot, true, old);
 }
 
 /* Under m->lock, when the last handle or view of this process goes. */
 void ash__detach(ash__map *m) {
   if (!m->attached)
     return;
-  ash__record(m, m->slot, false);
+  ash__record(m, m->slot, false, NULL);
   (void)ash__lockop(m->fd, F_UNLCK, ash__slot_off(m, (uint32_t)m->slot), 1,
                     false);
   m->attached = false;

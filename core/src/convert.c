@@ -123,127 +123,170 @@ int ash__load_c128(int dtype, const void *p, double *re, double *im) {
   return ASH_OK;
 }
 
-/* ---- packing ---------------------------------------------------------- */
+/* ---- packing ---------------------------------------------------------- *
+ * In the value's own type (double, int64 or uint64): no long double, so
+ * each check is a compare or two (ash_view_set_* are element accessors). */
 
-/* Range of each integer dtype (bool: 0 or 1). */
+/* Range of each integer dtype (bool: 0 or 1); uint64 is checked apart. */
 static const struct {
-  long double lo, hi;
+  int64_t lo, hi;
 } ash__int_ranges[ASH_DTYPE_COUNT_] = {
     [ASH_BOOL] = {0, 1},
     [ASH_INT8] = {INT8_MIN, INT8_MAX},
     [ASH_INT16] = {INT16_MIN, INT16_MAX},
     [ASH_INT32] = {INT32_MIN, INT32_MAX},
-    [ASH_INT64] = {(long double)INT64_MIN, (long double)INT64_MAX},
+    [ASH_INT64] = {INT64_MIN, INT64_MAX},
     [ASH_UINT8] = {0, UINT8_MAX},
     [ASH_UINT16] = {0, UINT16_MAX},
     [ASH_UINT32] = {0, UINT32_MAX},
-    [ASH_UINT64] = {0, (long double)UINT64_MAX},
+    [ASH_UINT64] = {0, INT64_MAX},
 };
 
-/* Stores an integral value known to be in range of the integer dtype: its
- * low itemsize bytes in two's complement, little-endian (the only byte
- * order segments have). */
-static void ash__store_int(int dtype, long double x, void *item) {
-  uint64_t bits = x < 0 ? (uint64_t)(int64_t)x : (uint64_t)x;
+/* Stores the low itemsize bytes of @bits (two's complement, little-endian:
+ * the only byte order segments have). */
+static void ash__store_int(int dtype, uint64_t bits, void *item) {
   memcpy(item, &bits, ash_dtype_itemsize(dtype));
 }
 
-static const char *ash__fmt_ld(long double x, char *buf, size_t n) {
-  snprintf(buf, n, "%.17Lg", x);
+/* The value that did not fit, for messages: an integer or a double. */
+struct ash__num {
+  enum { ASH__NUM_I, ASH__NUM_U, ASH__NUM_D } t;
+  int64_t i;
+  uint64_t u;
+  double d;
+};
+
+static const char *ash__num_str(const struct ash__num *x, char *buf, size_t n) {
+  if (x->t == ASH__NUM_I)
+    snprintf(buf, n, "%lld", (long long)x->i);
+  else if (x->t == ASH__NUM_U)
+    snprintf(buf, n, "%llu", (unsigned long long)x->u);
+  else
+    snprintf(buf, n, "%.17g", x->d);
   return buf;
 }
 
-/* Integer dtype from a long double holding the exact value. */
-static int ash__pack_int_ld(int dtype, long double x, void *item) {
-  long double lo = ash__int_ranges[dtype].lo, hi = ash__int_ranges[dtype].hi;
+static int ash__range_err(int dtype, const struct ash__num *x) {
   char b[64];
-  if (x < lo || x > hi) {
-    if (dtype == ASH_BOOL)
-      return ash__err(ASH_E_VALUE, "value %s cannot be stored in bool (0 or 1)",
-                      ash__fmt_ld(x, b, sizeof b));
-    char l[64], h[64];
-    return ash__err(ASH_E_VALUE, "value %s is out of range for %s [%s, %s]",
-                    ash__fmt_ld(x, b, sizeof b), ash_dtype_name(dtype),
-                    ash__fmt_ld(lo, l, sizeof l), ash__fmt_ld(hi, h, sizeof h));
-  }
-  ash__store_int(dtype, x, item);
-  return ASH_OK;
+  if (dtype == ASH_BOOL)
+    return ash__err(ASH_E_VALUE, "value %s cannot be stored in bool (0 or 1)",
+                    ash__num_str(x, b, sizeof b));
+  if (dtype == ASH_UINT64)
+    return ash__err(ASH_E_VALUE,
+                    "value %s is out of range for uint64 [0, "
+                    "18446744073709551615]",
+                    ash__num_str(x, b, sizeof b));
+  return ash__err(ASH_E_VALUE, "value %s is out of range for %s [%lld, %lld]",
+                  ash__num_str(x, b, sizeof b), ash_dtype_name(dtype),
+                  (long long)ash__int_ranges[dtype].lo,
+                  (long long)ash__int_ranges[dtype].hi);
 }
 
-/* A float dtype from an exact value: rounding allowed only when @exact is
- * false; overflow to infinity of a finite value is always refused. */
-static int ash__pack_float(int dtype, long double x, bool exact, void *item) {
+/* A float dtype from the double @x; @exact: @x must be stored without
+ * rounding (@orig says what the caller's value was, for the message);
+ * overflow to infinity of a finite value is always refused. */
+static int ash__pack_float(int dtype, double x, bool exact,
+                           const struct ash__num *orig, void *item) {
   char b[64];
   bool finite = isfinite(x);
   if (dtype == ASH_FLOAT64 || dtype == ASH_COMPLEX128) {
-    double v = (double)x;
-    if (finite && isinf(v))
-      return ash__err(ASH_E_VALUE, "value %s overflows %s",
-                      ash__fmt_ld(x, b, sizeof b), ash_dtype_name(dtype));
-    if (exact && (long double)v != x)
-      return ash__err(ASH_E_VALUE,
-                      "value %s is not exactly representable in %s",
-                      ash__fmt_ld(x, b, sizeof b), ash_dtype_name(dtype));
-    memcpy(item, &v, 8);
+    memcpy(item, &x, 8);
     if (dtype == ASH_COMPLEX128)
       memset((uint8_t *)item + 8, 0, 8);
     return ASH_OK;
   }
   if (dtype == ASH_FLOAT32 || dtype == ASH_COMPLEX64) {
-    float v = (float)(double)x;
-    if (exact)
-      v = (float)x;
+    float v = (float)x;
     if (finite && isinf(v))
       return ash__err(ASH_E_VALUE, "value %s overflows %s",
-                      ash__fmt_ld(x, b, sizeof b), ash_dtype_name(dtype));
-    if (exact && (long double)v != x)
+                      ash__num_str(orig, b, sizeof b), ash_dtype_name(dtype));
+    if (exact && (double)v != x)
       return ash__err(ASH_E_VALUE,
                       "value %s is not exactly representable in %s",
-                      ash__fmt_ld(x, b, sizeof b), ash_dtype_name(dtype));
+                      ash__num_str(orig, b, sizeof b), ash_dtype_name(dtype));
     memcpy(item, &v, 4);
     if (dtype == ASH_COMPLEX64)
       memset((uint8_t *)item + 4, 0, 4);
     return ASH_OK;
   }
   /* float16 */
-  uint16_t h = ash__f64_to_f16((double)x);
+  uint16_t h = ash__f64_to_f16(x);
   double back = ash_elem_f16(h);
   if (finite && isinf(back))
     return ash__err(ASH_E_VALUE, "value %s overflows float16 (max 65504)",
-                    ash__fmt_ld(x, b, sizeof b));
-  if (exact && (long double)back != x)
+                    ash__num_str(orig, b, sizeof b));
+  if (exact && back != x)
     return ash__err(ASH_E_VALUE,
                     "value %s is not exactly representable in float16",
-                    ash__fmt_ld(x, b, sizeof b));
+                    ash__num_str(orig, b, sizeof b));
   memcpy(item, &h, 2);
   return ASH_OK;
 }
 
+static int ash__inexact(int dtype, const struct ash__num *x) {
+  char b[64];
+  return ash__err(ASH_E_VALUE, "value %s is not exactly representable in %s",
+                  ash__num_str(x, b, sizeof b), ash_dtype_name(dtype));
+}
+
 int ash__pack_f64(int dtype, double v, void *item) {
+  if (dtype == ASH_FLOAT64) {
+    memcpy(item, &v, 8);
+    return ASH_OK;
+  }
   int k = ash_dtype_kind(dtype);
+  struct ash__num x = {ASH__NUM_D, 0, 0, v};
   if (k == ASH_KIND_FLOAT || k == ASH_KIND_COMPLEX)
-    return ash__pack_float(dtype, v, false, item);
+    return ash__pack_float(dtype, v, false, &x, item);
   if (isnan(v) || isinf(v))
     return ash__err(ASH_E_VALUE, "value %g cannot be stored in %s", v,
                     ash_dtype_name(dtype));
   if (trunc(v) != v)
     return ash__err(ASH_E_VALUE, "value %.17g is not an integer (dtype %s)", v,
                     ash_dtype_name(dtype));
-  return ash__pack_int_ld(dtype, v, item);
+  if (dtype == ASH_UINT64) {
+    if (!(v >= 0 && v < 18446744073709551616.0))
+      return ash__range_err(dtype, &x);
+    ash__store_int(dtype, (uint64_t)v, item);
+    return ASH_OK;
+  }
+  /* every bound but INT64_MAX is a double; v < 2^63 stands for it */
+  if (!(v >= (double)ash__int_ranges[dtype].lo &&
+        (dtype == ASH_INT64 ? v < 9223372036854775808.0
+                            : v <= (double)ash__int_ranges[dtype].hi)))
+    return ash__range_err(dtype, &x);
+  ash__store_int(dtype, (uint64_t)(int64_t)v, item);
+  return ASH_OK;
 }
 
 int ash__pack_i64(int dtype, int64_t v, void *item) {
   int k = ash_dtype_kind(dtype);
-  if (k == ASH_KIND_FLOAT || k == ASH_KIND_COMPLEX)
-    return ash__pack_float(dtype, (long double)v, true, item);
-  return ash__pack_int_ld(dtype, (long double)v, item);
+  struct ash__num x = {ASH__NUM_I, v, 0, 0};
+  if (k == ASH_KIND_FLOAT || k == ASH_KIND_COMPLEX) {
+    double d = (double)v; /* exact iff it converts back to v */
+    if (d == 9223372036854775808.0 || (int64_t)d != v)
+      return ash__inexact(dtype, &x);
+    return ash__pack_float(dtype, d, true, &x, item);
+  }
+  if (v < ash__int_ranges[dtype].lo || v > ash__int_ranges[dtype].hi)
+    return ash__range_err(dtype, &x);
+  ash__store_int(dtype, (uint64_t)v, item);
+  return ASH_OK;
 }
 
 int ash__pack_u64(int dtype, uint64_t v, void *item) {
   int k = ash_dtype_kind(dtype);
-  if (k == ASH_KIND_FLOAT || k == ASH_KIND_COMPLEX)
-    return ash__pack_float(dtype, (long double)v, true, item);
-  return ash__pack_int_ld(dtype, (long double)v, item);
+  struct ash__num x = {ASH__NUM_U, 0, v, 0};
+  if (k == ASH_KIND_FLOAT || k == ASH_KIND_COMPLEX) {
+    double d = (double)v;
+    if (d == 18446744073709551616.0 || (uint64_t)d != v)
+      return ash__inexact(dtype, &x);
+    return ash__pack_float(dtype, d, true, &x, item);
+  }
+  if (dtype != ASH_UINT64 && v > (uint64_t)ash__int_ranges[dtype].hi)
+    return ash__range_err(dtype, &x);
+  ash__store_int(dtype, v, item);
+  return ASH_OK;
 }
 
 int ash__pack_c128(int dtype, double re, double im, void *item) {

@@ -163,15 +163,21 @@ static bool ash__parse_i64(const char *s, const char *end, int64_t *out) {
     end--;
   if (s == end || end - s > 24)
     return false;
-  char t[32];
-  memcpy(t, s, (size_t)(end - s));
-  t[end - s] = '\0';
-  char *e;
-  errno = 0;
-  long long v = strtoll(t, &e, 10);
-  if (*e != '\0' || errno == ERANGE || e == t)
+  /* strtoll's decimal grammar (a sign, then digits), without its locale
+   * and copying: descriptors are parsed on every unpickling */
+  bool neg = *s == '-';
+  if (*s == '-' || *s == '+')
+    s++;
+  if (s == end)
     return false;
-  *out = v;
+  uint64_t v = 0, lim = neg ? UINT64_C(1) << 63 : (UINT64_C(1) << 63) - 1;
+  for (; s < end; s++) {
+    unsigned d = (unsigned)(*s - '0');
+    if (d > 9 || v > (lim - d) / 10)
+      return false;
+    v = v * 10 + d;
+  }
+  *out = neg ? (int64_t)(0 - v) : (int64_t)v;
   return true;
 }
 
@@ -536,14 +542,21 @@ ash_status ash_view_from_descriptor(const char *desc, unsigned flags,
                     (d.file ? (unsigned)ASH_FILE : 0u);
   ash_segment *seg = NULL;
   ash_view *v = NULL;
-  if (d.anon)
+  if (d.anon) {
     r = ash__open_anon(d.pid, d.fd, oflags, d.has_gen ? d.gen : 0, &seg);
-  else
-    r = d.has_gen ? ash__open_gen(d.seg, oflags, d.gen, &seg)
-                  : ash_segment_open(d.seg, oflags, &seg);
-  if (r == ASH_OK)
-    r = ash_segment_view(seg, d.array, &v);
-  ash_segment_close(seg);
+    if (r == ASH_OK)
+      r = ash_segment_view(seg, d.array, &v);
+    ash_segment_close(seg);
+  } else { /* the map's reference stands for a handle: none is made */
+    ash__map *m;
+    bool ro = (oflags & (ASH_RDONLY | ASH_NOATTACH)) != 0;
+    bool counted = !(oflags & ASH_NOATTACH);
+    r = ash__open_map(d.seg, oflags, d.has_gen ? d.gen : 0, &m);
+    if (r == ASH_OK) {
+      r = ash__map_view(m, d.array, ro, counted, &v);
+      ash__map_release(m, !ro, counted);
+    }
+  }
   if (r == ASH_OK)
     r = ash__desc_layout(desc, &d, &v);
   if (r == ASH_OK && d.index)

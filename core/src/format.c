@@ -87,7 +87,7 @@ void ash__hdr_init(struct ash__hdr *h, const struct ash__seglayout *lay,
   h->lock_offset = ASH__LOCK_OFFSET;
   h->slot_size = ASH__SLOT_SIZE;
   h->index_offset = lay->index_offset;
-  snprintf(h->name, sizeof h->name, "%s", display_name);
+  ash__copy_str(h->name, display_name, sizeof h->name);
 }
 
 /* Checks a private copy of the header against the real size. */

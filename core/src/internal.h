@@ -60,6 +60,7 @@ int ash__syserr(int err, const char *op, const char *what);
 #define ASH__ATTACH_CAP_DEFAULT 128
 #define ASH__ATTACH_CAP_MAX 65536
 #define ASH__MAX_ARRAYS 4096
+#define ASH__CHUNK 64 /* entries per chunk of a map's table of copies */
 #define ASH__BYTE_ORDER_LE 1
 #define ASH__LOCK_KIND_OFD 2 /* fcntl OFD locks on bytes 256.. */
 #define ASH__PAGE 4096u
@@ -221,7 +222,10 @@ typedef struct ash__map {
   uint8_t *head;      /* the segment's first head_len bytes, read at open */
   uint32_t head_len;
   uint32_t head_count; /* dir_count when the head was read */
-  struct ash__array **arrays; /* dir_cap pointers, filled on demand */
+  struct ash__array ***arrays; /* chunks of ASH__CHUNK pointers, made and
+                                  filled on demand; entry 0 is arr0 */
+  struct ash__array arr0;     /* entry 0's copy, once arr0p is set */
+  const struct ash__array *arr0p;
   uint32_t ningested;         /* entries [0, ningested) are all validated */
   struct ash__map *next;
 } ash__map;
@@ -249,6 +253,9 @@ int ash__map_find(int backend, dev_t dev, ino_t ino, int64_t gen,
                   const char *name, bool writer, bool attach, ash__map **out);
 int ash__map_list_add(ash__map *m, bool writer, ash__map **use,
                       ash__map **dup);
+bool ash__map_named(int backend, const char *name);
+bool ash__map_listed(int backend, dev_t dev, ino_t ino, uint64_t *magic);
+void ash__map_unlinked(int backend, dev_t dev, ino_t ino);
 const struct ash__array *ash__find_array(ash__map *m, const char *name);
 const struct ash__array *ash__array_at(ash__map *m, uint32_t index);
 int ash__map_ingest_all(ash__map *m);
@@ -290,7 +297,8 @@ int ash__lockop(int fd, short type, uint64_t start, uint64_t len, bool wait);
 int ash__probe(int fd, uint64_t start, uint64_t len);
 int ash__hdr_lock(ash__map *m);
 void ash__hdr_unlock(ash__map *m);
-int ash__attach(ash__map *m);
+int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live);
+void ash__attach_held(ash__map *m, int slot, const struct ash__slot *old);
 void ash__detach(ash__map *m);
 bool ash__slot_alive(ash__map *m, uint32_t i);
 int ash__reap_auto(ash__map *m);
@@ -304,6 +312,8 @@ int ash__open_map(const char *name, unsigned flags, int64_t gen,
                   ash__map **out);
 int ash__open_gen(const char *name, unsigned flags, int64_t gen,
                   ash_segment **out);
+int ash__map_view(ash__map *m, const char *name, bool readonly, bool counted,
+                  ash_view **out);
 /* ash__reap_name modes: list (remove dead auto segments), dry run (count
  * them), gc (remove them and clear dead attachers' records). */
 enum { ASH__REAP_LIST = 0, ASH__REAP_DRY = 1, ASH__REAP_GC = 2 };
@@ -328,6 +338,10 @@ struct ash_view {
   int dtype;
   int ndim;
   unsigned flags;
+  /* ndim when ash_view_get_f64 / set_f64 may take their fast path (a
+   * float64 view; for set, writable), else -1: one compare for both
+   * conditions. Kept by ash__view_update_flags and ash__view_drop_write. */
+  int f64_get, f64_set;
   size_t itemsize;
   int64_t offset; /* byte offset of element 0 from the array start */
   int64_t size;
@@ -368,6 +382,8 @@ bool ash__add_u64(uint64_t a, uint64_t b, uint64_t *out);
 uint64_t ash__round_up(uint64_t v, uint64_t align);
 int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
                       uint64_t *nbytes, int64_t *count);
+void ash__copy_str(char *dst, const char *src, size_t cap);
+char *ash__proc_fd_path(char *buf, int fd);
 
 /* util.c: a growable string; after a failed allocation ->oom is set and
  * further additions are ignored */

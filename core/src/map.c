@@ -31,6 +31,7 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "internal.h"
 
@@ -66,9 +67,14 @@ ash__map *ash__map_new(const char *name, int backend, int fd, bool fd_rw) {
 
 /* Unmaps and closes; the kernel drops every lock the descriptor held. */
 void ash__map_free(ash__map *m) {
-  if (m->arrays) {
-    for (uint32_t i = 0; i < m->hdr.dir_cap; i++)
-      free(m->arrays[i]);
+  if (m->arrays) { /* chunks of ASH__CHUNK copies, made on demand */
+    for (uint32_t c = 0; c * ASH__CHUNK < m->hdr.dir_cap; c++) {
+      if (m->arrays[c] == NULL)
+        continue;
+      for (uint32_t k = 0; k < ASH__CHUNK; k++)
+        free(m->arrays[c][k]);
+      free(m->arrays[c]);
+    }
     free(m->arrays);
   }
   if (m->addr)
@@ -190,9 +196,9 @@ static void ash__fork_parent(void) {
 /* A file description of the child's own for an inherited map, mapped at the
  * same address. Without /proc the map keeps the parent's description. */
 static void ash__fork_own_fd(ash__map *m) {
-  char path[64];
-  snprintf(path, sizeof path, "/proc/self/fd/%d", m->fd);
-  int fd = open(path, (m->fd_rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
+  char path[32];
+  int fd = open(ash__proc_fd_path(path, m->fd),
+                (m->fd_rw ? O_RDWR : O_RDONLY) | O_CLOEXEC);
   if (fd < 0)
     return;
   int meta = PROT_READ | (m->fd_rw ? PROT_WRITE : 0);
@@ -367,14 +373,18 @@ void ash__map_release(ash__map *m, bool writer, bool counted) {
 
 /* A cached map is used again only if its segment is as it was validated:
  * the same immutable header fields, the same size (the caller checks the
- * size and the name in ash__attach, or here for an inspection). */
-static bool ash__map_intact(ash__map *m, bool attach) {
+ * size and the name in ash__attach, or here for an inspection). @live_in:
+ * the header as just read, or NULL to read it. */
+static bool ash__map_intact(ash__map *m, bool attach,
+                            const struct ash__hdr *live_in) {
   struct stat st;
   if (!attach && (fstat(m->fd, &st) != 0 ||
                   (uint64_t)st.st_size < m->hdr.total_size))
     return false;
   struct ash__hdr live, mine = m->hdr;
-  if (ash__meta_read(m, 0, &live, sizeof live))
+  if (live_in)
+    live = *live_in;
+  else if (ash__meta_read(m, 0, &live, sizeof live))
     return false;
   live.state = mine.state = 0; /* the fields that change */
   live.arena_used = mine.arena_used = 0;
@@ -389,10 +399,12 @@ static int ash__map_reuse(ash__map *m, bool writer, bool attach) {
   if (m->stale || (revive && m->unlinked))
     r = ASH__RETRY;
   bool attaching = r == ASH_OK && attach && !m->attached;
+  struct ash__hdr live;
+  bool have_live = false;
   if (attaching)
-    r = ash__attach(m);
+    r = ash__attach(m, &live, &have_live);
   if (r == ASH_OK && (revive || attaching) &&
-      !ash__map_intact(m, attaching)) {
+      !ash__map_intact(m, attaching, have_live ? &live : NULL)) {
     if (attaching)
       ash__detach(m);
     m->stale = true;
@@ -445,6 +457,47 @@ int ash__map_find(int backend, dev_t dev, ino_t ino, int64_t gen,
   return r;
 }
 
+/* Whether a map of a segment called @name is listed (in use or kept):
+ * an open of that name then looks it up by identity first. */
+bool ash__map_named(int backend, const char *name) {
+  bool found = false;
+  pthread_mutex_lock(&ash__list_lock);
+  for (ash__map *m = ash__list; m && !found; m = m->next)
+    found = m->backend == backend && strcmp(m->name, name) == 0;
+  pthread_mutex_unlock(&ash__list_lock);
+  return found;
+}
+
+/* Whether this process lists a map of the object (@dev, @ino); if so,
+ * *@magic receives the first 8 bytes of it now, read through that map's
+ * descriptor (0 when they cannot be read). */
+bool ash__map_listed(int backend, dev_t dev, ino_t ino, uint64_t *magic) {
+  bool found = false;
+  *magic = 0;
+  pthread_mutex_lock(&ash__list_lock);
+  for (ash__map *m = ash__list; m && !found; m = m->next)
+    if (m->backend == backend && m->dev == dev && m->ino == ino) {
+      found = true;
+      if (pread(m->fd, magic, sizeof *magic, 0) != (ssize_t)sizeof *magic)
+        *magic = 0;
+    }
+  pthread_mutex_unlock(&ash__list_lock);
+  return found;
+}
+
+/* The name of the object (@dev, @ino) was removed by this process: its map
+ * has nothing to unlink at its detach, and a kept one is dropped now. */
+void ash__map_unlinked(int backend, dev_t dev, ino_t ino) {
+  ash__map *drop = NULL;
+  pthread_mutex_lock(&ash__list_lock);
+  for (ash__map *m = ash__list; m; m = m->next)
+    if (m->backend == backend && m->dev == dev && m->ino == ino)
+      m->unlinked = true;
+  ash__cache_trim_locked(false, &drop);
+  pthread_mutex_unlock(&ash__list_lock);
+  ash__free_chain(drop);
+}
+
 /* Lists a map made by this process's open or create, unless a map of the
  * same object was listed meanwhile by another thread: then that one is
  * reused and ours returned in *@dup for the caller to drop. */
@@ -474,17 +527,38 @@ int ash__map_list_add(ash__map *m, bool writer, ash__map **use,
 
 /* ---- the directory ---------------------------------------------------------- */
 
+/* Where the validated copy of entry @i is kept: the first array's inside
+ * the map (the common one-array segment needs no allocation), the others'
+ * in chunks of ASH__CHUNK pointers made on first need, so that a map's
+ * cost does not grow with the directory's capacity. NULL when out of
+ * memory. */
+static const struct ash__array **ash__entry_slot(ash__map *m, uint32_t i) {
+  if (i == 0)
+    return &m->arr0p;
+  uint32_t c = i / ASH__CHUNK;
+  if (m->arrays == NULL) {
+    m->arrays = calloc((m->hdr.dir_cap + ASH__CHUNK - 1) / ASH__CHUNK,
+                       sizeof *m->arrays);
+    if (m->arrays == NULL)
+      return NULL;
+  }
+  if (m->arrays[c] == NULL) {
+    m->arrays[c] = calloc(ASH__CHUNK, sizeof **m->arrays);
+    if (m->arrays[c] == NULL)
+      return NULL;
+  }
+  return (const struct ash__array **)&m->arrays[c][i % ASH__CHUNK];
+}
+
 /* The validated private copy of entry @i (< dir_count), made on first use.
  * Under m->lock. */
 static int ash__entry_locked(ash__map *m, uint32_t i,
                              const struct ash__array **out) {
-  if (m->arrays == NULL) {
-    m->arrays = calloc(m->hdr.dir_cap, sizeof *m->arrays);
-    if (m->arrays == NULL)
-      return ash__err(ASH_E_NOMEM, "out of memory");
-  }
-  if (m->arrays[i] == NULL) {
-    struct ash__array *a = malloc(sizeof *a);
+  const struct ash__array **slot = ash__entry_slot(m, i);
+  if (slot == NULL)
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  if (*slot == NULL) {
+    struct ash__array *a = i == 0 ? &m->arr0 : malloc(sizeof *a);
     if (a == NULL)
       return ash__err(ASH_E_NOMEM, "out of memory");
     /* From the head first; a damaged entry is read again from the file,
@@ -497,12 +571,13 @@ static int ash__entry_locked(ash__map *m, uint32_t i,
         r = ash__validate_entry(&m->hdr, &e, i, m->name, a);
     }
     if (r) {
-      free(a);
+      if (i != 0)
+        free(a);
       return r;
     }
-    m->arrays[i] = a;
+    *slot = a;
   }
-  *out = m->arrays[i];
+  *out = *slot;
   return ASH_OK;
 }
 
@@ -526,7 +601,7 @@ int ash__map_ingest_all(ash__map *m) {
     const struct ash__array *a;
     r = ash__entry_locked(m, i, &a);
     for (uint32_t j = 0; j < i && r == ASH_OK; j++)
-      if (strcmp(m->arrays[j]->name, a->name) == 0)
+      if (strcmp((*ash__entry_slot(m, j))->name, a->name) == 0) /* ingested */
         r = ash__err(ASH_E_CORRUPT,
                      "segment \"%s\": two arrays are named \"%s\" (corrupted "
                      "directory)",
@@ -540,7 +615,8 @@ int ash__map_ingest_all(ash__map *m) {
 
 const struct ash__array *ash__array_at(ash__map *m, uint32_t index) {
   uint32_t n;
-  if (ash__count_checked(m, &n) || index >= n)
+  /* entries below the count read at open exist: no need to read it again */
+  if (index >= m->head_count && (ash__count_checked(m, &n) || index >= n))
     return NULL;
   const struct ash__array *a = NULL;
   pthread_mutex_lock(&m->lock);
@@ -549,54 +625,96 @@ const struct ash__array *ash__array_at(ash__map *m, uint32_t index) {
   return a;
 }
 
-/* Looks an array up by name: through the name index (format 1.1: 4 bytes
- * per array), validating only the entries whose hash matches; a second
- * entry of the same name is a corrupted directory. NULL with the error set
- * when there is none (ASH_E_NOENT) or the directory is damaged. */
-const struct ash__array *ash__find_array(ash__map *m, const char *name) {
-  uint32_t n;
-  if (ash__count_checked(m, &n))
-    return NULL;
-  if (m->hdr.index_offset == 0) { /* format 1.0: no index */
-    if (ash__map_ingest_all(m))
-      return NULL;
-    for (uint32_t i = 0; i < n; i++)
-      if (strcmp(m->arrays[i]->name, name) == 0)
-        return m->arrays[i];
-    ash__err(ASH_E_NOENT, "segment \"%s\" has no array \"%s\"", m->name, name);
-    return NULL;
+/* Positions in [@from, @to) of the name index @index whose hash is @h,
+ * appended to @cand (wmemchr: the C library's vectorised search for a
+ * 4-byte value, wchar_t being 4 bytes here). */
+static uint32_t ash__index_scan(const uint32_t *index, uint32_t from,
+                                uint32_t to, uint32_t h, uint16_t *cand,
+                                uint32_t ncand) {
+  _Static_assert(sizeof(wchar_t) == sizeof(uint32_t), "wchar_t is 4 bytes");
+  wchar_t w;
+  memcpy(&w, &h, sizeof w);
+  const wchar_t *base = (const wchar_t *)(const void *)index;
+  for (uint32_t i = from; i < to;) {
+    const wchar_t *hit = wmemchr(base + i, w, to - i);
+    if (hit == NULL)
+      break;
+    i = (uint32_t)(hit - base);
+    cand[ncand++] = (uint16_t)i++;
   }
-  uint32_t h = ash__name_hash(name);
-  const uint32_t *index;
-  bool owned;
-  if (ash__meta_index(m, n, &index, &owned))
-    return NULL;
-  uint16_t cand[ASH__MAX_ARRAYS];
-  uint32_t ncand = 0;
-  for (uint32_t i = 0; i < n; i++)
-    if (index[i] == h)
-      cand[ncand++] = (uint16_t)i;
-  if (owned)
-    free((void *)(uintptr_t)index);
+  return ncand;
+}
+
+/* Validates the candidates and returns the entry named @name: NULL with
+ * the error set when none is (ASH_E_NOENT left to the caller: *@r stays
+ * ASH_OK) or the directory is damaged (two entries of the name). */
+static const struct ash__array *ash__pick(ash__map *m, const char *name,
+                                          const uint16_t *cand,
+                                          uint32_t ncand, int *r) {
   const struct ash__array *found = NULL;
-  int r = ASH_OK;
   pthread_mutex_lock(&m->lock);
-  for (uint32_t k = 0; k < ncand && r == ASH_OK; k++) {
+  for (uint32_t k = 0; k < ncand && *r == ASH_OK; k++) {
     const struct ash__array *a;
-    r = ash__entry_locked(m, cand[k], &a);
-    if (r == ASH_OK && strcmp(a->name, name) == 0) {
+    *r = ash__entry_locked(m, cand[k], &a);
+    if (*r == ASH_OK && strcmp(a->name, name) == 0) {
       if (found)
-        r = ash__err(ASH_E_CORRUPT,
-                     "segment \"%s\": two arrays are named \"%s\" (corrupted "
-                     "directory)",
-                     m->name, name);
+        *r = ash__err(ASH_E_CORRUPT,
+                      "segment \"%s\": two arrays are named \"%s\" (corrupted "
+                      "directory)",
+                      m->name, name);
       found = a;
     }
   }
   pthread_mutex_unlock(&m->lock);
-  if (r)
+  return *r ? NULL : found;
+}
+
+/* Looks an array up by name: through the name index (format 1.1: 4 bytes
+ * per array), validating only the entries whose hash matches. The entries
+ * known at open (below the count read with the head) are searched first,
+ * from the head, without a system call; the directory count is read only
+ * when the name is not among them. Two entries of the same name among
+ * those searched are a corrupted directory. NULL with the error set when
+ * there is none (ASH_E_NOENT) or the directory is damaged. */
+const struct ash__array *ash__find_array(ash__map *m, const char *name) {
+  uint32_t n;
+  if (m->hdr.index_offset == 0) { /* format 1.0: no index */
+    if (ash__count_checked(m, &n) || ash__map_ingest_all(m))
+      return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+      const struct ash__array *a = *ash__entry_slot(m, i); /* ingested */
+      if (strcmp(a->name, name) == 0)
+        return a;
+    }
+    ash__err(ASH_E_NOENT, "segment \"%s\" has no array \"%s\"", m->name, name);
     return NULL;
-  if (found == NULL)
+  }
+  uint32_t h = ash__name_hash(name);
+  uint16_t cand[ASH__MAX_ARRAYS];
+  const uint32_t *index;
+  bool owned;
+  int r = ASH_OK;
+  uint32_t known = m->head_count, ncand = 0;
+  const struct ash__array *found = NULL;
+  if (known > 0 && ash__meta_index(m, known, &index, &owned) == ASH_OK) {
+    ncand = ash__index_scan(index, 0, known, h, cand, 0);
+    if (owned)
+      free((void *)(uintptr_t)index);
+    found = ash__pick(m, name, cand, ncand, &r);
+    if (found || r)
+      return found;
+  }
+  if (ash__count_checked(m, &n))
+    return NULL;
+  if (n > known) { /* arrays added since the head was read */
+    if (ash__meta_index(m, n, &index, &owned))
+      return NULL;
+    ncand = ash__index_scan(index, known, n, h, cand, 0);
+    if (owned)
+      free((void *)(uintptr_t)index);
+    found = ash__pick(m, name, cand, ncand, &r);
+  }
+  if (found == NULL && r == ASH_OK)
     ash__err(ASH_E_NOENT, "segment \"%s\" has no array \"%s\"", m->name, name);
   return found;
 }

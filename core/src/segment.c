@@ -57,28 +57,23 @@ static int ash__anon_name(ash__map *m) {
  * file had. */
 #define ASH__HEAD_MIN 4096u
 #define ASH__HEAD_MAX 65536u
-static int ash__read_header(ash__map *m, uint64_t size) {
-  uint32_t len = size < ASH__HEAD_MIN ? (uint32_t)size : ASH__HEAD_MIN;
-  m->head = malloc(len);
-  if (m->head == NULL)
-    return ash__err(ASH_E_NOMEM, "out of memory");
-  int r = ash__pread_all(m->fd, m->head, len, 0, m->name);
-  if (r)
-    return r;
-  m->head_len = len;
+/* Validates the header in the first @got bytes of the head against the
+ * size the file had, and extends the head for large tables. */
+static int ash__head_finish(ash__map *m, uint32_t got, uint64_t size) {
+  m->head_len = got;
   memcpy(&m->hdr, m->head, sizeof m->hdr);
-  r = ash__validate_header(&m->hdr, size, m->name);
+  int r = ash__validate_header(&m->hdr, size, m->name);
   if (r)
     return r;
   m->head_count = m->hdr.dir_count <= m->hdr.dir_cap ? m->hdr.dir_count : 0;
   uint64_t want = m->hdr.dir_offset + ASH__ENTRY_SIZE;
-  if (want > len && len < size) { /* large tables: read up to entry 0 */
+  if (want > got && got < size) { /* large tables: read up to entry 0 */
     uint32_t more = (uint32_t)(want < ASH__HEAD_MAX ? want : ASH__HEAD_MAX);
     uint8_t *h = realloc(m->head, more);
     if (h == NULL)
       return ash__err(ASH_E_NOMEM, "out of memory");
     m->head = h;
-    r = ash__pread_all(m->fd, h + len, more - len, len, m->name);
+    r = ash__pread_all(m->fd, h + got, more - got, got, m->name);
     if (r)
       return r;
     m->head_len = more;
@@ -86,11 +81,57 @@ static int ash__read_header(ash__map *m, uint64_t size) {
   return ASH_OK;
 }
 
+static int ash__read_header(ash__map *m, uint64_t size) {
+  uint32_t len = size < ASH__HEAD_MIN ? (uint32_t)size : ASH__HEAD_MIN;
+  m->head = malloc(len);
+  if (m->head == NULL)
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  int r = ash__pread_all(m->fd, m->head, len, 0, m->name);
+  return r ? r : ash__head_finish(m, len, size);
+}
+
 static int ash__gen_mismatch(const char *name, int64_t gen, int64_t now) {
   return ash__err(ASH_E_NOENT,
                   "segment \"%s\" was re-created since the descriptor was made "
                   "(generation %lld, now %lld)",
                   name, (long long)gen, (long long)now);
+}
+
+/* The end of an open that found this process's map @m of the segment
+ * (ash__map_find's result @r): refused when a descriptor pinned another
+ * generation @gen. */
+static int ash__found(ash__map *m, int r, const char *name, int64_t gen,
+                      bool writer, bool counted, ash__map **out) {
+  if (r == ASH_OK && gen && m->hdr.ctime_ns != gen) {
+    r = ash__gen_mismatch(name, gen, m->hdr.ctime_ns);
+    ash__map_release(m, writer, counted);
+  }
+  *out = r ? NULL : m;
+  return r;
+}
+
+/* The end of an open that made the new map @m (@r: how it went): its
+ * references set, then listed (an inspection map is not). */
+static int ash__opened(ash__map *m, int r, bool writer, bool noattach,
+                       ash__map **out) {
+  if (r) {
+    ash__map_free(m);
+    return r;
+  }
+  if (writer)
+    atomic_store(&m->writers, 1);
+  if (!noattach)
+    atomic_store(&m->arefs, 1);
+  if (noattach) {
+    *out = m;
+    return ASH_OK;
+  }
+  ash__map *use, *dup;
+  r = ash__map_list_add(m, writer, &use, &dup);
+  if (dup) /* another thread listed the same segment first */
+    ash__map_release(dup, writer, true);
+  *out = r ? NULL : use;
+  return r;
 }
 
 /* Makes (or finds) this process's map of the segment open on @fd, which
@@ -116,12 +157,7 @@ int ash__open_fd_once(const char *name, int backend, int fd, bool rw,
                         !noattach, &m);
   if (r || m) { /* this process maps it already */
     close(fd);
-    if (r == ASH_OK && gen && m->hdr.ctime_ns != gen) {
-      r = ash__gen_mismatch(name, gen, m->hdr.ctime_ns);
-      ash__map_release(m, writer, !noattach);
-    }
-    *out = r ? NULL : m;
-    return r;
+    return ash__found(m, r, name, gen, writer, !noattach, out);
   }
   uint64_t size = (uint64_t)st.st_size;
   if (size < ASH__ATTACH_OFFSET) {
@@ -152,30 +188,119 @@ int ash__open_fd_once(const char *name, int backend, int fd, bool rw,
   if (r == ASH_OK)
     r = ash__map_arena(m, writer);
   if (r == ASH_OK && !noattach)
-    r = ash__attach(m);
-  if (r) {
-    ash__map_free(m);
-    return r;
-  }
-  if (writer)
-    atomic_store(&m->writers, 1);
-  if (!noattach)
-    atomic_store(&m->arefs, 1);
-  if (noattach) {
-    *out = m;
-    return ASH_OK;
-  }
-  ash__map *use, *dup;
-  r = ash__map_list_add(m, writer, &use, &dup);
-  if (dup) /* another thread listed the same segment first */
-    ash__map_release(dup, writer, true);
-  *out = r ? NULL : use;
-  return r;
+    r = ash__attach(m, NULL, NULL);
+  return ash__opened(m, r, writer, noattach, out);
 }
 
-/* One attempt by name; returns ASH_OK, an error, or ASH__RETRY. */
+/* The first open of a segment in this process, in the order that needs
+ * the fewest system calls: the attach slot this process guesses first
+ * (pid modulo the default table size) is locked before anything is read,
+ * so that one read of the head gives the header, the table's first slots
+ * and that slot's generation as its holder left it; the doom byte is
+ * probed after the lock, and the one fstat (size, identity) also checks,
+ * after the lock, that the file still has its name: the attacher's side
+ * of the lifetime protocol (docs/format.md), steps in the same order as
+ * ash__attach. Anything unusual (the guess taken or outside this
+ * segment's table, a short read, not a regular file) goes the general way
+ * through ash__open_fd_once, with the same descriptor. Takes over @fd;
+ * returns ASH_OK, an error, or ASH__RETRY. */
+static int ash__open_fresh(const struct ash__loc *l, int fd, bool rw,
+                           unsigned flags, int64_t gen, ash__map **out) {
+  bool writer = !(flags & ASH_RDONLY);
+  uint32_t guess = (uint32_t)ash__getpid() % ASH__ATTACH_CAP_DEFAULT;
+  uint64_t slot_off = ASH__ATTACH_OFFSET + (uint64_t)guess * ASH__SLOT_SIZE;
+  bool locked =
+      ash__lockop(fd, rw ? F_WRLCK : F_RDLCK, slot_off, 1, false) == 0;
+  uint8_t *head = locked ? malloc(ASH__HEAD_MIN) : NULL;
+  ssize_t got = -1;
+  if (head != NULL)
+    do
+      got = pread(fd, head, ASH__HEAD_MIN, 0);
+    while (got < 0 && errno == EINTR);
+  /* the protocol's order: slot lock, doom byte, then the name (fstat) */
+  struct stat st;
+  int r = ASH_OK;
+  bool usual = got >= (ssize_t)(slot_off + ASH__SLOT_SIZE);
+  if (usual && ash__probe(fd, ASH__DOOM_OFFSET, 1))
+    r = ASH__RETRY; /* a remover is deciding: open the name again */
+  usual = usual && r == ASH_OK && fstat(fd, &st) == 0 &&
+          S_ISREG(st.st_mode) &&
+          (uint64_t)got == ((uint64_t)st.st_size < ASH__HEAD_MIN
+                                ? (uint64_t)st.st_size
+                                : ASH__HEAD_MIN);
+  if (usual && st.st_nlink == 0)
+    r = ASH__RETRY; /* removed since we opened it (the name may be back) */
+  if (!usual || r) {
+    free(head);
+    if (locked)
+      (void)ash__lockop(fd, F_UNLCK, slot_off, 1, false);
+    if (r) {
+      close(fd);
+      return r;
+    }
+    return ash__open_fd_once(l->name, l->backend, fd, rw, flags, gen, out);
+  }
+  ash__map *m;
+  r = ash__map_find(l->backend, st.st_dev, st.st_ino, 0, NULL, writer, true,
+                    &m);
+  if (r || m) { /* another thread listed it meanwhile */
+    free(head);
+    close(fd); /* drops the guessed slot's lock */
+    return ash__found(m, r, l->name, gen, writer, true, out);
+  }
+  m = ash__map_new(l->name, l->backend, fd, rw);
+  if (m == NULL) {
+    free(head);
+    close(fd);
+    return ash__err(ASH_E_NOMEM, "out of memory");
+  }
+  m->dev = st.st_dev;
+  m->ino = st.st_ino;
+  m->head = head;
+  struct ash__slot old;
+  memcpy(&old, head + slot_off, sizeof old);
+  r = ash__head_finish(m, (uint32_t)got, (uint64_t)st.st_size);
+  if (r == ASH_OK)
+    r = ash__map_mmap(m, (uint64_t)st.st_size);
+  if (r == ASH_OK && gen && m->hdr.ctime_ns != gen)
+    r = ash__gen_mismatch(l->name, gen, m->hdr.ctime_ns);
+  if (r == ASH_OK)
+    r = ash__map_arena(m, writer);
+  if (r == ASH_OK) {
+    if (m->hdr.attach_offset == ASH__ATTACH_OFFSET &&
+        guess < m->hdr.attach_cap) {
+      ash__attach_held(m, (int)guess, &old);
+    } else { /* a smaller table: the guess is not a slot of it */
+      (void)ash__lockop(fd, F_UNLCK, slot_off, 1, false);
+      r = ash__attach(m, NULL, NULL);
+    }
+  }
+  return ash__opened(m, r, writer, false, out);
+}
+
+/* One attempt by name; returns ASH_OK, an error, or ASH__RETRY. A segment
+ * this process maps already (a map of this name is listed) is found by its
+ * identity, which lstat gives without opening the name; any other
+ * attaching open takes the shorter path of ash__open_fresh. */
 static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
                           ash__map **out) {
+  bool named = ash__map_named(l->backend, l->name);
+  struct stat st;
+  /* open(2) would check permissions: so does this shortcut, for the owner
+   * (anyone else opens the name) */
+  mode_t need = (flags & (ASH_RDONLY | ASH_NOATTACH)) ? S_IRUSR
+                                                      : S_IRUSR | S_IWUSR;
+  if (named && lstat(l->path, &st) == 0 && S_ISREG(st.st_mode) &&
+      st.st_uid == geteuid() && (st.st_mode & need) == need) {
+    bool noattach = flags & ASH_NOATTACH;
+    ash__map *m;
+    int r = ash__map_find(l->backend, st.st_dev, st.st_ino, 0, NULL,
+                          !(flags & (ASH_RDONLY | ASH_NOATTACH)), !noattach,
+                          &m);
+    if (r || m)
+      return ash__found(m, r, l->name, gen,
+                        !(flags & (ASH_RDONLY | ASH_NOATTACH)), !noattach, out);
+  }
   bool rw = !(flags & ASH_NOATTACH);
   int fd = ash__loc_open(l, rw ? O_RDWR : O_RDONLY);
   if (fd < 0 && rw && errno == EACCES && (flags & ASH_RDONLY)) {
@@ -184,6 +309,8 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
   }
   if (fd < 0)
     return ash__open_error(l, errno);
+  if (!(flags & ASH_NOATTACH) && !named)
+    return ash__open_fresh(l, fd, rw, flags, gen, out);
   return ash__open_fd_once(l->name, l->backend, fd, rw, flags, gen, out);
 }
 
@@ -288,7 +415,10 @@ static int ash__tmp_open(const struct ash__loc *l, unsigned mode, char **tmp) {
   size_t dn = slash == l->path ? 1 : (size_t)(slash - l->path);
   memcpy(dir, l->path, dn);
   dir[dn] = '\0';
-  if (!ash__no_tmpfile() && access("/proc/self/fd", X_OK) == 0) {
+  static atomic_int procfs = -1; /* whether /proc/self/fd is there */
+  if (atomic_load(&procfs) < 0)
+    atomic_store(&procfs, access("/proc/self/fd", X_OK) == 0);
+  if (!ash__no_tmpfile() && atomic_load(&procfs) == 1) {
     int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, mode);
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
       return fd;
@@ -343,9 +473,9 @@ static int ash__link(ash__map *m, const char *path) {
       (void)ash__lockop(m->fd, F_UNLCK, ASH__BUILD_OFFSET, 1, false);
     }
   } else {
-    char proc[64];
-    snprintf(proc, sizeof proc, "/proc/self/fd/%d", m->fd);
-    r = linkat(AT_FDCWD, proc, AT_FDCWD, path, AT_SYMLINK_FOLLOW);
+    char proc[32];
+    r = linkat(AT_FDCWD, ash__proc_fd_path(proc, m->fd), AT_FDCWD, path,
+               AT_SYMLINK_FOLLOW);
   }
   return r == 0 ? 0 : errno;
 }
@@ -354,7 +484,7 @@ static void ash__fill_entry(struct ash__entry *e, const char *name, int dtype,
                             int ndim, const int64_t *shape, uint64_t offset,
                             uint64_t nbytes) {
   memset(e, 0, sizeof *e);
-  snprintf(e->name, sizeof e->name, "%s", name);
+  ash__copy_str(e->name, name, sizeof e->name);
   e->dtype = (uint32_t)dtype;
   e->ndim = (uint32_t)ndim;
   e->offset = offset;
@@ -470,7 +600,7 @@ static int ash__build(const struct ash__loc *l, const struct ash__seglayout *lay
     r = ash__map_arena(m, true);
   m->fresh = true; /* a fresh file: nobody else holds a slot or wrote one */
   if (r == ASH_OK)
-    r = ash__attach(m);
+    r = ash__attach(m, NULL, NULL);
   m->fresh = false;
   if (r) {
     if (m->tmp_path)
@@ -519,11 +649,13 @@ static int ash__publish(ash__map *m) {
   return r;
 }
 
+/* @opened (may be NULL): set when ASH_OR_OPEN opened an existing
+ * segment instead of creating one. */
 static ash_status ash__create(const char *name, uint64_t arena_bytes,
                               uint32_t max_arrays, uint32_t max_attachers,
                               unsigned flags, unsigned mode,
                               const struct ash__first *first,
-                              ash_segment **out) {
+                              ash_segment **out, bool *opened) {
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output handle pointer is NULL");
   *out = NULL;
@@ -570,6 +702,8 @@ static ash_status ash__create(const char *name, uint64_t arena_bytes,
       return r;
     ash__map *o;
     r = ash__open_loc(&l, flags & ~(unsigned)ASH_OR_OPEN, 0, &o);
+    if (r == ASH_OK && opened)
+      *opened = true;
     if (r == ASH_OK)
       return ash__segment_wrap(o, false, true, out);
     if (r != ASH_E_NOENT || attempt >= 8)
@@ -580,7 +714,8 @@ static ash_status ash__create(const char *name, uint64_t arena_bytes,
 ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
                               uint32_t max_arrays, unsigned flags,
                               unsigned mode, ash_segment **out) {
-  return ash__create(name, arena_bytes, max_arrays, 0, flags, mode, NULL, out);
+  return ash__create(name, arena_bytes, max_arrays, 0, flags, mode, NULL, out,
+                     NULL);
 }
 
 ash_status ash_segment_create_ex(const char *name, uint64_t arena_bytes,
@@ -594,7 +729,7 @@ ash_status ash_segment_create_ex(const char *name, uint64_t arena_bytes,
                     ASH__ATTACH_CAP_MAX);
   }
   return ash__create(name, arena_bytes, max_arrays, max_attachers, flags, mode,
-                     NULL, out);
+                     NULL, out, NULL);
 }
 
 ash_status ash_segment_publish(ash_segment *seg) {
@@ -624,14 +759,18 @@ ash_status ash_unlink(const char *name, unsigned flags) {
                ? ash__err(ASH_E_NOENT, "unlink \"%s\": no such segment", l.name)
                : ash__syserr(errno, "unlink", l.name);
   /* A symbolic link squatting a segment name is removed (never followed);
-   * other non-files and files that are not segments are left alone. */
+   * other non-files and files that are not segments are left alone. The
+   * magic of a file this process maps is read through its descriptor. */
+  uint64_t magic = 0;
+  bool known = S_ISREG(st.st_mode) &&
+               ash__map_listed(l.backend, st.st_dev, st.st_ino, &magic);
   if (S_ISREG(st.st_mode) && st.st_size > 0) {
-    int fd = ash__loc_open(&l, O_RDONLY);
-    uint64_t magic = 0;
+    int fd = known ? -1 : ash__loc_open(&l, O_RDONLY);
     ssize_t got = fd < 0 ? -1 : pread(fd, &magic, sizeof magic, 0);
     if (fd >= 0)
       close(fd);
-    if (fd >= 0 && !(got == (ssize_t)sizeof magic && magic == ASH__MAGIC))
+    if ((known || fd >= 0) &&
+        !((known || got == (ssize_t)sizeof magic) && magic == ASH__MAGIC))
       return ash__err(ASH_E_CORRUPT,
                       "unlink \"%s\": not an arrayshare segment; left alone",
                       l.name);
@@ -657,13 +796,8 @@ ash_status ash_unlink(const char *name, unsigned flags) {
                ? ash__err(ASH_E_NOENT, "unlink \"%s\": no such segment", l.name)
                : ash__syserr(e, "unlink", l.name);
   /* A mapping of it in this process: nothing left to do at its detach. */
-  ash__map *m;
-  if (ash__map_find(l.backend, st.st_dev, st.st_ino, 0, NULL, false, false,
-                    &m) == ASH_OK &&
-      m) {
-    m->unlinked = true;
-    ash__map_release(m, false, false);
-  }
+  if (known)
+    ash__map_unlinked(l.backend, st.st_dev, st.st_ino);
   return ASH_OK;
 }
 
@@ -965,13 +1099,9 @@ ash_status ash_segment_add_array(ash_segment *seg, const char *name, int dtype,
   return r;
 }
 
-ash_status ash_segment_view(ash_segment *seg, const char *name, ash_view **out) {
-  if (out == NULL)
-    return ash__err(ASH_E_INVAL, "output view pointer is NULL");
-  *out = NULL;
-  if (seg == NULL)
-    return ash__err(ASH_E_INVAL, "segment handle is NULL");
-  ash__map *m = seg->map;
+/* A view of array @name (NULL or "": the first) of @m. */
+int ash__map_view(ash__map *m, const char *name, bool readonly, bool counted,
+                  ash_view **out) {
   const struct ash__array *a;
   if (name == NULL || name[0] == '\0') {
     a = ash__array_at(m, 0);
@@ -982,20 +1112,50 @@ ash_status ash_segment_view(ash_segment *seg, const char *name, ash_view **out) 
   }
   if (a == NULL)
     return ash_last_error_code();
-  return ash__view_new(m, a, seg->readonly, ASH__COUNTED(seg), out);
+  return ash__view_new(m, a, readonly, counted, out);
+}
+
+ash_status ash_segment_view(ash_segment *seg, const char *name, ash_view **out) {
+  if (out == NULL)
+    return ash__err(ASH_E_INVAL, "output view pointer is NULL");
+  *out = NULL;
+  if (seg == NULL)
+    return ash__err(ASH_E_INVAL, "segment handle is NULL");
+  return ash__map_view(seg->map, name, seg->readonly, ASH__COUNTED(seg), out);
 }
 
 /* ---- one-call API -------------------------------------------------------- */
+
+/* ASH_OR_OPEN found segment @name: its first array must be what
+ * ash_create was asked for, else ASH_E_EXIST saying what it is. */
+static int ash__same_array(const ash_view *v, const char *name, int dtype,
+                           int ndim, const int64_t *shape) {
+  if (ash_view_dtype(v) == dtype && ash_view_ndim(v) == ndim &&
+      (ndim == 0 ||
+       memcmp(ash_view_shape(v), shape, sizeof(int64_t) * (size_t)ndim) == 0))
+    return ASH_OK;
+  char have[ASH_MAX_NDIM * 21 + 4], want[ASH_MAX_NDIM * 21 + 4];
+  const int64_t *hs = ash_view_shape(v);
+  size_t a = 0, b = 0;
+  for (int i = 0; i < ash_view_ndim(v); i++)
+    a += (size_t)snprintf(have + a, sizeof have - a, "%s%lld", i ? ", " : "",
+                          (long long)hs[i]);
+  for (int i = 0; i < ndim; i++)
+    b += (size_t)snprintf(want + b, sizeof want - b, "%s%lld", i ? ", " : "",
+                          (long long)shape[i]);
+  have[a] = want[b] = '\0';
+  return ash__err(ASH_E_EXIST,
+                  "create \"%s\": a segment with this name exists, holding "
+                  "%s (%s), not %s (%s)",
+                  name, ash_dtype_name(ash_view_dtype(v)), have,
+                  ash_dtype_name(dtype), want);
+}
 
 ash_status ash_create(const char *name, int dtype, int ndim, const int64_t *shape,
                       unsigned flags, unsigned mode, ash_view **out) {
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output view pointer is NULL");
   *out = NULL;
-  if (flags & ASH_OR_OPEN)
-    return ash__err(ASH_E_INVAL,
-                    "ash_create is exclusive: use ash_attach to open an existing "
-                    "array");
   if (flags & ASH_UNPUBLISHED)
     return ash__err(ASH_E_INVAL,
                     "ash_create publishes at once: use ash_segment_create with "
@@ -1009,11 +1169,24 @@ ash_status ash_create(const char *name, int dtype, int ndim, const int64_t *shap
     return r;
   struct ash__first first = {"data", dtype, ndim, shape, nbytes};
   ash_segment *seg;
-  r = ash__create(name, arena, 1, 0, flags, mode, &first, &seg);
+  bool opened = false;
+  r = ash__create(name, arena, 1, 0, flags, mode, &first, &seg, &opened);
   if (r)
     return r;
-  r = ash_segment_view(seg, "data", out);
-  if (r)
+  r = ash_segment_view(seg, NULL, out); /* "data", entry 0 */
+  if (r == ASH_OK && opened) {
+    r = ash__same_array(*out, name, dtype, ndim, shape);
+    if (r) {
+      ash_view_release(*out);
+      *out = NULL;
+    }
+  } else if (r == ASH_E_NOENT && opened) {
+    r = ash__err(ASH_E_EXIST,
+                 "create \"%s\": a segment with this name exists, holding "
+                 "no array",
+                 name);
+  }
+  if (r && !opened)
     (void)ash_segment_unlink(seg);
   ash_segment_close(seg);
   return r;

@@ -207,3 +207,27 @@ void ash__sb_fill(struct ash__sb *b, char c, int n) {
   for (int i = 0; i < n; i++)
     ash__sb_add(b, &c, 1);
 }
+
+/* Copies @src into @dst of @cap bytes, cut to fit, always terminated (what
+ * snprintf(dst, cap, "%s", src) does, without the formatting machinery). */
+void ash__copy_str(char *dst, const char *src, size_t cap) {
+  size_t n = strnlen(src, cap - 1);
+  memcpy(dst, src, n);
+  dst[n] = '\0';
+}
+
+/* "/proc/self/fd/@fd" into @buf (at least 32 bytes); returns @buf. */
+char *ash__proc_fd_path(char *buf, int fd) {
+  static const char pre[] = "/proc/self/fd/";
+  char digits[16];
+  int n = 0;
+  unsigned v = (unsigned)fd;
+  do
+    digits[n++] = (char)('0' + v % 10);
+  while ((v /= 10) != 0);
+  memcpy(buf, pre, sizeof pre - 1);
+  for (int i = 0; i < n; i++)
+    buf[sizeof pre - 1 + i] = digits[n - 1 - i];
+  buf[sizeof pre - 1 + n] = '\0';
+  return buf;
+}

@@ -36,16 +36,28 @@
 
 /* A view userdata. The cached fields make v[i] a few loads: they are copies
  * of immutable view properties (views never change once made), cleared when
- * the view is released so that no path can reach freed memory. */
+ * the view is released so that no path can reach freed memory.
+ *
+ * A row (v[i] of an n-d view, n >= 2) starts lazy: it holds a reference on
+ * its parent's C view (@base, position @bpos of its first axis) and the
+ * cached fields, enough for element access; its own C view is made by
+ * ash_view_index the first time something needs it (lash_open_view_ud).
+ * Rows are cached by their parent (a weak table, user value 1), so v[i]
+ * returns the same object while it is alive: no view, C or Lua, is made per
+ * element access. */
 typedef struct lash_view {
   unsigned tag;   /* LASH_VIEW_TAG, first so a cheap check can read it  */
   char *data;     /* ash_view_data(v); NULL once closed                 */
   int64_t len;    /* shape[0]; 0 for 0-d views and once closed          */
   int64_t stride; /* strides[0] in bytes                                */
+  int64_t len1;   /* shape[1] of a view of 2 or more axes, else 0       */
+  int64_t stride1; /* strides[1] of such a view                         */
   int ndim;       /* -1 once closed                                     */
   int dtype;
   int ro;         /* 1 when read-only (or closed)                       */
-  ash_view *v;    /* the owned reference; NULL once released            */
+  ash_view *v;    /* the owned reference; NULL once released, or lazy   */
+  ash_view *base; /* a lazy row: its parent's view (a reference), else NULL */
+  int64_t bpos;   /* a lazy row: its position on the parent's first axis */
 } lash_view;
 
 typedef struct lash_segment {
@@ -88,6 +100,24 @@ lua_Integer lash_check_index(lua_State *L, int idx);
  * 0-based position, or an INDEX error naming the Lua values. */
 int64_t lash_pos(lua_State *L, lua_Integer i, int64_t n, int axis1);
 
+/* The fast paths' index: the value at @arg as a 0-based position in *@pos
+ * when it is an integer (lua_tointegerx: integers, integral floats, numeric
+ * strings) naming a position of an axis of length @n (1-based; negative
+ * from the end); 0 otherwise (the general paths decide, and word the
+ * error). */
+static inline int lash_fast_pos(lua_State *L, int arg, int64_t n,
+                                int64_t *pos) {
+  int ok = 0;
+  lua_Integer i = lua_tointegerx(L, arg, &ok);
+  if (ok && i >= 1 && i <= n)
+    *pos = i - 1;
+  else if (ok && i < 0 && i >= -n)
+    *pos = i + n;
+  else
+    return 0;
+  return 1;
+}
+
 /* ---- handles (lash_handles.c) ------------------------------------------- */
 
 lash_view *lash_new_view_ud(lua_State *L);
@@ -122,9 +152,25 @@ void lash_push_raw(lua_State *L, int dtype, const char *p);
 void lash_elem_of(lua_State *L, int vi, int dtype, ash_elem *e);
 void lash_store(lua_State *L, ash_view *v, int dtype, int nidx,
                 const int64_t *idx, int vi);
+/* The fast paths' store of the Lua number at @vi into the element of
+ * @dtype at @p: 1 when the dtype holds it with no check needed
+ * (ash_elem_store_number / ash_elem_store_exact: exactly what the C setters
+ * would store), else 0 and nothing is written (bool, float16, complex,
+ * large or non-integral values, other types: the C setters decide). */
+static inline int lash_store_fast(lua_State *L, int vi, int dtype, char *p) {
+  int ok = 0;
+  if (dtype == ASH_FLOAT64 || dtype == ASH_FLOAT32) {
+    double d = (double)lua_tonumberx(L, vi, &ok);
+    return ok && ash_elem_store_number(dtype, p, d);
+  }
+  ash_elem e = {ASH_KIND_INT, 0, 0, 0, 0};
+  e.i = (int64_t)lua_tointegerx(L, vi, &ok);
+  return ok && ash_elem_store_exact(dtype, p, &e);
+}
 char *lash_locate(lua_State *L, lash_view *u, int first, int n, int64_t *pos);
-/* Pushes element / sub-view i (1-based) of axis 1 of an open view. */
-void lash_push_item(lua_State *L, lash_view *u, lua_Integer i);
+/* Pushes element / sub-view i (1-based) of axis 1 of the open view at
+ * stack index @vi (@u). */
+void lash_push_item(lua_State *L, int vi, lash_view *u, lua_Integer i);
 /* The view metatable, with the C methods table @methods as __index. */
 void lash_view_metatable(lua_State *L, int methods);
 

@@ -12,19 +12,21 @@
 
 static void lash_view_clear(lash_view *u) {
   u->data = NULL;
-  u->len = 0;
-  u->stride = 0;
+  u->len = u->len1 = 0;
+  u->stride = u->stride1 = 0;
   u->ndim = -1;
   u->dtype = 0;
   u->ro = 1;
   u->v = NULL;
+  u->base = NULL;
+  u->bpos = 0;
 }
 
 /* Pushes a closed view userdata; the caller stores a reference in ->v
  * (e.g. passes &u->v as the out-parameter), then calls lash_view_cache().
  * Allocating first means a failed allocation can never leak a reference. */
 lash_view *lash_new_view_ud(lua_State *L) {
-  lash_view *u = (lash_view *)lua_newuserdatauv(L, sizeof *u, 0);
+  lash_view *u = (lash_view *)lua_newuserdatauv(L, sizeof *u, 1);
   u->tag = LASH_VIEW_TAG;
   lash_view_clear(u);
   luaL_setmetatable(L, LASH_VIEW_MT);
@@ -43,23 +45,34 @@ void lash_view_cache(lash_view *u) {
   u->data = (char *)ash_view_data(v);
   u->len = u->ndim > 0 ? ash_view_dim(v, 0) : 0;
   u->stride = u->ndim > 0 ? ash_view_stride(v, 0) : 0;
+  u->len1 = u->ndim > 1 ? ash_view_dim(v, 1) : 0;
+  u->stride1 = u->ndim > 1 ? ash_view_stride(v, 1) : 0;
 }
 
 void lash_view_release_ud(lash_view *u) {
-  ash_view *v = u->v;
+  ash_view *v = u->v, *base = u->base;
   lash_view_clear(u);
   ash_view_release(v);
+  ash_view_release(base);
 }
 
 lash_view *lash_view_ud(lua_State *L, int idx) {
   return (lash_view *)luaL_checkudata(L, idx, LASH_VIEW_MT);
 }
 
-/* An open view at @idx, or an error (type error / closed). */
+/* An open view at @idx, or an error (type error / closed). A lazy row
+ * gets its C view here, on first need. */
 lash_view *lash_open_view_ud(lua_State *L, int idx) {
   lash_view *u = lash_view_ud(L, idx);
-  if (u->v == NULL)
-    lash_raisef(L, ASH_E_INVAL, "view is closed");
+  if (u->v == NULL) {
+    if (u->base == NULL)
+      lash_raisef(L, ASH_E_INVAL, "view is closed");
+    int st = ash_view_index(u->base, 0, u->bpos, &u->v);
+    if (st != ASH_OK)
+      lash_raise_status(L, st);
+    ash_view_release(u->base);
+    u->base = NULL;
+  }
   return u;
 }
 

@@ -146,19 +146,48 @@ static int lash_m_permute(lua_State *L) {
 /* Elements and the rest                                                   */
 /* ---------------------------------------------------------------------- */
 
+/* The address of element (i) or (i, j) of the view at 1 for the 1-based
+ * integer arguments at 2 (and 3), when the view is an open 1-d or 2-d one
+ * (@writable: and not read-only) given one index per axis, each in range
+ * (negative from the end): the fast path of get and set, reading only the
+ * userdata's cached fields. NULL otherwise: the general path decides, and
+ * words the error. */
+static char *lash_fast_at(lua_State *L, int nargs, int writable,
+                          lash_view **out) {
+  lash_view *u = (lash_view *)lua_touserdata(L, 1);
+  int64_t i, j = 0;
+  if (u == NULL || u->tag != LASH_VIEW_TAG || nargs != u->ndim ||
+      (nargs != 1 && nargs != 2) || (writable && u->ro) ||
+      !lash_fast_pos(L, 2, u->len, &i) ||
+      (nargs == 2 && !lash_fast_pos(L, 3, u->len1, &j)))
+    return NULL;
+  *out = u;
+  return u->data + i * u->stride + j * u->stride1;
+}
+
 /* v:get(i, j, ...) -> element (1-based; see lash_locate). */
 static int lash_m_get(lua_State *L) {
-  lash_view *u = lash_open_view_ud(L, 1);
-  int64_t pos[ASH_MAX_NDIM];
-  char *p = lash_locate(L, u, 2, lua_gettop(L) - 1, pos);
+  lash_view *u;
+  char *p = lash_fast_at(L, lua_gettop(L) - 1, 0, &u);
+  if (p == NULL) {
+    int64_t pos[ASH_MAX_NDIM];
+    u = lash_open_view_ud(L, 1);
+    p = lash_locate(L, u, 2, lua_gettop(L) - 1, pos);
+  }
   lash_push_raw(L, u->dtype, p);
   return 1;
 }
 
-/* v:set(i, j, ..., x) (1-based; the last argument is the value). */
+/* v:set(i, j, ..., x) (1-based; the last argument is the value). The fast
+ * path stores what the dtype holds exactly (as __newindex does); the rest
+ * goes through the C setters. */
 static int lash_m_set(lua_State *L) {
-  lash_view *u = lash_open_view_ud(L, 1);
+  lash_view *u;
   int top = lua_gettop(L);
+  char *p = top >= 2 ? lash_fast_at(L, top - 2, 1, &u) : NULL;
+  if (p != NULL && lash_store_fast(L, top, u->dtype, p))
+    return 0;
+  u = lash_open_view_ud(L, 1);
   int64_t pos[ASH_MAX_NDIM];
   if (top < 2)
     return luaL_error(L, "arrayshare: set needs a value");
@@ -213,7 +242,8 @@ static int lash_m_close(lua_State *L) {
 
 /* v:closed() -> true once released. */
 static int lash_m_closed(lua_State *L) {
-  lua_pushboolean(L, lash_view_ud(L, 1)->v == NULL);
+  lash_view *u = lash_view_ud(L, 1);
+  lua_pushboolean(L, u->v == NULL && u->base == NULL);
   return 1;
 }
 

@@ -42,6 +42,12 @@ static void lash_push_elem(lua_State *L, const ash_elem *e) {
 
 void lash_push_raw(lua_State *L, int dtype, const char *p) {
   ash_elem e;
+  if (dtype == ASH_FLOAT64) { /* the commonest: no decode */
+    double d;
+    memcpy(&d, p, sizeof d);
+    lua_pushnumber(L, d);
+    return;
+  }
   ash_elem_load(dtype, p, &e);
   lash_push_elem(L, &e);
 }
@@ -153,22 +159,71 @@ char *lash_locate(lua_State *L, lash_view *u, int first, int n,
 /* View metamethods                                                        */
 /* ---------------------------------------------------------------------- */
 
-/* Sub-view of position @pos of axis 1 (v[i] on an n-d view). */
-static void lash_push_subview(lua_State *L, ash_view *v, int64_t pos) {
+#define LASH_ROWCACHE_MT "arrayshare.rowcache"
+#define LASH_IPAIRS_ITER "arrayshare.ipairs_iter"
+
+/* Row @pos (0-based) of axis 1 of the open n-d view @u at stack index @vi
+ * (v[i], n >= 2): the cached row if it is alive and open, else a new lazy
+ * row (see lash_view in lash.h), cached. */
+static void lash_push_row(lua_State *L, int vi, lash_view *u, int64_t pos) {
+  vi = lua_absindex(L, vi);
+  if (lua_getiuservalue(L, vi, 1) == LUA_TTABLE) {
+    if (lua_rawgeti(L, -1, (lua_Integer)pos + 1) == LUA_TUSERDATA) {
+      lash_view *r = (lash_view *)lua_touserdata(L, -1);
+      if (r->v != NULL || r->base != NULL) {
+        lua_remove(L, -2);
+        return;
+      }
+    }
+    lua_pop(L, 1);
+  } else {
+    lua_pop(L, 1);
+    lua_createtable(L, 0, 0);
+    luaL_setmetatable(L, LASH_ROWCACHE_MT);
+    lua_pushvalue(L, -1);
+    lua_setiuservalue(L, vi, 1);
+  }
+  ash_view *v = lash_open_view_ud(L, vi)->v; /* a lazy parent: made now */
   lash_view *r = lash_new_view_ud(L);
-  int st = ash_view_index(v, 0, pos, &r->v);
-  if (st != ASH_OK)
-    lash_raise_status(L, st);
-  lash_view_cache(r);
+  r->base = ash_view_retain(v);
+  r->bpos = pos;
+  r->ndim = u->ndim - 1;
+  r->dtype = u->dtype;
+  r->ro = u->ro;
+  r->data = u->data + pos * u->stride;
+  r->len = u->len1;
+  r->stride = u->stride1;
+  if (r->ndim > 1) {
+    r->len1 = ash_view_shape(v)[2];
+    r->stride1 = ash_view_strides(v)[2];
+  }
+  lua_pushvalue(L, -1);
+  lua_rawseti(L, -3, (lua_Integer)pos + 1);
+  lua_remove(L, -2);
 }
 
-/* v[i] where the view has ndim >= 1 (open): element or sub-view. */
-void lash_push_item(lua_State *L, lash_view *u, lua_Integer i) {
+/* v[i] at stack index @vi where the view has ndim >= 1 (open): element or
+ * row. */
+void lash_push_item(lua_State *L, int vi, lash_view *u, lua_Integer i) {
   int64_t pos = lash_pos(L, i, u->len, 1);
   if (u->ndim == 1)
     lash_push_raw(L, u->dtype, u->data + pos * u->stride);
   else
-    lash_push_subview(L, u->v, pos);
+    lash_push_row(L, vi, u, pos);
+}
+
+/* Whether the metamethod running was called by ipairs' iterator: its
+ * probe one past the end gets nil (the loop stops), where any other read
+ * out of range raises INDEX. */
+static int lash_ipairs_probe(lua_State *L) {
+  lua_Debug ar;
+  int is = 0;
+  if (lua_getstack(L, 1, &ar) && lua_getinfo(L, "f", &ar)) {
+    lua_getfield(L, LUA_REGISTRYINDEX, LASH_IPAIRS_ITER);
+    is = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+  }
+  return is;
 }
 
 static int lash_v_index_slow(lua_State *L) {
@@ -198,41 +253,60 @@ static int lash_v_index_slow(lua_State *L) {
     if (u->ndim == 0)
       return lash_raisef(L, ASH_E_INDEX,
                          "a 0-d view has no axis to index; use v:get()");
-    lash_push_item(L, u, i);
+    if ((i > u->len || i < -u->len || i == 0) && lash_ipairs_probe(L)) {
+      lua_pushnil(L);
+      return 1;
+    }
+    lash_push_item(L, 1, u, i);
   }
   return 1;
 }
 
-/* The fast paths' element: the address of element v[i] for key 2 on the
- * view at 1, when the key is an integer (lua_tointegerx: integers, integral
- * floats, numeric strings) in range of an open 1-d view (and, for
- * @writable, not a read-only one): the self tag, the key and the bounds are
- * always checked. NULL otherwise: the slow path decides, and words the
- * error. */
+/* The fast path's element of __newindex: the address of element v[i] for
+ * key 2 on the view at 1, when the key is an integer in range of an open
+ * 1-d view (and, for @writable, not a read-only one): the self tag, the
+ * key and the bounds are always checked. NULL otherwise: the slow path
+ * decides, and words the error. */
 static inline char *lash_fast_elem(lua_State *L, int writable, int *dtype) {
   lash_view *u = (lash_view *)lua_touserdata(L, 1);
-  int isint = 0;
-  lua_Integer i = lua_tointegerx(L, 2, &isint);
-  if (!isint || u == NULL || u->tag != LASH_VIEW_TAG || u->ndim != 1 ||
-      (writable && u->ro))
-    return NULL;
-  if (i >= 1 && i <= u->len)
-    i -= 1;
-  else if (i < 0 && i >= -u->len)
-    i += u->len;
-  else
+  int64_t i;
+  if (u == NULL || u->tag != LASH_VIEW_TAG || u->ndim != 1 ||
+      (writable && u->ro) || !lash_fast_pos(L, 2, u->len, &i))
     return NULL;
   *dtype = u->dtype;
   return u->data + i * u->stride;
 }
 
-/* __index: the fast path, else lash_v_index_slow. */
+/* __index. Method names first (a string key: the methods table, one raw
+ * lookup); then an integer key on an open 1-d view (the element, decoded
+ * by the shared ash_elem_load) or on an open n-d one (its cached row);
+ * anything else in lash_v_index_slow, which also words the errors. */
 static int lash_v_index(lua_State *L) {
-  int dtype;
-  const char *p = lash_fast_elem(L, 0, &dtype);
-  if (p == NULL)
+  if (lua_type(L, 2) == LUA_TSTRING) {
+    lua_pushvalue(L, 2);
+    if (lua_rawget(L, lua_upvalueindex(1)) != LUA_TNIL)
+      return 1;
+    lua_pop(L, 1);
     return lash_v_index_slow(L);
-  lash_push_raw(L, dtype, p);
+  }
+  lash_view *u = (lash_view *)lua_touserdata(L, 1);
+  int64_t i;
+  if (u == NULL || u->tag != LASH_VIEW_TAG || u->ndim < 1 ||
+      !lash_fast_pos(L, 2, u->len, &i))
+    return lash_v_index_slow(L);
+  if (u->ndim == 1) {
+    lash_push_raw(L, u->dtype, u->data + i * u->stride);
+    return 1;
+  }
+  /* the cached row: the cache stays below it on the stack */
+  if (lua_getiuservalue(L, 1, 1) == LUA_TTABLE &&
+      lua_rawgeti(L, -1, i + 1) == LUA_TUSERDATA) {
+    lash_view *r = (lash_view *)lua_touserdata(L, -1);
+    if (r->v != NULL || r->base != NULL)
+      return 1;
+  }
+  lua_settop(L, 2);
+  lash_push_row(L, 1, u, i);
   return 1;
 }
 
@@ -257,7 +331,7 @@ static int lash_v_newindex_slow(lua_State *L) {
   if (u->ndim == 1) {
     lash_store(L, u->v, u->dtype, 1, &pos, 3);
   } else { /* v[i] = x on an n-d view fills the sub-view with x */
-    lash_push_subview(L, u->v, pos);
+    lash_push_row(L, 1, u, pos);
     lua_replace(L, 1);
     lua_settop(L, 3);
     lua_remove(L, 2);
@@ -267,26 +341,13 @@ static int lash_v_newindex_slow(lua_State *L) {
 }
 
 
-/* __newindex. Fast path: a number that the dtype holds with no check
- * needed (ash_elem_store_exact: exactly what the C setters would store);
- * anything else (bool, float16, complex, large or non-integral values,
- * errors) goes through the C setters in the slow path, so the conversion
- * rules are the C ones. */
+/* __newindex: the fast path (one Lua API call for the value), else the
+ * slow path, so the conversion rules are the C ones. */
 static int lash_v_newindex(lua_State *L) {
-  int dtype, ok = 0;
+  int dtype;
   char *p = lash_fast_elem(L, 1, &dtype);
-  if (p != NULL) { /* one Lua API call for the value */
-    if (dtype == ASH_FLOAT64 || dtype == ASH_FLOAT32) {
-      double d = (double)lua_tonumberx(L, 3, &ok);
-      if (ok && ash_elem_store_number(dtype, p, d))
-        return 0;
-    } else {
-      ash_elem e = {ASH_KIND_INT, 0, 0, 0, 0};
-      e.i = (int64_t)lua_tointegerx(L, 3, &ok);
-      if (ok && ash_elem_store_exact(dtype, p, &e))
-        return 0;
-    }
-  }
+  if (p != NULL && lash_store_fast(L, 3, dtype, p))
+    return 0;
   return lash_v_newindex_slow(L);
 }
 
@@ -311,7 +372,7 @@ static int lash_v_next(lua_State *L) {
     return 1;
   }
   lua_pushinteger(L, i);
-  lash_push_item(L, u, i);
+  lash_push_item(L, 1, u, i);
   return 2;
 }
 
@@ -329,10 +390,11 @@ static int lash_v_pairs(lua_State *L) {
 static int lash_v_tostring(lua_State *L) {
   lash_view *u = lash_view_ud(L, 1);
   char stack[2048], *text;
-  if (u->v == NULL) {
+  if (u->v == NULL && u->base == NULL) {
     lua_pushstring(L, "arrayshare.view(closed)");
     return 1;
   }
+  u = lash_open_view_ud(L, 1); /* a lazy row: its view now */
   int st = ash_swig_format_into(u->v, ASH_FORMAT_PLAIN | ASH_FORMAT_COMMA, -1,
                                 0, 0, 5, stack, sizeof stack, &text);
   if (st != ASH_OK)
@@ -363,4 +425,18 @@ void lash_view_metatable(lua_State *L, int methods) {
   lua_pushliteral(L, LASH_VIEW_MT);
   lua_setfield(L, -2, "__metatable");
   lua_pop(L, 1);
+  /* the row caches hold their rows weakly */
+  luaL_newmetatable(L, LASH_ROWCACHE_MT);
+  lua_pushliteral(L, "v");
+  lua_setfield(L, -2, "__mode");
+  lua_pop(L, 1);
+  /* the iterator ipairs returns, to let its end-of-sequence probe through */
+  if (lua_getglobal(L, "ipairs") == LUA_TFUNCTION) {
+    lua_newtable(L);
+    lua_call(L, 1, 1);
+  } else {
+    lua_pop(L, 1);
+    lua_pushboolean(L, 0);
+  }
+  lua_setfield(L, LUA_REGISTRYINDEX, LASH_IPAIRS_ITER);
 }

@@ -105,6 +105,7 @@ typedef struct rbash_view {
   ash_view *v; /* NULL once closed */
   uint8_t *data;
   int64_t n0, s0; /* axis 0 extent and stride (1 and 0 for 0-d views) */
+  int64_t n1, s1; /* axis 1 extent and stride (2-d views and more) */
   int dtype, ndim;
   bool readonly;
 } rbash_view;

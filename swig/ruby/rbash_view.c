@@ -34,6 +34,8 @@ static void rbash_view_cache(rbash_view *w) {
   w->data = ash_view_data(v);
   w->n0 = w->ndim ? ash_view_shape(v)[0] : 1;
   w->s0 = w->ndim ? ash_view_strides(v)[0] : 0;
+  w->n1 = w->ndim > 1 ? ash_view_shape(v)[1] : 0;
+  w->s1 = w->ndim > 1 ? ash_view_strides(v)[1] : 0;
   w->readonly = (ash_view_flags(v) & ASH_VIEW_READONLY) != 0;
 }
 
@@ -75,7 +77,7 @@ void rbash_view_close_obj(VALUE obj) {
   ash_view *v = w->v;
   w->v = NULL;
   w->data = NULL;
-  w->n0 = 0;
+  w->n0 = w->n1 = 0;
   ash_view_release(v);
 }
 
@@ -163,24 +165,44 @@ static VALUE rbash_subview(VALUE self, int argc, const VALUE *argv) {
   return cur;
 }
 
+/* The fast paths' element: the address of element (k0) of a 1-d view or
+ * (k0, k1) of a 2-d one, for Fixnum keys in range (negative from the end);
+ * NULL otherwise (the general path decides, and words the error). */
+static inline uint8_t *rbash_fast_at(const rbash_view *w, int nkeys,
+                                     const VALUE *keys) {
+  if (nkeys != w->ndim || nkeys > 2 || nkeys < 1 || !FIXNUM_P(keys[0]))
+    return NULL;
+  long k = FIX2LONG(keys[0]), n = (long)w->n0;
+  if (k < 0)
+    k += n;
+  if (k < 0 || k >= n)
+    return NULL;
+  uint8_t *p = w->data + (int64_t)k * w->s0;
+  if (nkeys == 2) {
+    if (!FIXNUM_P(keys[1]))
+      return NULL;
+    k = FIX2LONG(keys[1]);
+    n = (long)w->n1;
+    if (k < 0)
+      k += n;
+    if (k < 0 || k >= n)
+      return NULL;
+    p += (int64_t)k * w->s1;
+  }
+  return p;
+}
+
 /* View#[](*keys) */
 static VALUE rbash_view_aref(int argc, VALUE *argv, VALUE self) {
   rbash_view *w = rbash_view_self(self);
-  if (argc == 1 && FIXNUM_P(argv[0]) && w->ndim == 1) {
-    /* fast path: one element of a 1-d view */
-    long k = FIX2LONG(argv[0]), n = (long)w->n0;
-    if (k < 0)
-      k += n;
-    if (k >= 0 && k < n)
-      return rbash_load(w->dtype, w->data + (int64_t)k * w->s0);
-    int64_t i = (int64_t)FIX2LONG(argv[0]);
-    return rbash_get(w->v, 1, &i); /* raises the library's INDEX error */
-  }
+  uint8_t *p = rbash_fast_at(w, argc, argv);
+  if (p != NULL) /* fast path: an element of a 1-d or 2-d view */
+    return rbash_load(w->dtype, p);
   if (argc == w->ndim && rbash_all_ints(argc, argv)) {
     int64_t idx[ASH_MAX_NDIM];
     for (int i = 0; i < argc; i++)
       idx[i] = rbash_i64(argv[i], "index");
-    return rbash_get(w->v, argc, idx);
+    return rbash_get(w->v, argc, idx); /* or the library's INDEX error */
   }
   return rbash_subview(self, argc, argv);
 }
@@ -254,27 +276,19 @@ static VALUE rbash_view_aset(int argc, VALUE *argv, VALUE self) {
     rb_raise(rb_eArgError, "wrong number of arguments (given 0, expected 1+)");
   VALUE x = argv[argc - 1];
   int nkeys = argc - 1;
-  if (nkeys == 1 && FIXNUM_P(argv[0]) && w->ndim == 1) {
-    /* fast path: one element of a 1-d view */
-    long k = FIX2LONG(argv[0]), n = (long)w->n0;
-    if (k < 0)
-      k += n;
-    if (k >= 0 && k < n && !w->readonly &&
-        (RB_FLOAT_TYPE_P(x) || FIXNUM_P(x))) {
-      ash_elem e = {0, 0, 0, 0, 0};
-      if (FIXNUM_P(x)) {
-        e.kind = ASH_KIND_INT;
-        e.i = (int64_t)FIX2LONG(x);
-      } else {
-        e.kind = ASH_KIND_FLOAT;
-        e.re = RFLOAT_VALUE(x);
-      }
-      if (ash_elem_store_exact(w->dtype, w->data + (int64_t)k * w->s0, &e))
-        return x;
+  uint8_t *p = w->readonly ? NULL : rbash_fast_at(w, nkeys, argv);
+  if (p != NULL && (RB_FLOAT_TYPE_P(x) || FIXNUM_P(x))) {
+    /* fast path: a Float or Fixnum the dtype holds exactly */
+    ash_elem e = {0, 0, 0, 0, 0};
+    if (FIXNUM_P(x)) {
+      e.kind = ASH_KIND_INT;
+      e.i = (int64_t)FIX2LONG(x);
+    } else {
+      e.kind = ASH_KIND_FLOAT;
+      e.re = RFLOAT_VALUE(x);
     }
-    int64_t i = (int64_t)FIX2LONG(argv[0]);
-    rbash_set(w->v, 1, &i, x);
-    return x;
+    if (ash_elem_store_exact(w->dtype, p, &e))
+      return x;
   }
   if (nkeys == w->ndim && rbash_all_ints(nkeys, argv)) {
     int64_t idx[ASH_MAX_NDIM];
@@ -363,6 +377,19 @@ static VALUE rbash_view_init_copy(VALUE self, VALUE orig) {
   return self;
 }
 
+/* View#_make_readonly: swaps the view's handle for a read-only one of the
+ * same elements (View#freeze). */
+static VALUE rbash_view_make_readonly(VALUE self) {
+  rbash_view *w = rbash_view_get(self);
+  ash_view *ro = NULL;
+  RBASH_CHECK(ash_view_readonly(w->v, &ro));
+  ash_view *old = w->v;
+  w->v = ro;
+  rbash_view_cache(w);
+  ash_view_release(old);
+  return self;
+}
+
 static VALUE rbash_view_ndim(VALUE self) {
   return INT2FIX(rbash_view_get(self)->ndim);
 }
@@ -427,6 +454,8 @@ void rbash_view_define(VALUE cView) {
   rb_define_method(cView, "closed?", rbash_view_closed_p, 0);
   rb_define_method(cView, "initialize_copy", rbash_view_init_copy, 1);
   rb_define_method(cView, "ndim", rbash_view_ndim, 0);
+  rb_define_private_method(cView, "_make_readonly", rbash_view_make_readonly,
+                           0);
   rb_define_method(cView, "size", rbash_view_size, 0);
   rb_define_method(cView, "length", rbash_view_length, 0);
   rb_define_method(cView, "shape", rbash_view_shape_m, 0);

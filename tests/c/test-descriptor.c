@@ -258,6 +258,11 @@ TEST(descriptor, syntax_errors_are_desc) {
       "ash://%s/a?dtype=<f8&shape=2&strides=8&offset=",
       "ash://%s/a?dtype=<f8&shape=x&strides=8&offset=0",
       "ash://%s/a?dtype=<f8&shape=2&strides=8,8&offset=0",
+      /* numbers: decimal, an optional sign, 64 bits */
+      "ash://%s/a?gen=9223372036854775808", "ash://%s/a?gen=-9223372036854775809",
+      "ash://%s/a?gen=+",                  "ash://%s/a?gen=-",
+      "ash://%s/a?gen=0x10",               "ash://%s/a?gen=1e3",
+      "ash://%s/a?gen=- 1",                "ash://%s/a?gen=99999999999999999999",
   };
   for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
     char d[300];

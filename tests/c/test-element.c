@@ -499,3 +499,115 @@ TEST(element, readonly_view_refuses_set) {
   done(v);
   close_seg();
 }
+
+/* The float64 fast path of get_f64/set_f64 (non-negative multi-indices in
+ * range) and everything that must leave it: negative and flat indices,
+ * out of range, wrong index count, NULL pointers, read-only views (also a
+ * read-only view made from a writable one, and one reinterpreted to
+ * float64), and a view of another dtype reinterpreted as float64. */
+TEST(element, f64_fast_path_edges) {
+  TNAME(name);
+  ash_view *v = NULL;
+  ASSERT_OK(ash_create(name, ASH_FLOAT64, 2, (int64_t[]){3, 4}, 0, 0600, &v));
+  double x = -1;
+  for (int64_t i = 0; i < 3; i++)
+    for (int64_t j = 0; j < 4; j++)
+      ASSERT_OK(ash_view_set_f64(v, 2, (int64_t[]){i, j}, (double)(10 * i + j)));
+  ASSERT_OK(ash_view_get_f64(v, 2, (int64_t[]){2, 3}, &x));
+  cr_assert_eq(x, 23);
+  ASSERT_OK(ash_view_get_f64(v, 2, (int64_t[]){-1, -4}, &x));
+  cr_assert_eq(x, 20);
+  ASSERT_OK(ash_view_get_f64(v, 1, (int64_t[]){5}, &x)); /* flat */
+  cr_assert_eq(x, 11);
+  ASSERT_OK(ash_view_set_f64(v, 2, (int64_t[]){-3, -1}, 0.5));
+  ASSERT_OK(ash_view_get_f64(v, 2, (int64_t[]){0, 3}, &x));
+  cr_assert_eq(x, 0.5);
+  ASSERT_ERR(ash_view_get_f64(v, 2, (int64_t[]){3, 0}, &x), ASH_E_INDEX);
+  ASSERT_ERR(ash_view_get_f64(v, 2, (int64_t[]){0, 4}, &x), ASH_E_INDEX);
+  ASSERT_ERR(ash_view_set_f64(v, 2, (int64_t[]){-4, 0}, 1), ASH_E_INDEX);
+  ASSERT_ERR(ash_view_get_f64(v, 3, (int64_t[]){0, 0, 0}, &x), ASH_E_INDEX);
+  ASSERT_ERR(ash_view_get_f64(v, 2, NULL, &x), ASH_E_INVAL);
+  ASSERT_ERR(ash_view_set_f64(v, 2, NULL, 1), ASH_E_INVAL);
+  ASSERT_ERR(ash_view_get_f64(v, 2, (int64_t[]){0, 0}, NULL), ASH_E_INVAL);
+  ASSERT_ERR(ash_view_get_f64(NULL, 2, (int64_t[]){0, 0}, &x), ASH_E_INVAL);
+  ASSERT_ERR(ash_view_set_f64(NULL, 2, (int64_t[]){0, 0}, 1), ASH_E_INVAL);
+
+  ash_view *r = NULL, *row = NULL, *t = NULL;
+  ASSERT_OK(ash_view_readonly(v, &r));
+  ASSERT_ERR(ash_view_set_f64(r, 2, (int64_t[]){0, 0}, 1), ASH_E_RDONLY);
+  ASSERT_OK(ash_view_get_f64(r, 2, (int64_t[]){1, 2}, &x));
+  cr_assert_eq(x, 12);
+  ASSERT_OK(ash_view_index(r, 0, 1, &row)); /* derived from a read-only view */
+  ASSERT_ERR(ash_view_set_f64(row, 1, (int64_t[]){0}, 1), ASH_E_RDONLY);
+  ash_view_release(row);
+  ASSERT_OK(ash_view_transpose(v, &t)); /* strided: same fast path */
+  ASSERT_OK(ash_view_set_f64(t, 2, (int64_t[]){3, 2}, 99));
+  ASSERT_OK(ash_view_get_f64(v, 2, (int64_t[]){2, 3}, &x));
+  cr_assert_eq(x, 99);
+  ash_view_release(t);
+
+  /* int64 bytes read as float64 and back: the fast path follows the dtype */
+  ash_view *iv = NULL, *fv = NULL;
+  ASSERT_OK(ash_view_reinterpret(v, ASH_INT64, &iv));
+  ASSERT_ERR(ash_view_set_f64(iv, 2, (int64_t[]){0, 0}, 0.5), ASH_E_VALUE);
+  ASSERT_OK(ash_view_set_f64(iv, 2, (int64_t[]){0, 0}, 7));
+  int64_t k = 0;
+  ASSERT_OK(ash_view_get_i64(iv, 2, (int64_t[]){0, 0}, &k));
+  cr_assert_eq(k, 7);
+  ASSERT_OK(ash_view_reinterpret(iv, ASH_FLOAT64, &fv));
+  ASSERT_OK(ash_view_set_f64(fv, 2, (int64_t[]){0, 0}, 2.25));
+  ASSERT_OK(ash_view_get_f64(v, 2, (int64_t[]){0, 0}, &x));
+  cr_assert_eq(x, 2.25);
+  ash_view *rf = NULL;
+  ASSERT_OK(ash_view_reinterpret(r, ASH_FLOAT64, &rf));
+  ASSERT_ERR(ash_view_set_f64(rf, 2, (int64_t[]){0, 0}, 1), ASH_E_RDONLY);
+  ash_view_release(rf);
+  ash_view_release(fv);
+  ash_view_release(iv);
+  ash_view_release(r);
+  ash_view_release(v); /* policy auto: the last view removes the segment */
+}
+
+/* Integer and float conversions at the edges of each range (the checks are
+ * made in the value's own type: no long double). */
+TEST(element, conversion_edges) {
+  ash_view *i64 = arr(ASH_INT64, 1), *u64 = arr(ASH_UINT64, 1);
+  ash_view *f64 = arr(ASH_FLOAT64, 1), *f32 = arr(ASH_FLOAT32, 1);
+  ash_view *i8 = arr(ASH_INT8, 1), *b = arr(ASH_BOOL, 1);
+  ASSERT_ERR(SET_F64(i64, 9223372036854775808.0), ASH_E_VALUE); /* 2^63 */
+  ASSERT_OK(SET_F64(i64, -9223372036854775808.0));
+  cr_assert_eq(get_i64(i64), INT64_MIN);
+  ASSERT_OK(SET_F64(i64, 9223372036854774784.0)); /* largest double < 2^63 */
+  cr_assert_eq(get_i64(i64), INT64_C(9223372036854774784));
+  ASSERT_ERR(SET_F64(u64, 18446744073709551616.0), ASH_E_VALUE); /* 2^64 */
+  ASSERT_ERR(SET_F64(u64, -1.0), ASH_E_VALUE);
+  ASSERT_OK(SET_F64(u64, 18446744073709549568.0));
+  cr_assert_eq(get_u64(u64), UINT64_C(18446744073709549568));
+  ASSERT_ERR(SET_I64(f64, INT64_MAX), ASH_E_VALUE); /* rounds to 2^63 */
+  ASSERT_ERR(SET_I64(f64, (INT64_C(1) << 53) + 1), ASH_E_VALUE);
+  ASSERT_OK(SET_I64(f64, INT64_MIN));
+  cr_assert_eq(get_f64(f64), -9223372036854775808.0);
+  ASSERT_ERR(SET_U64(f64, UINT64_MAX), ASH_E_VALUE); /* rounds to 2^64 */
+  ASSERT_OK(SET_U64(f64, UINT64_C(1) << 63));
+  ASSERT_ERR(SET_I64(f32, (1 << 24) + 1), ASH_E_VALUE);
+  ASSERT_OK(SET_I64(f32, 1 << 24));
+  ASSERT_OK(SET_F64(f32, 0.1)); /* a double rounds into float32 */
+  cr_assert_eq(get_f64(f32), (double)0.1f);
+  ASSERT_ERR(SET_F64(f32, 1e39), ASH_E_VALUE);
+  ASSERT_ERR(SET_I64(i8, 128), ASH_E_VALUE);
+  cr_assert(strstr(ash_last_error(), "128 is out of range for int8 [-128, 127]"),
+            "%s", ash_last_error());
+  ASSERT_ERR(SET_F64(i8, -129), ASH_E_VALUE);
+  ASSERT_OK(SET_F64(i8, -128));
+  ASSERT_ERR(SET_U64(i8, UINT64_MAX), ASH_E_VALUE);
+  cr_assert(strstr(ash_last_error(), "18446744073709551615"), "%s",
+            ash_last_error());
+  ASSERT_ERR(SET_I64(b, 2), ASH_E_VALUE);
+  ASSERT_OK(SET_F64(b, 1));
+  cr_assert_eq(get_i64(b), 1);
+  ASSERT_ERR(SET_I64(u64, -1), ASH_E_VALUE);
+  cr_assert(strstr(ash_last_error(), "-1 is out of range for uint64"), "%s",
+            ash_last_error());
+  done(i64); done(u64); done(f64); done(f32); done(i8); done(b);
+  close_seg();
+}

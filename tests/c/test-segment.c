@@ -880,3 +880,43 @@ TEST(segment, segment_unlink_keeps_mapping) {
   cr_assert(!t_shm_exists(name));
   ash_segment_close(seg2);
 }
+
+/* ash_create with ASH_OR_OPEN: creates, then attaches the same array (its
+ * policy kept); another dtype or shape, or a segment holding no array, is
+ * EXIST naming what is there; a file that is not a segment is refused as
+ * an open refuses it. */
+TEST(segment, create_or_open_one_array) {
+  TNAME(name);
+  ash_view *a = NULL, *b = NULL, *c = NULL;
+  ASSERT_OK(ash_create(name, ASH_UINT16, 2, (int64_t[]){2, 3},
+                       ASH_OR_OPEN | ASH_PERSIST, 0600, &a));
+  ASSERT_OK(ash_view_set_i64(a, 2, (int64_t[]){1, 1}, 9));
+  ASSERT_OK(ash_create(name, ASH_UINT16, 2, (int64_t[]){2, 3}, ASH_OR_OPEN,
+                       0600, &b));
+  int64_t x = 0;
+  ASSERT_OK(ash_view_get_i64(b, 2, (int64_t[]){1, 1}, &x));
+  cr_assert_eq(x, 9);
+  ASSERT_ERR(ash_create(name, ASH_UINT16, 1, (int64_t[]){6}, ASH_OR_OPEN,
+                        0600, &c),
+             ASH_E_EXIST);
+  cr_assert(strstr(ash_last_error(), "holding uint16 (2, 3), not uint16 (6)"),
+            "%s", ash_last_error());
+  cr_assert_null(c);
+  ASSERT_ERR(ash_create(name, ASH_INT16, 2, (int64_t[]){2, 3}, ASH_OR_OPEN,
+                        0600, &c),
+             ASH_E_EXIST);
+  ash_view_release(a);
+  ash_view_release(b);
+  cr_assert(t_shm_exists(name), "persist: the segment stays");
+  ASSERT_OK(ash_unlink(name, 0));
+
+  ash_segment *s = NULL;
+  ASSERT_OK(ash_segment_create(name, 4096, 2, 0, 0600, &s));
+  ASSERT_ERR(ash_create(name, ASH_UINT8, 1, (int64_t[]){1}, ASH_OR_OPEN, 0600,
+                        &c),
+             ASH_E_EXIST);
+  cr_assert(strstr(ash_last_error(), "holding no array"), "%s",
+            ash_last_error());
+  cr_assert(t_shm_exists(name), "an opened segment is never removed");
+  ash_segment_close(s);
+}

@@ -129,7 +129,7 @@ describe("errors", function()
 
   it("options are checked", function()
     assert.truthy(H.errname(ash.create, H.name("o"), 1, "f8", { persistent = true }):find("unknown option 'persistent'"))
-    assert.truthy(H.errname(ash.create, H.name("o"), 1, "f8", { or_open = true }):find("unknown option 'or_open'"))
+    assert.truthy(H.errname(ash.create, H.name("o"), 1, "f8", { or_opn = true }):find("unknown option 'or_opn'"))
     assert.truthy(H.errname(ash.create, H.name("o"), 1, "f8", "persist"):find("options table expected"))
     assert.truthy(H.errname(ash.create, H.name("o"), 1, "f8", { mode = -1 }):find("out of range"))
     assert.are.equal("INVAL", H.errname(ash.create, H.name("o"), 1, "f8", { mode = 8 ^ 5 // 1 }))
@@ -191,12 +191,7 @@ describe("errors", function()
   end)
 
   it("mode strings are octal, like chmod's", function()
-    local function mode_of(name)
-      local p = io.popen("stat -c %a /dev/shm/ash." .. name)
-      local m = p:read("l")
-      p:close()
-      return m
-    end
+    local mode_of = H.mode_of
     for _, spelling in ipairs({ "0640", "640", "0o640" }) do
       local name = H.name("mode")
       local v <close> = ash.create(name, 1, "f8", { mode = spelling })

@@ -53,6 +53,14 @@ function H.shm_exists(name)
   return false
 end
 
+-- the permission bits of segment @name in octal, as stat prints them
+function H.mode_of(name)
+  local p = io.popen("stat -c %a /dev/shm/ash." .. name)
+  local m = p:read("l")
+  p:close()
+  return m
+end
+
 -- unlink ignoring "not found"
 function H.cleanup(name)
   local ash = require "arrayshare"

@@ -173,7 +173,8 @@ class TestSegment < Minitest::Test
     assert_raises(ArgumentError) { ArrayShare.create(uniq("nul") + "\0x", shape: 1, dtype: :int8) }
     assert_raises(TypeError) { ArrayShare.create(uniq("ty"), shape: 1.5, dtype: :int8) }
     assert_raises(TypeError) { ArrayShare.create(uniq("ty"), shape: [1, "2"], dtype: :int8) }
-    assert_raises(ArgumentError) { ArrayShare.create(uniq("kw"), shape: 1) }
+    assert_raises(ArgumentError) { ArrayShare.create(uniq("kw")) } # no shape
+    ArrayShare.create(uniq("kw"), shape: 1) { |v| assert_equal "float64", v.dtype } # the default
     assert_raises(ArrayShare::InvalidArgument) { ArrayShare.create(uniq("mode"), shape: 1, dtype: :int8, mode: 0o10000) }
     ArrayShare.create(uniq("desc"), shape: 4, dtype: :int8) do |v|
       assert_raises(ArrayShare::DescriptorError) { ArrayShare.attach("#{v.descriptor}?bogus=1") }

@@ -38,6 +38,41 @@ class TestView < Minitest::Test
     assert seen.closed?
   end
 
+  # The 1-d and 2-d element fast paths (Fixnum keys in range, Float or
+  # Fixnum values the dtype holds) and everything that must leave them.
+  def test_two_d_element_fast_path
+    v = arange([3, 4])
+    assert_equal 6.0, v[1, 2]
+    assert_equal 11.0, v[-1, -1]
+    assert_equal v[2, 0], v[-1, -4]
+    v[1, 2] = 0.5
+    v[-3, -1] = 7
+    assert_equal 0.5, v[1, 2]
+    assert_equal 7.0, v[0, 3]
+    assert_raises(ArrayShare::IndexError) { v[3, 0] }
+    assert_raises(ArrayShare::IndexError) { v[0, -5] }
+    assert_raises(ArrayShare::IndexError) { v[0, 4] = 1 }
+    assert_raises(ArrayShare::ValueError) { v[0, 0] = 2**53 + 1 }
+    assert_raises(TypeError) { v[0, 0] = "1" }
+    v[0, 0] = Rational(3, 2) # not a fast-path value: the general path
+    assert_equal 1.5, v[0, 0]
+    assert_raises(ArrayShare::ValueError) { v[0, 1] = 1 << 70 } # general path
+    r = v.readonly_view
+    assert_raises(ArrayShare::ReadOnlyError) { r[1, 1] = 1.0 }
+    assert_equal 0.5, r[1, 2]
+    u = ArrayShare.create(uniq("u8"), shape: [2, 2], dtype: :uint8)
+    u[1, 1] = 255
+    assert_equal 255, u[1, 1]
+    assert_raises(ArrayShare::ValueError) { u[0, 0] = 256 }
+    assert_raises(ArrayShare::ValueError) { u[0, 0] = -1 }
+    assert_raises(ArrayShare::ValueError) { u[0, 0] = 1.5 }
+    t = v.transpose # strided: the same fast path
+    t[3, 2] = 9.0
+    assert_equal 9.0, v[2, 3]
+  ensure
+    [v, r, u, t].each { |x| x&.close }
+  end
+
   def test_attributes
     v = arange([3, 4])
     assert_equal [3, 4], v.shape

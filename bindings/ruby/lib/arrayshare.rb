@@ -40,13 +40,17 @@ module ArrayShare
   # it. With a block, yields the view, closes it when the block ends (also
   # on an exception) and returns the block's value. Without persist: the
   # segment is removed when the last process attached to it closes it.
+  # or_open: when the name exists, attach its first array instead, which
+  # must have this dtype and shape (else ArrayShare::Exists). The options
+  # are those of every binding (docs/api-table.md).
   #
   #   ArrayShare.create("x", shape: [2, 3], dtype: "float64") { |v| v.fill(1) }
-  def create(name, shape:, dtype:, persist: false, mode: 0o600, file: false,
-             &block)
+  def create(name, shape:, dtype: :float64, persist: false, mode: 0o600,
+             file: false, or_open: false, &block)
     flags = 0
     flags |= Core::ASH_PERSIST if persist
     flags |= Core::ASH_FILE if file
+    flags |= Core::ASH_OR_OPEN if or_open
     view = Core.ash_create(name, dtype_code(dtype), shape_list(shape), flags,
                            mode)
     with_closing(view, &block)
@@ -94,6 +98,19 @@ module ArrayShare
   # Reaps segments whose attachers all died; returns how many were removed.
   def gc
     Core.ash_gc
+  end
+
+  # Drops the mappings this process keeps of segments it no longer uses
+  # (see docs/c-api.md, "Released mappings"). Returns nil.
+  def clear_cache
+    Core.ash_cache_clear
+    nil
+  end
+
+  # Arena bytes one array of this shape and dtype takes in a segment
+  # (alignment included): sum them for Segment.create(arena_bytes: ...).
+  def arena_bytes(shape, dtype = :float64)
+    Core.ash_arena_bytes_for(dtype_code(dtype), shape_list(shape))
   end
 
   # The numeric code of a dtype given as a name or code ("float64", "f8",

@@ -19,30 +19,39 @@ module ArrayShare
     end
 
     # Creates a segment. Its arena is sized for +arrays+ (a Hash of
-    # name => { shape:, dtype: }, created at once, in order) plus +size+
-    # more bytes for arrays added later with #add_array; +max_arrays+ is the
-    # directory capacity (default: the number of arrays, at least 16).
-    # persist: keep it until unlinked (default: removed when the last
-    # attached process closes it); or_open: open it if it exists (arrays
-    # it already has are not added again); file: +name+ is a file path.
-    # With a block: yields the segment, closes it afterwards and returns
-    # the block's value.
-    def self.create(name, size: 0, arrays: nil, max_arrays: nil,
-                    persist: false, mode: 0o600, or_open: false, file: false,
-                    &block)
+    # name => { shape:, dtype: } or name => [shape, dtype], created at once,
+    # in order) plus +arena_bytes+ more bytes for arrays added later with
+    # #add_array; at least one of the two is needed. +max_arrays+ is the
+    # directory capacity (default: the number of arrays, plus 16 when
+    # arena_bytes is given; at least 1), +max_attachers+ the attach table's
+    # (1 to 65536, default 128). persist: keep it until unlinked (default:
+    # removed when the last attached process closes it); or_open: open it
+    # if it exists (arrays it already has are not added again); file: +name+
+    # is a file path. The options are those of every binding
+    # (docs/api-table.md); +size:+ is the old name of +arena_bytes:+. With a
+    # block: yields the segment, closes it afterwards and returns the
+    # block's value.
+    def self.create(name, arena_bytes: nil, arrays: nil, max_arrays: nil,
+                    max_attachers: 128, persist: false, mode: 0o600,
+                    or_open: false, file: false, size: nil, &block)
+      arena_bytes ||= size
+      if arrays.nil? && arena_bytes.nil?
+        raise ArgumentError, "Segment.create needs arrays: or arena_bytes:"
+      end
+
       specs = (arrays || {}).map do |aname, spec|
         spec = { shape: spec[0], dtype: spec[1] } if spec.is_a?(Array)
         [aname.to_s, ArrayShare.shape_list(spec.fetch(:shape)),
-         ArrayShare.dtype_code(spec.fetch(:dtype))]
+         ArrayShare.dtype_code(spec.fetch(:dtype, :float64))]
       end
-      arena = specs.sum(size) { |_, shape, dt| Core.ash_arena_bytes_for(dt, shape) }
+      arena = specs.sum(arena_bytes || 0) { |_, shape, dt| Core.ash_arena_bytes_for(dt, shape) }
       flags = Core::ASH_UNPUBLISHED
       flags |= Core::ASH_PERSIST if persist
       flags |= Core::ASH_FILE if file
-      max = max_arrays || [specs.size, 16].max
+      max = max_arrays || [specs.size + (arena_bytes ? 16 : 0), 1].max
       # Built without a name, named once every array is in: nothing is
       # visible half-made, and a failure leaves nothing behind.
-      seg = Core.ash_segment_create(name, arena, max, flags, mode)
+      seg = Core.ash_segment_create_ex(name, arena, max, max_attachers, flags, mode)
       begin
         specs.each { |aname, shape, dt| Core.ash_segment_add_array(seg, aname, dt, shape).close }
         Core.ash_segment_publish(seg)
@@ -84,7 +93,7 @@ module ArrayShare
     end
 
     # Adds a zero-filled array and returns a view of it.
-    def add_array(name, shape:, dtype:)
+    def add_array(name, shape:, dtype: :float64)
       Core.ash_segment_add_array(self, name, ArrayShare.dtype_code(dtype),
                                  ArrayShare.shape_list(shape))
     end

@@ -107,6 +107,45 @@ module ArrayShare
     def readonly_view
       Core.ash_view_readonly(self)
     end
+    alias as_readonly readonly_view
+
+    # Freezes the view: from now on it is read-only (its handle is swapped
+    # for a read-only one, so writes through it raise ReadOnlyError, a
+    # FrozenError, and its MemoryView is read-only). Other views of the
+    # same memory stay writable. Returns self.
+    def freeze
+      return self if frozen?
+
+      _make_readonly unless closed?
+      super
+    end
+
+    # Every element, in C order (a 0-d view: its one element): an Array.
+    def elements
+      return [value] if ndim.zero?
+
+      a = to_a
+      ndim > 1 ? a.flatten(ndim - 1) : a
+    end
+
+    # Reductions over every element, whatever the shape (Enumerable's
+    # would reduce the rows of an n-d view): sum(init = 0), min, max,
+    # minmax, with Array's arguments and blocks.
+    def sum(*args, &block)
+      elements.sum(*args, &block)
+    end
+
+    def min(*args, &block)
+      elements.min(*args, &block)
+    end
+
+    def max(*args, &block)
+      elements.max(*args, &block)
+    end
+
+    def minmax(&block)
+      elements.minmax(&block)
+    end
 
     # Marshal sends the descriptor plus "gen=" (the segment's creation
     # time): Marshal.load attaches that very segment, reusing a mapping the
