@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- cg_lua.lua - Lua element access whose instruction counts
 -- bench/callgrind/run.py measures under callgrind: lua5.4 cg_lua.lua OP N
 -- (N accesses after a warm-up round; run.py takes the difference of two

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- api_table_spec.lua - the rows of docs/api-table.md as the Lua layer
 -- follows them: the same operations, option names and defaults as in
 -- Python and Ruby.

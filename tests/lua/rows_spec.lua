@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- rows_spec.lua - v[i] of an n-d view (a row: a real view, made lazily and
 -- cached by its parent), the element fast paths of v[i][j] and
 -- v:get/v:set, and ipairs stopping at the end.

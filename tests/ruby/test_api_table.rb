@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # The rows of docs/api-table.md as the Ruby layer follows them: the same
