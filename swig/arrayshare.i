@@ -98,5 +98,9 @@ ash_status ash_swig_view_format(const ash_view *v, unsigned flags,
  * int *out, ash_status), just before the header. */
 %include "kernel.i"
 
+/* Coordination: see sync.i (the copying and blocking calls get wrappers). */
+%ignore ash_view_read_snapshot;
+%ignore ash_ring_read;
+
 %include "arrayshare_version.h"
 %include "arrayshare.h"

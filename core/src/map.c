@@ -607,6 +607,7 @@ int ash__segment_wrap(ash__map *m, bool readonly, bool counted,
     ash__map_release(m, !readonly, counted);
     return ash__err(ASH_E_NOMEM, "out of memory");
   }
+  atomic_init(&s->refs, 1);
   s->map = m;
   s->readonly = readonly;
   s->counted = counted;

@@ -52,7 +52,7 @@ describe("errors", function()
       assert.is_true(ash.is_error(e, c.code))
       assert.are.equal(code_name, core.ash_err_name(c.code))
     end
-    assert.are.equal(25, n)
+    assert.are.equal(32, n)
     local e = core.new_error(core.ASH_E_INDEX)
     assert.are.equal("index out of range", e.message) -- default: ash_strerror
     assert.is_false(ash.NotFound:is(e))
