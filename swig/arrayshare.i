@@ -98,9 +98,10 @@ ash_status ash_swig_view_format(const ash_view *v, unsigned flags,
  * int *out, ash_status), just before the header. */
 %include "kernel.i"
 
-/* Coordination: see sync.i (the copying and blocking calls get wrappers). */
-%ignore ash_view_read_snapshot;
-%ignore ash_ring_read;
+/* Coordination (locks, versions, waits, atomics, rings): wrappers of the
+ * blocking and copying calls, the ring object. After kernel.i (it reuses
+ * its (nviews, views) typemaps). */
+%include "sync.i"
 
 %include "arrayshare_version.h"
 %include "arrayshare.h"

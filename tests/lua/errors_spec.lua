@@ -29,7 +29,9 @@ describe("errors", function()
       CORRUPT = "Corrupt", VERSION = "VersionError", TRUNC = "Truncated", VALUE = "ValueError",
       FULL = "Full", DESC = "DescriptorError", CONTIG = "NotContiguous", BUSY = "Busy",
       SYS = "SystemError", AXIS = "AxisError", SIGNATURE = "SignatureError",
-      LIBRARY = "LibraryError", OVERLAP = "OverlapError",
+      LIBRARY = "LibraryError", OVERLAP = "OverlapError", TIMEOUT = "Timeout",
+      OWNERDEAD = "OwnerDead", NOTRECOVERABLE = "NotRecoverable", TORN = "Torn",
+      DEADLOCK = "Deadlock", NOTOWNER = "NotOwner", OVERRUN = "Overrun",
     }
     local n = 0
     for code_name, cls in pairs(expected) do
