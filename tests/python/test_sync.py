@@ -108,7 +108,7 @@ def test_not_consistent_is_not_recoverable(counter):
 def test_versions_snapshots_and_waits(counter):
     import numpy as np
     assert counter.version == 0
-    with counter.write() as w:
+    with counter.writing() as w:
         assert not w.owner_died
         counter[...] = 5
     assert counter.version == 1
@@ -120,7 +120,7 @@ def test_versions_snapshots_and_waits(counter):
 
     def publish():
         time.sleep(0.05)
-        with counter.write():
+        with counter.writing():
             counter[0] = 9
 
     t = threading.Thread(target=publish)

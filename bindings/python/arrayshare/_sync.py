@@ -7,7 +7,7 @@ wait_any and the error classes are re-exported by the package.
     with v.lock(timeout=1.0):          # the array's robust lock
         v[0] += 1
     v.atomic_add(0, 1)                 # lock-free, sequentially consistent
-    with v.write():                    # a new version; waiters wake
+    with v.writing():                  # a new version; waiters wake
         v[...] = frame
     version = v.wait_change(version, timeout=5.0)   # without the GIL
     version, copy = v.snapshot()       # one version, never a mix
@@ -199,7 +199,7 @@ def segment_lock_state(self):
 
 
 class _Write:
-    """The context of View.write(): ``owner_died`` is True when the last
+    """The context of View.writing(): ``owner_died`` is True when the last
     writer died in the middle (this write republishes the whole array)."""
 
     __slots__ = ("_v", "owner_died")
@@ -218,9 +218,9 @@ class _Write:
         _core.ash_view_write_end(self._v)
 
 
-def view_write(self, timeout=None):
+def view_writing(self, timeout=None):
     """A write of the whole array, as a context manager:
-    ``with v.write(): v[...] = data``. Takes the lock (unless this thread
+    ``with v.writing(): v[...] = data``. Takes the lock (unless this thread
     holds it), marks the array as being written (snapshots wait for the
     end; if this process dies meanwhile readers get TornError), and on
     exit publishes the next version and wakes the waiters. The block's
@@ -554,7 +554,7 @@ class _RingRead:
 
 _VIEW_METHODS = {
     "lock": view_lock, "try_lock": view_try_lock, "unlock": view_unlock,
-    "consistent": view_consistent, "write": view_write,
+    "consistent": view_consistent, "writing": view_writing,
     "snapshot": view_snapshot, "wait_change": view_wait_change,
     "wait_change_async": view_wait_change_async, "notify": view_notify,
     "atomic_load": view_atomic_load, "atomic_store": view_atomic_store,
