@@ -33,6 +33,7 @@ ASH_SYNC_DOC(ash_swig_view_lock, "ash_view_lock(v, timeout) -> None: takes the a
 ASH_SYNC_DOC(ash_view_trylock, "ash_view_trylock(v) -> None: ash_view_lock without waiting (TimeoutError when held).")
 ASH_SYNC_DOC(ash_view_unlock, "ash_view_unlock(v) -> None: releases the lock this thread holds; NotOwnerError otherwise.")
 ASH_SYNC_DOC(ash_view_consistent, "ash_view_consistent(v) -> None: marks the data consistent after OwnerDeadError.")
+ASH_SYNC_DOC(ash_lock_state_name, "ash_lock_state_name(state) -> str or None: 'free', 'held', 'owner_dead', 'abandoned', 'inconsistent' or 'not_recoverable'.")
 ASH_SYNC_DOC(ash_view_lock_state, "ash_view_lock_state(v) -> (state, pid): an ASH_LOCK_* state and the holder's pid (0: none or unknown).")
 ASH_SYNC_DOC(ash_swig_segment_lock, "ash_segment_lock(seg, timeout) -> None: the whole-segment lock (as ash_view_lock), without the GIL.")
 ASH_SYNC_DOC(ash_segment_trylock, "ash_segment_trylock(seg) -> None: the segment lock without waiting.")

@@ -29,13 +29,6 @@ function M.install(ash, V, S)
 
   -- ---------------------------------------------------------------- locks
 
-  local STATES = {
-    [core.ASH_LOCK_FREE] = "free", [core.ASH_LOCK_HELD] = "held",
-    [core.ASH_LOCK_OWNER_DEAD] = "owner_dead", [core.ASH_LOCK_ABANDONED] = "abandoned",
-    [core.ASH_LOCK_INCONSISTENT] = "inconsistent",
-    [core.ASH_LOCK_NOTRECOVERABLE] = "not_recoverable",
-  }
-
   --- A held lock: l:unlock(), l:consistent(), l.held; a to-be-closed
   --- value (local l <close> = v:lock()) releases it at the end of scope.
   local Lock = {}
@@ -97,7 +90,7 @@ function M.install(ash, V, S)
     --- "inconsistent" | "not_recoverable", holder pid (0: none, unknown)
     function T:lock_state()
       local st, pid = core["ash_" .. kind .. "_lock_state"](self)
-      return STATES[st] or st, pid
+      return core.ash_lock_state_name(st), pid
     end
   end
   lockable(V, "view")

@@ -1017,6 +1017,12 @@ enum ash_lock_state {
   ASH_LOCK_NOTRECOVERABLE = 5 /* unusable: see ash_view_lock()              */
 };
 
+/*! ash_lock_state_name() :
+ *  @return the name of an ash_lock_state: "free", "held", "owner_dead",
+ *          "abandoned", "inconsistent", "not_recoverable"; NULL for other
+ *          values. The command line and the bindings show states by it. */
+ASH_EXTERN const char *ash_lock_state_name(int state);
+
 /*! ash_view_lock_state() :
  *  Inspects the lock of @v's array (the command line's info; works on
  *  read-only and inspection opens).
@@ -1237,7 +1243,8 @@ ASH_EXTERN ash_status ash_ring_create(ash_segment *seg, const char *name,
  *  Attaches a ring by name or descriptor ("seg/frames",
  *  "ash://seg/frames"), as ash_attach() attaches an array.
  *  @flags : ASH_RDONLY (read only: a consumer that is not registered),
- *          ASH_RING_CONSUMER (register: not with ASH_RDONLY), ASH_FILE.
+ *          ASH_RING_CONSUMER (register: not with ASH_RDONLY), ASH_FILE,
+ *          ASH_NOATTACH (inspection, read-only: the command line's info).
  *  @return ASH_OK, the errors of ash_attach, ASH_E_INVAL (not a ring, a
  *          part of one, bad flags), ASH_E_FULL (no free registration),
  *          ASH_E_CORRUPT (its control block is damaged). */

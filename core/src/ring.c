@@ -232,16 +232,17 @@ ash_status ash_ring_attach(const char *name_or_descriptor, unsigned flags,
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output pointer is NULL");
   *out = NULL;
-  unsigned known = ASH_RDONLY | ASH_FILE | ASH_RING_CONSUMER;
+  unsigned known = ASH_RDONLY | ASH_FILE | ASH_NOATTACH | ASH_RING_CONSUMER;
   if (flags & ~known)
     return ash__err(ASH_E_INVAL, "ash_ring_attach: unknown flags 0x%x",
                     flags & ~known);
-  if ((flags & ASH_RDONLY) && (flags & ASH_RING_CONSUMER))
+  if ((flags & (ASH_RDONLY | ASH_NOATTACH)) && (flags & ASH_RING_CONSUMER))
     return ash__err(ASH_E_INVAL, "a read-only ring handle cannot register "
                                  "as a consumer (ASH_RDONLY with "
                                  "ASH_RING_CONSUMER)");
   ash_view *v;
-  int r = ash_attach(name_or_descriptor, flags & (ASH_RDONLY | ASH_FILE), &v);
+  int r = ash_attach(name_or_descriptor,
+                     flags & (ASH_RDONLY | ASH_FILE | ASH_NOATTACH), &v);
   if (r)
     return r;
   if (v->offset != 0 || v->size * (int64_t)v->itemsize != (int64_t)v->arr->nbytes ||

@@ -326,6 +326,15 @@ static int ash__consistent(const struct ash__tgt *t) {
   return ASH_OK;
 }
 
+const char *ash_lock_state_name(int state) {
+  static const char *const names[] = {"free",         "held",
+                                      "owner_dead",   "abandoned",
+                                      "inconsistent", "not_recoverable"};
+  return state >= 0 && state < (int)(sizeof names / sizeof names[0])
+             ? names[state]
+             : NULL;
+}
+
 static int ash__lock_state(const struct ash__tgt *t, int *state, int64_t *pid) {
   if (state == NULL || pid == NULL)
     return ash__err(ASH_E_INVAL, "output pointer is NULL");

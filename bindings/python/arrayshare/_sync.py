@@ -32,17 +32,6 @@ DeadlockError = _core.DeadlockError
 NotOwnerError = _core.NotOwnerError
 OverrunError = _core.OverrunError
 
-#: ash_lock_state values by name, as View.lock_state reports them.
-LOCK_STATES = {
-    _core.ASH_LOCK_FREE: "free",
-    _core.ASH_LOCK_HELD: "held",
-    _core.ASH_LOCK_OWNER_DEAD: "owner_dead",
-    _core.ASH_LOCK_ABANDONED: "abandoned",
-    _core.ASH_LOCK_INCONSISTENT: "inconsistent",
-    _core.ASH_LOCK_NOTRECOVERABLE: "not_recoverable",
-}
-
-
 def _timeout(timeout):
     """None: no limit (-1 for the library); else seconds as a float."""
     if timeout is None:
@@ -113,7 +102,7 @@ def _acquire(handle, lock_fn, unlock_fn, consistent_fn, timeout, repair):
 
 def _state(pair):
     st, pid = pair
-    return LOCK_STATES.get(st, str(st)), pid
+    return _core.ash_lock_state_name(st), pid
 
 
 def view_lock(self, timeout=None, *, repair=None):

@@ -12,15 +12,6 @@ module ArrayShare
   # Every blocking call releases the GVL and can be interrupted
   # (Thread#raise, Ctrl-C) within 0.1 s.
 
-  # Lock states by ash_lock_state value.
-  LOCK_STATES = {
-    Core::ASH_LOCK_FREE => :free, Core::ASH_LOCK_HELD => :held,
-    Core::ASH_LOCK_OWNER_DEAD => :owner_dead,
-    Core::ASH_LOCK_ABANDONED => :abandoned,
-    Core::ASH_LOCK_INCONSISTENT => :inconsistent,
-    Core::ASH_LOCK_NOTRECOVERABLE => :not_recoverable
-  }.freeze
-
   # Raised when the lock's previous owner died holding it. This thread
   # holds the lock (#lock): repair the data, then lock.consistent! and
   # lock.unlock (without consistent! it becomes unrecoverable).
@@ -134,7 +125,7 @@ module ArrayShare
     # :not_recoverable, and the holder's pid (0: none or unknown).
     def lock_state
       st, pid = Core.send(:"ash_#{lock_prefix}_lock_state", lock_handle)
-      [LOCK_STATES.fetch(st, st), pid]
+      [Core.ash_lock_state_name(st).to_sym, pid]
     end
   end
 

@@ -417,6 +417,9 @@ static bool coordination(const char *fn, cJSON *args, struct outcome *o) {
     o->status = IS(ash_view_lock_state) ? ash_view_lock_state(VIEW(0), &st, &pid)
                                         : ash_segment_lock_state(SEG(0), &st, &pid);
     o->value = pair(st, (double)pid);
+  } else if (IS(ash_lock_state_name)) {
+    const char *nm = ash_lock_state_name((int)INT(0));
+    o->value = nm ? cJSON_CreateString(nm) : cJSON_CreateNull();
   } else if (IS(ash_segment_lock)) {
     o->status = ash_segment_lock(SEG(0), DBL(1));
   } else if (IS(ash_segment_trylock)) {
