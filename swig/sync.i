@@ -23,6 +23,24 @@
 #include "sync_swig.h"
 %}
 
+#if defined(SWIGPYTHON)
+/* The fast paths of View.lock and the atomics: swig/python/ashpy_sync.c. */
+%{
+int ashpy_sync_init(PyObject *d);
+%}
+%init %{
+  if (ashpy_sync_init(d) < 0)
+    return NULL;
+%}
+%pythoncode %{
+Lock = _arrayshare_core.Lock
+for _n in dir(_arrayshare_core):
+    if _n.startswith("ViewHandle_"):
+        globals()[_n] = getattr(_arrayshare_core, _n)
+del _n
+%}
+#endif
+
 /* ---- docstrings (Python) --------------------------------------------------------- */
 
 #if defined(SWIGPYTHON)

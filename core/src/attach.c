@@ -82,16 +82,6 @@ bool ash__slot_alive(ash__map *m, uint32_t i) {
   return ash__probe(m->fd, ash__slot_off(m, i), 1) != 0;
 }
 
-/* The sync blocks: the segment's at header offset 320 (@index -1), or the
- * one at offset 448 of directory entry @index. Format 1.1 only. */
-struct ash__sync *ash__sync_block(const ash__map *m, int64_t index) {
-  uint64_t off = index < 0 ? ASH__SEGSYNC_OFFSET
-                           : m->hdr.dir_offset +
-                                 (uint64_t)index * ASH__ENTRY_SIZE +
-                                 ASH__ENTRY_SYNC;
-  return (struct ash__sync *)(void *)(m->addr + off);
-}
-
 /* The owner of a lock word or a write is alive when its slot's lock is
  * held for writing (a reader with read permission only holds a read lock
  * and owns nothing) and the slot's record still has the owner's
@@ -229,6 +219,10 @@ int ash__attach(ash__map *m) {
   m->slot = slot;
   m->attached = true;
   ash__record(m, slot, true);
+  /* May lock: its slot generation is recorded, the words are writable. */
+  m->lock_id = m->hdr.index_offset && m->fd_rw && !m->wsealed && !m->norecord
+                   ? ash__owner_id(slot, m->slot_gen)
+                   : 0;
   return ASH_OK;
 }
 
@@ -237,6 +231,7 @@ void ash__detach(ash__map *m) {
   if (!m->attached)
     return;
   ash__abandon_locks(m);
+  m->lock_id = 0;
   ash__record(m, m->slot, false);
   (void)ash__lockop(m->fd, F_UNLCK, ash__slot_off(m, (uint32_t)m->slot), 1,
                     false);

@@ -284,6 +284,9 @@ typedef struct ash__map {
   int slot;
   uint32_t slot_gen;
   atomic_bool sync_used; /* this process locked or wrote in the segment */
+  uint32_t lock_id; /* owner id of this process for the sync words: set at
+                       attach when it may lock (format 1.1, writable
+                       words), 0 otherwise and once detached */
   bool unlinked;  /* this process unlinked the name */
   bool stale;     /* removed, truncated or rewritten since it was cached */
   bool listed;    /* on the process-wide list */
@@ -385,8 +388,16 @@ int ash__sync_wait(_Atomic uint32_t *word, _Atomic uint32_t *count,
 int ash__sync_wake(_Atomic uint32_t *word, _Atomic uint32_t *count, bool all);
 /* The pid in the slot of owner id @id, 0 when unknown (display only). */
 int64_t ash__owner_pid(const ash__map *m, uint32_t id);
-/* Where the sync blocks are: the segment's (index -1) or entry @index's. */
-struct ash__sync *ash__sync_block(const ash__map *m, int64_t index);
+/* Where the sync blocks are: the segment's (index -1) or entry @index's.
+ * Format 1.1 only. */
+static inline struct ash__sync *ash__sync_block(const ash__map *m,
+                                                int64_t index) {
+  uint64_t off = index < 0 ? ASH__SEGSYNC_OFFSET
+                           : m->hdr.dir_offset +
+                                 (uint64_t)index * ASH__ENTRY_SIZE +
+                                 ASH__ENTRY_SYNC;
+  return (struct ash__sync *)(void *)(m->addr + off);
+}
 int ash__reap_auto(ash__map *m);
 int ash__unlink_if_same(ash__map *m);
 void ash__clear_dead_records(ash__map *m);

@@ -46,31 +46,29 @@ def _timeout(timeout):
 # locks
 
 
-class Lock:
-    """A lock held by this thread (View.lock(), Segment.lock()).
+#: The lock of an array held by this thread (View.lock()): a context
+#: manager; release(), consistent(), held. Written in C
+#: (swig/python/ashpy_sync.c), as View.lock and the atomics are.
+Lock = _core.Lock
 
-    A context manager: ``with v.lock():`` releases it when the block ends.
-    ``release()`` releases it explicitly; ``consistent()`` marks the data
-    consistent after OwnerDeadError (whose ``.lock`` is this object: the
-    lock is held when that error is raised).
-    """
 
-    __slots__ = ("_h", "_unlock", "_consistent", "held")
+class _SegmentLock:
+    """The segment lock held by this thread (Segment.lock()): as Lock."""
 
-    def __init__(self, handle, unlock, consistent):
-        self._h, self._unlock, self._consistent = handle, unlock, consistent
-        self.held = True
+    __slots__ = ("_h", "held")
+
+    def __init__(self, handle):
+        self._h, self.held = handle, True
 
     def release(self):
         """Releases the lock (NotOwnerError if this thread does not hold
-        it). After OwnerDeadError without consistent() the lock becomes
-        unusable for everyone (NotRecoverableError)."""
-        self._unlock(self._h)
+        it)."""
+        _core.ash_segment_unlock(self._h)
         self.held = False
 
     def consistent(self):
         """Marks the data consistent again after OwnerDeadError."""
-        self._consistent(self._h)
+        _core.ash_segment_consistent(self._h)
 
     def __enter__(self):
         return self
@@ -80,11 +78,12 @@ class Lock:
             self.release()
 
     def __repr__(self):
-        return "<arrayshare.Lock %s>" % ("held" if self.held else "released")
+        return "<arrayshare.SegmentLock %s>" % (
+            "held" if self.held else "released")
 
 
-def _acquire(handle, lock_fn, unlock_fn, consistent_fn, timeout, repair):
-    lk = Lock(handle, unlock_fn, consistent_fn)
+def _segment_acquire(handle, lock_fn, timeout, repair):
+    lk = _SegmentLock(handle)
     try:
         lock_fn(handle, _timeout(timeout))
     except OwnerDeadError as e:
@@ -105,31 +104,11 @@ def _state(pair):
     return _core.ash_lock_state_name(st), pid
 
 
-def view_lock(self, timeout=None, *, repair=None):
-    """Takes the lock of this view's array and returns a Lock (a context
-    manager): ``with v.lock(timeout=1.0): ...``.
-
-    Waits up to ``timeout`` seconds (None: without limit) without the GIL;
-    raises TimeoutError when it expires. Threads and processes exclude each
-    other; the lock does not recurse (DeadlockError). If the previous owner
-    died holding it, the lock is this thread's all the same: with
-    ``repair`` (a callable) it is called, then the data is marked
-    consistent and the Lock returned; without, OwnerDeadError is raised
-    with ``.lock`` set (repair, ``e.lock.consistent()``,
-    ``e.lock.release()``). NotRecoverableError: an owner died and the data
-    was never marked consistent.
-    """
-    return _acquire(self, _core.ash_view_lock, _core.ash_view_unlock,
-                    _core.ash_view_consistent, timeout, repair)
-
-
 def view_try_lock(self, *, repair=None):
     """lock() without waiting: a Lock, or None when another thread holds
     it."""
     try:
-        return _acquire(self, lambda h, t: _core.ash_view_trylock(h),
-                        _core.ash_view_unlock, _core.ash_view_consistent, 0,
-                        repair)
+        return self.lock(0, repair)
     except TimeoutError:
         return None
 
@@ -154,16 +133,15 @@ def view_lock_state(self):
 def segment_lock(self, timeout=None, *, repair=None):
     """The whole-segment lock, for updates that span several arrays (as
     View.lock; independent of the arrays' locks)."""
-    return _acquire(self._h, _core.ash_segment_lock, _core.ash_segment_unlock,
-                    _core.ash_segment_consistent, timeout, repair)
+    return _segment_acquire(self._h, _core.ash_segment_lock, timeout, repair)
 
 
 def segment_try_lock(self, *, repair=None):
-    """Segment.lock() without waiting: a Lock or None."""
+    """Segment.lock() without waiting: a lock object or None."""
     try:
-        return _acquire(self._h, lambda h, t: _core.ash_segment_trylock(h),
-                        _core.ash_segment_unlock,
-                        _core.ash_segment_consistent, 0, repair)
+        return _segment_acquire(self._h,
+                                lambda h, t: _core.ash_segment_trylock(h), 0,
+                                repair)
     except TimeoutError:
         return None
 
@@ -288,61 +266,6 @@ def wait_any(pairs, timeout=None):
 # ---------------------------------------------------------------------------
 # element atomics
 
-
-def _index(i):
-    if isinstance(i, tuple):
-        return list(i)
-    return [operator.index(i)]
-
-
-def _atomic(v, op, i, value=0, expected=0):
-    fn = (_core.ash_view_atomic_u64 if v.dtype == "uint64"
-          else _core.ash_view_atomic_i64)
-    return fn(v, op, _index(i), value, expected)
-
-
-def view_atomic_load(self, i):
-    """The element at ``i`` (an int: flat index; a tuple: multi-index),
-    read atomically. Integer dtypes only (int8 to uint64): DtypeError for
-    others, InvalidArgumentError for an element not aligned to its size."""
-    return _atomic(self, _core.ASH_ATOMIC_LOAD, i)
-
-
-def view_atomic_store(self, i, value):
-    """Stores ``value`` atomically (sequentially consistent)."""
-    _atomic(self, _core.ASH_ATOMIC_STORE, i, value)
-
-
-def view_atomic_exchange(self, i, value):
-    """Stores ``value``; returns the old value."""
-    return _atomic(self, _core.ASH_ATOMIC_EXCHANGE, i, value)
-
-
-def view_atomic_cas(self, i, expected, value):
-    """Compare-and-swap: stores ``value`` if the element equals
-    ``expected``. Returns the old value (== expected: it was stored)."""
-    return _atomic(self, _core.ASH_ATOMIC_CAS, i, value, expected)
-
-
-def _fetch(op, doc):
-    def fn(self, i, value=1):
-        return _atomic(self, op, i, value)
-    fn.__doc__ = doc
-    return fn
-
-
-view_atomic_add = _fetch(
-    _core.ASH_ATOMIC_ADD,
-    "Adds ``value`` (default 1) atomically; returns the old value. Wraps "
-    "around at the dtype's width, as C's atomics do.")
-view_atomic_sub = _fetch(_core.ASH_ATOMIC_SUB,
-                         "Subtracts ``value`` atomically; the old value.")
-view_atomic_and = _fetch(_core.ASH_ATOMIC_AND,
-                         "Bitwise and, atomically; the old value.")
-view_atomic_or = _fetch(_core.ASH_ATOMIC_OR,
-                        "Bitwise or, atomically; the old value.")
-view_atomic_xor = _fetch(_core.ASH_ATOMIC_XOR,
-                         "Bitwise xor, atomically; the old value.")
 
 _OPS = {"load": _core.ASH_ATOMIC_LOAD, "store": _core.ASH_ATOMIC_STORE,
         "exchange": _core.ASH_ATOMIC_EXCHANGE, "add": _core.ASH_ATOMIC_ADD,
@@ -542,17 +465,16 @@ class _RingRead:
 # ---------------------------------------------------------------------------
 
 _VIEW_METHODS = {
-    "lock": view_lock, "try_lock": view_try_lock, "unlock": view_unlock,
+    "try_lock": view_try_lock, "unlock": view_unlock,
     "consistent": view_consistent, "writing": view_writing,
     "snapshot": view_snapshot, "wait_change": view_wait_change,
     "wait_change_async": view_wait_change_async, "notify": view_notify,
-    "atomic_load": view_atomic_load, "atomic_store": view_atomic_store,
-    "atomic_exchange": view_atomic_exchange, "atomic_cas": view_atomic_cas,
-    "atomic_add": view_atomic_add, "atomic_sub": view_atomic_sub,
-    "atomic_and": view_atomic_and, "atomic_or": view_atomic_or,
-    "atomic_xor": view_atomic_xor, "atomic_many": view_atomic_many,
-    "atomic_add_many": view_atomic_add_many,
+    "atomic_many": view_atomic_many, "atomic_add_many": view_atomic_add_many,
 }
+#: Written in C (swig/python/ashpy_sync.c): one C call each.
+_VIEW_C_METHODS = ("lock", "atomic_load", "atomic_store", "atomic_exchange",
+                   "atomic_cas", "atomic_add", "atomic_sub", "atomic_and",
+                   "atomic_or", "atomic_xor")
 _SEGMENT_METHODS = {
     "lock": segment_lock, "try_lock": segment_try_lock,
     "unlock": segment_unlock, "consistent": segment_consistent,
@@ -563,6 +485,8 @@ def install(view_cls, segment_cls):
     """Adds the coordination methods to View and Segment."""
     for name, fn in _VIEW_METHODS.items():
         setattr(view_cls, name, fn)
+    for name in _VIEW_C_METHODS:
+        setattr(view_cls, name, getattr(_core, "ViewHandle_" + name))
     view_cls.version = property(view_version, doc=view_version.__doc__)
     view_cls.lock_state = property(view_lock_state,
                                    doc=view_lock_state.__doc__)
