@@ -32,6 +32,7 @@
 #include "bench_util.h"
 
 static bool quick;
+static int ring_slots = 4; /* --ring-slots N */
 static bool pin; /* --pin: the two processes of "wake" on CPUs 0 and 1 */
 
 static void pin_to(int cpu) {
@@ -241,16 +242,17 @@ static int ring_consumer(const char *desc, int n, int zero_copy,
 static void bench_ring(ash_segment *seg, ash_view *shared, int n, int reps) {
   int64_t slot = SLOT_FLOATS;
   ash_ring *p;
-  CHECK_ASH(ash_ring_create(seg, "ring", ASH_FLOAT32, 1, &slot, 8,
+  CHECK_ASH(ash_ring_create(seg, "ring", ASH_FLOAT32, 1, &slot, ring_slots,
                             ASH_RING_BACKPRESSURE, &p));
   char desc[128];
   snprintf(desc, sizeof desc, "%s/ring", segname);
   /* The anchor moves the same slots through the same footprint: memcpy
-   * of 1 MiB into 8 buffers in turn (a ring's worth of private memory). */
+   * of 1 MiB into ring_slots buffers in turn (a ring's worth of private
+   * memory). */
   float *src = malloc(SLOT_FLOATS * sizeof(float)),
-        *dst = malloc(8 * SLOT_FLOATS * sizeof(float));
+        *dst = malloc((size_t)ring_slots * SLOT_FLOATS * sizeof(float));
   memset(src, 0, SLOT_FLOATS * sizeof(float));
-  memset(dst, 0, 8 * SLOT_FLOATS * sizeof(float));
+  memset(dst, 0, (size_t)ring_slots * SLOT_FLOATS * sizeof(float));
   int64_t *torn = ash_view_data(shared);
   *torn = 0; /* the array is shared with the other benchmarks */
   double mb[16], rc[16], rz[16];
@@ -258,7 +260,7 @@ static void bench_ring(ash_segment *seg, ash_view *shared, int n, int reps) {
     double t0 = now_ns();
     for (int i = 0; i < n; i++) {
       src[0] = src[SLOT_FLOATS - 1] = (float)i;
-      memcpy(dst + (size_t)(i % 8) * SLOT_FLOATS, src,
+      memcpy(dst + (size_t)(i % ring_slots) * SLOT_FLOATS, src,
              SLOT_FLOATS * sizeof(float));
       __asm__ volatile("" ::"r"(dst) : "memory");
     }
@@ -362,10 +364,13 @@ int main(int argc, char **argv) {
       quick = true;
     else if (strcmp(argv[i], "--pin") == 0)
       pin = true;
+    else if (strcmp(argv[i], "--ring-slots") == 0 && i + 1 < argc)
+      ring_slots = atoi(argv[++i]) > 1 ? atoi(argv[i]) : 4;
     else if (strcmp(argv[i], "--only") == 0 && i + 1 < argc)
       only = argv[++i];
     else
-      die("usage: ash-bench-sync [--quick] [--pin] [--only lock,wake,ring,ownerdead]");
+      die("usage: ash-bench-sync [--quick] [--pin] [--ring-slots N] "
+          "[--only lock,wake,ring,ownerdead]");
   }
   snprintf(segname, sizeof segname, "ashbench-sync-%d", (int)getpid());
   atexit(cleanup);
@@ -376,7 +381,7 @@ int main(int argc, char **argv) {
   CHECK_ASH(ash_arena_bytes_for(ASH_INT64, 1, &small, &arena));
   CHECK_ASH(ash_arena_bytes_for(ASH_INT64, 1, &rawn, &arena));
   CHECK_ASH(ash_arena_bytes_for(ASH_INT64, 1, &shared_n, &arena));
-  CHECK_ASH(ash_ring_arena_bytes(ASH_FLOAT32, 1, &slot, 8, &arena));
+  CHECK_ASH(ash_ring_arena_bytes(ASH_FLOAT32, 1, &slot, ring_slots, &arena));
   ash_segment *seg;
   ash_view *v, *raw, *shared;
   CHECK_ASH(ash_segment_create(segname, arena, 4, ASH_PERSIST, 0600, &seg));
