@@ -144,14 +144,12 @@ static int ash__ring_me(const ash_ring *r, uint32_t *me) {
                     "ring \"%s/%s\" was opened read-only: it can be read, "
                     "not written or registered with",
                     m->name, ash__rname(r));
-  if (!m->attached || !m->fd_rw || m->wsealed)
+  if ((*me = m->lock_id) == 0)
     return ash__err(ASH_E_INVAL,
                     "ring \"%s/%s\": this process is not attached to the "
-                    "segment (a handle inherited through fork?)",
+                    "segment with a descriptor it may write (a handle "
+                    "inherited through fork?)",
                     m->name, ash__rname(r));
-  *me = ash__owner_id(m->slot, m->slot_gen);
-  if (!atomic_load_explicit(&m->sync_used, memory_order_relaxed))
-    atomic_store_explicit(&m->sync_used, true, memory_order_relaxed);
   return ASH_OK;
 }
 
@@ -265,7 +263,7 @@ ash_ring *ash_ring_retain(ash_ring *r) {
 void ash_ring_close(ash_ring *r) {
   if (r == NULL || atomic_fetch_sub(&r->refs, 1) != 1)
     return;
-  uint32_t me = r->m->attached ? ash__owner_id(r->m->slot, r->m->slot_gen) : 0;
+  uint32_t me = r->m->lock_id;
   if (r->reg >= 0) {
     uint32_t o = me;
     (void)atomic_compare_exchange_strong(&r->cons[r->reg].owner, &o, 0);

@@ -361,7 +361,7 @@ class Ring:
     def write_slot(self, timeout=None):
         """The next slot as a writable View, published when the ``with``
         block ends: ``with r.write_slot() as s: s[...] = frame``."""
-        return _RingWrite(self, timeout)
+        return _RingSlot(self, timeout, False)
 
     def read(self, timeout=None):
         """(seq, copy) of the next slot for this handle, or None when
@@ -386,7 +386,7 @@ class Ring:
         read-only view of the next slot; OverrunError at the end of the
         block if the producer overwrote it meanwhile (what was read is then
         not valid). TimeoutError when nothing comes."""
-        return _RingRead(self, timeout)
+        return _RingSlot(self, timeout, True)
 
     nslots = property(lambda self: _core.ash_ring_nslots(self._h),
                       doc="The number of slots.")
@@ -428,38 +428,29 @@ class Ring:
         return "<arrayshare.Ring %d slots, head %d>" % (self.nslots, self.head)
 
 
-class _RingWrite:
-    __slots__ = ("_r", "_timeout", "_slot")
+class _RingSlot:
+    """The context of Ring.write_slot() (``read=False``: yields the slot's
+    writable view, publishes it at the end) and Ring.read_slot() (yields
+    (seq, read-only view), checks it at the end)."""
 
-    def __init__(self, r, timeout):
-        self._r, self._timeout, self._slot = r, timeout, None
+    __slots__ = ("_h", "_timeout", "_read", "_slot")
+
+    def __init__(self, r, timeout, read):
+        self._h, self._timeout, self._read, self._slot = r._h, timeout, read, None
 
     def __enter__(self):
         from . import View
-        self._slot = View._adopt(_core.ash_ring_write_begin(
-            self._r._h, _timeout(self._timeout)))
+        begin = _core.ash_ring_read_begin if self._read else \
+            _core.ash_ring_write_begin
+        self._slot = View._adopt(begin(self._h, _timeout(self._timeout)))
+        if self._read:
+            return _core.ash_ring_cursor(self._h), self._slot
         return self._slot
 
     def __exit__(self, *exc):
         self._slot.close()
-        _core.ash_ring_write_end(self._r._h)
-
-
-class _RingRead:
-    __slots__ = ("_r", "_timeout", "_slot")
-
-    def __init__(self, r, timeout):
-        self._r, self._timeout, self._slot = r, timeout, None
-
-    def __enter__(self):
-        from . import View
-        self._slot = View._adopt(_core.ash_ring_read_begin(
-            self._r._h, _timeout(self._timeout)))
-        return _core.ash_ring_cursor(self._r._h), self._slot
-
-    def __exit__(self, *exc):
-        self._slot.close()
-        _core.ash_ring_read_end(self._r._h)
+        (_core.ash_ring_read_end if self._read else
+         _core.ash_ring_write_end)(self._h)
 
 
 # ---------------------------------------------------------------------------
