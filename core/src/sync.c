@@ -48,6 +48,17 @@ static inline uint32_t ash__tid(void) {
   return ash__tl_tid;
 }
 
+/* A CPU hint inside a spin loop. */
+static inline void ash__cpu_relax(void) {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#elif defined(__aarch64__)
+  __asm__ volatile("yield" ::: "memory");
+#else
+  atomic_signal_fence(memory_order_seq_cst);
+#endif
+}
+
 /* A thread of this process that no longer exists. */
 static bool ash__thread_gone(uint32_t tid) {
   return syscall(SYS_tgkill, ash__getpid(), (pid_t)tid, 0) != 0 &&
@@ -218,7 +229,7 @@ static int ash__lock_slow(const struct ash__tgt *t, uint32_t me, uint32_t tid,
     }
     if (!try_only && spins < 100) {
       spins++;
-      __builtin_ia32_pause();
+      ash__cpu_relax();
       continue;
     }
     if (!(w & ASH__LK_WAITERS)) {
@@ -510,7 +521,7 @@ static void ash__spin(_Atomic uint32_t *word, uint32_t n0,
     for (int i = 0; i < 64; i++) {
       if (atomic_load_explicit(word, memory_order_relaxed) != n0)
         return;
-      __builtin_ia32_pause();
+      ash__cpu_relax();
     }
   } while (ash__clock_ns() < end);
 }
