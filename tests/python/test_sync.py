@@ -239,3 +239,18 @@ def test_ring(names):
         assert p.producer[1] == 1
         with pytest.raises(arrayshare.ExistsError):
             c.write(bytes(24))
+
+
+def test_a_wait_without_limit_is_interruptible(counter):
+    import os
+    import signal
+    main = threading.get_ident()
+    t = threading.Timer(0.2, lambda: signal.pthread_kill(main, signal.SIGINT))
+    t0 = time.monotonic()
+    t.start()
+    with pytest.raises(KeyboardInterrupt):
+        counter.wait_change(0)  # no timeout: only the signal ends it
+    assert time.monotonic() - t0 < 2
+    t.join()
+    assert os.getpid()  # the process goes on; the view still works
+    assert counter.version == 0

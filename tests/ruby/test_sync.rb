@@ -105,6 +105,21 @@ class TestSync < Minitest::Test
     end
   end
 
+  def test_a_wait_without_limit_is_interruptible
+    counter do |v|
+      waiter = Thread.new do
+        Thread.current.report_on_exception = false
+        v.wait_change(0) # no timeout: only Thread#raise ends it
+      end
+      sleep 0.2
+      t0 = Process.clock_gettime(Process::CLOCK_MONOTONIC)
+      waiter.raise(RuntimeError, "stop")
+      assert_raises(RuntimeError) { waiter.value }
+      assert_operator Process.clock_gettime(Process::CLOCK_MONOTONIC) - t0, :<, 2
+      assert_equal 0, v.version
+    end
+  end
+
   def test_atomics
     counter do |v|
       assert_equal 0, v.atomic_add(0)
