@@ -220,9 +220,12 @@ int ash__attach(ash__map *m) {
   m->attached = true;
   ash__record(m, slot, true);
   /* May lock: its slot generation is recorded, the words are writable. */
-  m->lock_id = m->hdr.index_offset && m->fd_rw && !m->wsealed && !m->norecord
-                   ? ash__owner_id(slot, m->slot_gen)
-                   : 0;
+  atomic_store_explicit(&m->lock_id,
+                        m->hdr.index_offset && m->fd_rw && !m->wsealed &&
+                                !m->norecord
+                            ? ash__owner_id(slot, m->slot_gen)
+                            : 0,
+                        memory_order_relaxed);
   return ASH_OK;
 }
 
@@ -231,7 +234,7 @@ void ash__detach(ash__map *m) {
   if (!m->attached)
     return;
   ash__abandon_locks(m);
-  m->lock_id = 0;
+  atomic_store_explicit(&m->lock_id, 0, memory_order_relaxed);
   ash__record(m, m->slot, false);
   (void)ash__lockop(m->fd, F_UNLCK, ash__slot_off(m, (uint32_t)m->slot), 1,
                     false);

@@ -284,7 +284,7 @@ typedef struct ash__map {
   int slot;
   uint32_t slot_gen;
   atomic_bool sync_used; /* this process locked or wrote in the segment */
-  uint32_t lock_id; /* owner id of this process for the sync words: set at
+  _Atomic uint32_t lock_id; /* owner id of this process for the sync words: set at
                        attach when it may lock (format 1.1, writable
                        words), 0 otherwise and once detached */
   bool unlinked;  /* this process unlinked the name */

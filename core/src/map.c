@@ -217,7 +217,7 @@ static void ash__fork_child(void) {
     pthread_mutex_unlock(&m->lock);
     pthread_mutex_init(&m->lock, NULL);
     m->attached = false; /* the slot is the parent's */
-    m->lock_id = 0;
+    atomic_store_explicit(&m->lock_id, 0, memory_order_relaxed);
     m->slot = -1;
     atomic_store(&m->arefs, 0); /* inherited references do not count */
     if (atomic_load(&m->refs) == 0) {

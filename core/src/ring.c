@@ -60,7 +60,7 @@ static int64_t ash__ring_head_of(const struct ash__sync *s) {
 
 static const char *ash__rname(const ash_ring *r) { return r->view->arr->name; }
 
-/* ---- making and opening --------------------------------------------------- */
+/* ---- making and opening -------------------------------------------------- */
 
 ash_status ash_ring_arena_bytes(int dtype, int ndim, const int64_t *shape,
                                 int64_t nslots, uint64_t *total) {
@@ -144,7 +144,7 @@ static int ash__ring_me(const ash_ring *r, uint32_t *me) {
                     "ring \"%s/%s\" was opened read-only: it can be read, "
                     "not written or registered with",
                     m->name, ash__rname(r));
-  if ((*me = m->lock_id) == 0)
+  if ((*me = atomic_load_explicit(&m->lock_id, memory_order_relaxed)) == 0)
     return ash__err(ASH_E_INVAL,
                     "ring \"%s/%s\": this process is not attached to the "
                     "segment with a descriptor it may write (a handle "
@@ -243,7 +243,8 @@ ash_status ash_ring_attach(const char *name_or_descriptor, unsigned flags,
                      flags & (ASH_RDONLY | ASH_FILE | ASH_NOATTACH), &v);
   if (r)
     return r;
-  if (v->offset != 0 || v->size * (int64_t)v->itemsize != (int64_t)v->arr->nbytes ||
+  if (v->offset != 0 ||
+      v->size * (int64_t)v->itemsize != (int64_t)v->arr->nbytes ||
       v->ndim != v->arr->ndim || !(v->flags & ASH_VIEW_C_CONTIGUOUS)) {
     r = ash__err(ASH_E_INVAL,
                  "\"%s\" names a part of an array: a ring is attached whole",
@@ -263,7 +264,7 @@ ash_ring *ash_ring_retain(ash_ring *r) {
 void ash_ring_close(ash_ring *r) {
   if (r == NULL || atomic_fetch_sub(&r->refs, 1) != 1)
     return;
-  uint32_t me = r->m->lock_id;
+  uint32_t me = atomic_load_explicit(&r->m->lock_id, memory_order_relaxed);
   if (r->reg >= 0) {
     uint32_t o = me;
     (void)atomic_compare_exchange_strong(&r->cons[r->reg].owner, &o, 0);
@@ -278,7 +279,7 @@ void ash_ring_close(ash_ring *r) {
   free(r);
 }
 
-/* ---- producing -------------------------------------------------------------- */
+/* ---- producing ----------------------------------------------------------- */
 
 /* The producer role, under r->mu. */
 static int ash__ring_claim(ash_ring *r) {
@@ -415,7 +416,7 @@ ash_status ash_ring_write(ash_ring *r, const void *src, uint64_t nbytes,
   return e ? e : e2;
 }
 
-/* ---- consuming ---------------------------------------------------------------- */
+/* ---- consuming ----------------------------------------------------------- */
 
 struct ash__ring_wait {
   ash_ring *r;
@@ -578,7 +579,7 @@ ash_status ash_ring_read_end(ash_ring *r) {
   return e;
 }
 
-/* ---- accessors ------------------------------------------------------------------ */
+/* ---- accessors ----------------------------------------------------------- */
 
 int64_t ash_ring_nslots(const ash_ring *r) { return r ? r->nslots : 0; }
 uint64_t ash_ring_slot_nbytes(const ash_ring *r) {

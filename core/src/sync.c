@@ -29,7 +29,7 @@
 
 #include "internal.h"
 
-/* ---- who am I --------------------------------------------------------------- */
+/* ---- who am I ------------------------------------------------------------ */
 
 /* initial-exec: a plain %fs access, no __tls_get_addr call on the fast
  * path (8 bytes of the static TLS surplus, fine for a library that is
@@ -121,7 +121,7 @@ static inline void ash__used(ash__map *m) {
  * attach: ash__map.lock_id). */
 static int ash__me(const struct ash__tgt *t, uint32_t *me) {
   ash__map *m = t->m;
-  if ((*me = m->lock_id) != 0) {
+  if ((*me = atomic_load_explicit(&m->lock_id, memory_order_relaxed)) != 0) {
     ash__used(m);
     return ASH_OK;
   }
@@ -156,7 +156,7 @@ int64_t ash__owner_pid(const ash__map *m, uint32_t id) {
   return pid;
 }
 
-/* ---- the lock ------------------------------------------------------------------ */
+/* ---- the lock ------------------------------------------------------------ */
 
 /* Takes @t's lock over from owner word @w (dead owner, or abandoned). */
 static int ash__take_over(const struct ash__tgt *t, uint32_t w, uint32_t me,
@@ -397,7 +397,8 @@ static int ash__lock_state(const struct ash__tgt *t, int *state, int64_t *pid) {
  * exchange to give it back, no call; anything else goes the long way. */
 static inline struct ash__sync *ash__fast(const ash_view *v, uint32_t *me) {
   ash__map *m = v->map;
-  *me = m->lock_id; /* 0: format 1.0, not attached, read-only words */
+  /* 0: format 1.0, not attached, read-only words */
+  *me = atomic_load_explicit(&m->lock_id, memory_order_relaxed);
   return ash__sync_block(m, v->arr->index);
 }
 
@@ -479,7 +480,7 @@ ash_status ash_segment_lock_state(ash_segment *seg, int *state, int64_t *pid) {
   return ash__lock_state(&t_, state, pid);
 }
 
-/* ---- notify and wait --------------------------------------------------------- */
+/* ---- notify and wait ----------------------------------------------------- */
 
 /* After a change others may wait for (the caller made it visible): bumps
  * futex @word and wakes its sleepers, with a system call only when
@@ -722,7 +723,7 @@ ash_status ash_view_wait_any(int nviews, ash_view *const *views, int nversions,
   return r == 1 ? ASH_OK : r;
 }
 
-/* ---- versions: writes and snapshots ------------------------------------------ */
+/* ---- versions: writes and snapshots -------------------------------------- */
 
 ash_status ash_view_write_begin(const ash_view *v, double timeout) {
   ASH__VIEW_TGT(v);
@@ -734,7 +735,8 @@ ash_status ash_view_write_begin(const ash_view *v, double timeout) {
     return r;
   if (v->arr->ring_ctl)
     return ash__err(ASH_E_INVAL,
-                    ASH__TGT_FMT " is a ring: write it with ash_ring_write_begin",
+                    ASH__TGT_FMT " is a ring: write it with "
+                                 "ash_ring_write_begin",
                     ASH__TGT_ARGS(&t_));
   struct ash__sync *s = t_.s;
   bool took = ash__held(&t_, me, &w) != ASH_OK;
@@ -837,7 +839,7 @@ ash_status ash_view_read_snapshot(const ash_view *v, void *dst, uint64_t nbytes,
   }
 }
 
-/* ---- element atomics ---------------------------------------------------------- */
+/* ---- element atomics ----------------------------------------------------- */
 
 /* The element of an atomic operation, checked: an integer dtype the form
  * (@u64: ash_view_atomic_u64) takes, aligned, writable unless a load. */
@@ -870,8 +872,7 @@ static int ash__atomic_elem(const ash_view *v, int op, bool u64, int nidx,
     return ash__err(ASH_E_INVAL,
                     "element at byte offset %lld of \"%s/%s\" is not aligned "
                     "to its size %zu: atomics need aligned elements",
-                    (long long)(*p - (v->map->base + (v->arr->offset -
-                                                     v->map->hdr.arena_offset))),
+                    (long long)(*p - (v->map->addr + v->arr->offset)),
                     v->map->name, v->arr->name, v->itemsize);
   if (op != ASH_ATOMIC_LOAD)
     return ash__view_writable(v);
@@ -921,8 +922,12 @@ static int ash__value_check(const ash_view *v, bool u, uint64_t x,
                                   __ATOMIC_SEQ_CST);                          \
       o = e;                                                                  \
       break;                                                                  \
-    case ASH_ATOMIC_ADD: o = __atomic_fetch_add(q, x, __ATOMIC_SEQ_CST); break; \
-    case ASH_ATOMIC_SUB: o = __atomic_fetch_sub(q, x, __ATOMIC_SEQ_CST); break; \
+    case ASH_ATOMIC_ADD:                                                      \
+      o = __atomic_fetch_add(q, x, __ATOMIC_SEQ_CST);                         \
+      break;                                                                  \
+    case ASH_ATOMIC_SUB:                                                      \
+      o = __atomic_fetch_sub(q, x, __ATOMIC_SEQ_CST);                         \
+      break;                                                                  \
     default: /* and, or, xor: a CAS loop (see ash__atomic_do) */          \
       o = __atomic_load_n(q, __ATOMIC_RELAXED);                               \
       while (!__atomic_compare_exchange_n(                                    \
