@@ -848,6 +848,102 @@ static int cmd_ls(const char *cmd, opts *o) {
 /* info                                                                     */
 /* ---------------------------------------------------------------------- */
 
+/* Coordination state for info: a lock (an array's, or the segment's when
+ * @v is NULL), the array's version, and the ring an array may be. Segments
+ * of format 1.0 have none of them (the calls say ASH_E_VERSION). */
+typedef struct {
+  int has_lock, state;
+  int64_t pid;
+  int has_version;
+  int64_t version;
+  ash_ring *ring;
+} sync_info;
+
+static void sync_info_of(ash_segment *seg, ash_view *v, sync_info *si) {
+  memset(si, 0, sizeof *si);
+  si->has_lock = (v ? ash_view_lock_state(v, &si->state, &si->pid)
+                    : ash_segment_lock_state(seg, &si->state, &si->pid)) ==
+                 ASH_OK;
+  if (v) {
+    si->has_version = ash_view_version(v, &si->version) == ASH_OK;
+    const char *d = shown_descriptor(v);
+    if (d && ash_ring_attach(d, ASH_NOATTACH, &si->ring) != ASH_OK)
+      si->ring = NULL; /* an array, not a ring */
+  }
+}
+
+static void json_sync(json_writer *j, const sync_info *si) {
+  if (si->has_lock) {
+    json_key(j, "lock");
+    json_object_begin(j);
+    json_kv_string(j, "state", ash_lock_state_name(si->state));
+    json_kv_int(j, "pid", si->pid);
+    json_object_end(j);
+  }
+  if (si->has_version)
+    json_kv_int(j, "version", si->version);
+  if (!si->ring)
+    return;
+  int64_t ppid = 0;
+  int palive = 0;
+  ash_ring_producer(si->ring, &ppid, &palive);
+  json_key(j, "ring");
+  json_object_begin(j);
+  json_kv_int(j, "nslots", ash_ring_nslots(si->ring));
+  json_kv_uint(j, "slot_nbytes", ash_ring_slot_nbytes(si->ring));
+  json_kv_int(j, "head", ash_ring_head(si->ring));
+  json_key(j, "producer");
+  json_object_begin(j);
+  json_kv_int(j, "pid", ppid);
+  json_kv_bool(j, "alive", palive);
+  json_object_end(j);
+  json_key(j, "consumers");
+  json_array_begin(j);
+  ash_list *l = NULL;
+  ash_ring_consumer_list(si->ring, &l);
+  for (int i = 0; i < ash_list_count(l); i++) {
+    json_object_begin(j);
+    json_kv_int(j, "pid", strtoll(ash_list_name(l, i), NULL, 10));
+    json_kv_int(j, "cursor", ash_list_value(l, i));
+    json_kv_bool(j, "alive", ash_list_flag(l, i));
+    json_object_end(j);
+  }
+  ash_list_free(l);
+  json_array_end(j);
+  json_object_end(j);
+}
+
+/* @in: the indent of the labels, @w: their column width. */
+static void print_sync(const sync_info *si, const char *in, int w) {
+  if (si->has_version)
+    printf("%s%-*s%" PRId64 "\n", in, w, "version:", si->version);
+  if (si->has_lock) {
+    const char *st = ash_lock_state_name(si->state);
+    if (si->state == ASH_LOCK_FREE || si->pid == 0)
+      printf("%s%-*s%s\n", in, w, "lock:", st);
+    else
+      printf("%s%-*s%s, pid %" PRId64 "\n", in, w, "lock:", st, si->pid);
+  }
+  if (!si->ring)
+    return;
+  int64_t ppid = 0;
+  int palive = 0;
+  ash_ring_producer(si->ring, &ppid, &palive);
+  printf("%s%-*s%" PRId64 " slots of %" PRIu64 " bytes, head %" PRId64, in,
+         w, "ring:", ash_ring_nslots(si->ring),
+         ash_ring_slot_nbytes(si->ring), ash_ring_head(si->ring));
+  if (ppid)
+    printf(", producer pid %" PRId64 " (%s)", ppid, palive ? "alive" : "dead");
+  printf("\n");
+  ash_list *l = NULL;
+  ash_ring_consumer_list(si->ring, &l);
+  for (int i = 0; i < ash_list_count(l); i++)
+    printf("%s  consumer pid %s at %" PRId64 " (%s)\n", in,
+           ash_list_name(l, i), ash_list_value(l, i),
+           ash_list_flag(l, i) ? "alive" : "dead");
+  ash_list_free(l);
+}
+
 static int cmd_info(const char *cmd, opts *o) {
   if (o->npos != 1)
     return usage_error(cmd, o->npos ? "too many arguments"
@@ -889,6 +985,11 @@ static int cmd_info(const char *cmd, opts *o) {
   char fmtver[32];
   snprintf(fmtver, sizeof fmtver, "%d.%d", ASH_FORMAT_MAJOR,
            ash_segment_format_minor(seg));
+  sync_info seg_sync, *arr_sync = calloc((size_t)narr + 1, sizeof *arr_sync);
+  sync_info_of(seg, NULL, &seg_sync);
+  for (int i = 0; arr_sync && i < narr; i++)
+    if (views[i])
+      sync_info_of(seg, views[i], &arr_sync[i]);
 
   if (o->set & O_JSON) {
     json_writer j;
@@ -903,6 +1004,7 @@ static int cmd_info(const char *cmd, opts *o) {
     json_kv_int(&j, "created_ns", ash_segment_ctime(seg));
     json_kv_string(&j, "policy", policy_name(ash_segment_policy(seg)));
     json_kv_uint(&j, "arena_free", ash_segment_arena_free(seg));
+    json_sync(&j, &seg_sync);
     json_key(&j, "attachers");
     json_array_begin(&j);
     for (int i = 0; i < nat; i++) {
@@ -928,6 +1030,8 @@ static int cmd_info(const char *cmd, opts *o) {
       json_int_array(&j, nd, ash_view_strides(v));
       json_kv_uint(&j, "nbytes", ash_view_nbytes(v));
       json_kv_string(&j, "descriptor", shown_descriptor(v));
+      if (arr_sync)
+        json_sync(&j, &arr_sync[i]);
       json_object_end(&j);
     }
     json_array_end(&j);
@@ -942,6 +1046,8 @@ static int cmd_info(const char *cmd, opts *o) {
     printf("created:      %s\n", created);
     printf("policy:       %s\n", policy_name(ash_segment_policy(seg)));
     printf("arena free:   %" PRIu64 " bytes\n", ash_segment_arena_free(seg));
+    if (seg_sync.has_lock) /* the whole-segment lock */
+      print_sync(&seg_sync, "", 14);
     printf("attachers:    %d alive, %d dead\n", alive, dead);
     for (int i = 0; i < nat; i++)
       printf("  pid %-10" PRId64 " %s\n", ash_list_value(att, i),
@@ -961,8 +1067,13 @@ static int cmd_info(const char *cmd, opts *o) {
       printf("    strides:    %s\n", strd);
       printf("    nbytes:     %" PRIu64 "\n", ash_view_nbytes(v));
       printf("    descriptor: %s\n", desc ? desc : "?");
+      if (arr_sync)
+        print_sync(&arr_sync[i], "    ", 12);
     }
   }
+  for (int i = 0; arr_sync && i < narr; i++)
+    ash_ring_close(arr_sync[i].ring);
+  free(arr_sync);
   for (int i = 0; i < narr; i++) ash_view_release(views[i]);
   free(views);
   ash_list_free(att);

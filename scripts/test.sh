@@ -38,10 +38,11 @@ echo "== tests under ASan + UBSan =="
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j"$JOBS"
 
-echo "== the kernel thread pool under ThreadSanitizer =="
+echo "== the kernel thread pool and coordination between threads under ThreadSanitizer =="
 cmake -S . -B build-tsan -DASH_WERROR=ON -DASH_TSAN=ON -DCMAKE_BUILD_TYPE=Debug \
       -DASH_PYTHON=OFF -DASH_RUBY=OFF -DASH_LUA=OFF -DASH_BUILD_BENCH=OFF -DASH_BUILD_CLI=OFF
-cmake --build build-tsan -j"$JOBS" --target test-kernel-threads ash_test_kernels
+cmake --build build-tsan -j"$JOBS" --target test-kernel-threads ash_test_kernels \
+      test-sync-threads
 ctest --test-dir build-tsan -L threads --output-on-failure
 
 after=$(mktemp)

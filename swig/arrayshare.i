@@ -99,5 +99,10 @@ ash_status ash_swig_view_format(const ash_view *v, unsigned flags,
  * int *out, ash_status), just before the header. */
 %include "kernel.i"
 
+/* Coordination (locks, versions, waits, atomics, rings): wrappers of the
+ * blocking and copying calls, the ring object. After kernel.i (it reuses
+ * its (nviews, views) typemaps). */
+%include "sync.i"
+
 %include "arrayshare_version.h"
 %include "arrayshare.h"

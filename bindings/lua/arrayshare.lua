@@ -533,4 +533,9 @@ end
 --- ash.max_threads() -> the size of the kernel thread pool
 function M.max_threads() return core.ash_kernel_max_threads() end
 
+-- ------------------------------------------------------------------ coordination
+
+-- Locks, versions, waits, atomics and rings: arrayshare_sync.lua.
+require("arrayshare_sync").install(M, V, S)
+
 return M

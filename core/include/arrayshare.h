@@ -101,7 +101,16 @@ typedef int ash_status;
   XX(AXIS,     -1022, "axis out of range")                                  \
   XX(SIGNATURE, -1023, "invalid or unsupported kernel signature or binding")  \
   XX(LIBRARY,  -1024, "shared library or symbol not found")                  \
-  XX(OVERLAP,  -1025, "an output overlaps another operand")
+  XX(OVERLAP,  -1025, "an output overlaps another operand")                 \
+  XX(TIMEOUT,  -1026, "timed out")                                           \
+  XX(OWNERDEAD, -1027, "the lock's owner died: the caller holds it now and "  \
+                       "must make the data consistent")                      \
+  XX(NOTRECOVERABLE, -1028, "lock not recoverable: an owner died and the "    \
+                            "data was never marked consistent")              \
+  XX(TORN,     -1029, "a writer died in the middle of a write: data torn")   \
+  XX(DEADLOCK, -1030, "the calling thread holds this lock already")          \
+  XX(NOTOWNER, -1031, "the calling thread does not hold this lock")          \
+  XX(OVERRUN,  -1032, "ring slot overwritten while it was read")
 
 typedef enum ash_errno {
 #define ASH__ERR_ENUM(suffix, value, msg) ASH_E_##suffix = (value),
@@ -406,6 +415,12 @@ ASH_EXTERN ash_status ash_arena_bytes_for(int dtype, int ndim,
  *          ASH_E_NOMEM, ASH_E_SYS. */
 ASH_EXTERN ash_status ash_segment_open(const char *name, unsigned flags,
                                        ash_segment **out);
+
+/*! ash_segment_retain() :
+ *  Adds a reference to the handle (ash_segment_close drops one; the last
+ *  one closes it), for a binding that lends the handle to a call running
+ *  without its interpreter's lock. @return @seg. */
+ASH_EXTERN ash_segment *ash_segment_retain(ash_segment *seg);
 
 /*! ash_segment_close() :
  *  Releases the handle. The mapping stays while views on it exist; when the
@@ -906,6 +921,450 @@ ASH_EXTERN ash_status ash_gc_match(const char *glob, unsigned flags,
  *  once. Handles and views in use are not affected.
  *  @return ASH_OK. */
 ASH_EXTERN ash_status ash_cache_clear(void);
+
+/* ---------------------------------------------------------------------- */
+/* Coordination: locks, versions, wait/notify, atomics, rings              */
+/* ---------------------------------------------------------------------- */
+
+/* Every array of a format 1.1 segment carries a 64-byte synchronisation
+ * block of the library's own words (docs/format.md, "Sync block": no libc
+ * object lives in shared memory), and the segment one more for a
+ * whole-segment lock. On a format 1.0 segment every call below returns
+ * ASH_E_VERSION. A view locks, versions and notifies its whole array,
+ * whatever part of it the view shows.
+ *
+ * Timeouts are in seconds (0.25 is 250 ms); a negative value waits
+ * without limit (NaN is ASH_E_INVAL). Whatever the timeout, the library
+ * never sleeps more than 16 ms at a time without looking again at what it
+ * waits for and at whether the process it waits on still lives: a waiter
+ * is never left hanging by a dead peer. An expired timeout is
+ * ASH_E_TIMEOUT, and changes nothing.
+ *
+ * Locks. ash_view_lock() takes the array's lock; the owner is the calling
+ * thread of the calling process (threads of one process exclude each
+ * other). Uncontended: one compare-and-swap, no system call. Contended:
+ * a short spin, then a shared futex wait. Owner death is recognised by the
+ * attach table's slot locks (the kernel drops them when a process dies; no
+ * pid is trusted, so it works across pid namespaces) and, inside one
+ * process, by the holding thread's disappearance. The next locker then
+ * gets the lock together with ASH_E_OWNERDEAD: it holds the lock, must
+ * make the data consistent and call ash_view_consistent() before
+ * unlocking, or the lock becomes unusable (ASH_E_NOTRECOVERABLE for every
+ * later locker): POSIX robust-mutex semantics. A process that exits or
+ * detaches (closes its last handle and view of the segment) while holding
+ * a lock releases it with the same owner-died semantics, and wakes its
+ * waiters at once. Locks do not recurse: locking a lock the calling thread
+ * holds is ASH_E_DEADLOCK. To lock, a process must be attached (a handle
+ * or view it opened itself, not one inherited through fork) with a
+ * descriptor it may write (not read permission only, not a sealed
+ * segment): otherwise ASH_E_INVAL or ASH_E_RDONLY. Read-only views may
+ * lock: the lock guards how the data is read, too.
+ *
+ * Versions. Each array counts its completed writes (its version, from 0).
+ * ash_view_write_begin() takes the lock (unless the calling thread holds
+ * it already) and marks a write in progress; ash_view_write_end()
+ * publishes the next version, wakes the waiters and releases the lock it
+ * took. ash_view_read_snapshot() copies the array without locking and is
+ * sure the copy is one version, never a mix; if the writer died in the
+ * middle of its write it says so (ASH_E_TORN) instead of spinning.
+ *
+ * Wait and notify. ash_view_wait_change() sleeps until the version
+ * differs from the one given (a write_end, a ring slot, or
+ * ash_view_notify() published a new one) or the timeout passes;
+ * ash_view_wait_any() waits on several arrays at once (futex_waitv on
+ * Linux 5.16 and later; earlier kernels poll the other arrays every
+ * millisecond). A version is state, not an event: a waiter that starts
+ * late still sees it, and no wake-up is ever lost. Publishing costs no
+ * system call while nobody waits.
+ *
+ * Memory order: lock is an acquire and unlock a release operation;
+ * write_end releases the data written since write_begin to every reader
+ * that sees the new version (wait_change, version, snapshot acquire it);
+ * element atomics are sequentially consistent. */
+
+/* The wait without limit, for every timeout parameter. */
+#define ASH_FOREVER (-1.0)
+
+/*! ash_view_lock() :
+ *  Takes the lock of @v's array, waiting up to @timeout seconds (negative:
+ *  without limit).
+ *  @return ASH_OK (the calling thread holds the lock);
+ *          ASH_E_OWNERDEAD: it holds the lock too, but its previous owner
+ *          died holding it: repair the data, call ash_view_consistent(),
+ *          then unlock;
+ *          ASH_E_NOTRECOVERABLE (an owner died and the next one unlocked
+ *          without ash_view_consistent(): the lock is unusable for good),
+ *          ASH_E_TIMEOUT, ASH_E_DEADLOCK (this thread holds it already),
+ *          ASH_E_RDONLY (read permission only, or sealed), ASH_E_INVAL
+ *          (NULL, NaN timeout, this process not attached), ASH_E_VERSION
+ *          (format 1.0 segment). */
+ASH_EXTERN ash_status ash_view_lock(const ash_view *v, double timeout);
+
+/*! ash_view_trylock() :
+ *  ash_view_lock() without waiting: ASH_E_TIMEOUT at once when another
+ *  thread holds the lock. A dead owner's lock is taken (ASH_E_OWNERDEAD).
+ *  @return as ash_view_lock. */
+ASH_EXTERN ash_status ash_view_trylock(const ash_view *v);
+
+/*! ash_view_unlock() :
+ *  Releases the lock the calling thread holds. After ASH_E_OWNERDEAD
+ *  without ash_view_consistent(), the lock becomes not recoverable (the
+ *  unlock itself succeeds).
+ *  @return ASH_OK, ASH_E_NOTOWNER (not locked, or held by another thread
+ *          or process), ASH_E_INVAL (a write_begin is open: end it with
+ *          ash_view_write_end), ASH_E_RDONLY, ASH_E_VERSION. */
+ASH_EXTERN ash_status ash_view_unlock(const ash_view *v);
+
+/*! ash_view_consistent() :
+ *  Marks the data consistent after ASH_E_OWNERDEAD (pthread's
+ *  pthread_mutex_consistent): the lock stays held and is normal again.
+ *  @return ASH_OK, ASH_E_NOTOWNER, ASH_E_INVAL (the lock is consistent
+ *          already), ASH_E_RDONLY, ASH_E_VERSION. */
+ASH_EXTERN ash_status ash_view_consistent(const ash_view *v);
+
+/* Lock states, as returned by ash_view_lock_state(). Append only. */
+enum ash_lock_state {
+  ASH_LOCK_FREE = 0,          /* nobody holds it                            */
+  ASH_LOCK_HELD = 1,          /* a live process holds it                    */
+  ASH_LOCK_OWNER_DEAD = 2,    /* held by a process that died: the next
+                                 locker gets it with ASH_E_OWNERDEAD         */
+  ASH_LOCK_ABANDONED = 3,     /* released by an owner that exited holding
+                                 it: the next locker gets ASH_E_OWNERDEAD    */
+  ASH_LOCK_INCONSISTENT = 4,  /* held after ASH_E_OWNERDEAD, not yet marked
+                                 consistent                                 */
+  ASH_LOCK_NOTRECOVERABLE = 5 /* unusable: see ash_view_lock()              */
+};
+
+/*! ash_lock_state_name() :
+ *  @return the name of an ash_lock_state: "free", "held", "owner_dead",
+ *          "abandoned", "inconsistent", "not_recoverable"; NULL for other
+ *          values. The command line and the bindings show states by it. */
+ASH_EXTERN const char *ash_lock_state_name(int state);
+
+/*! ash_view_lock_state() :
+ *  Inspects the lock of @v's array (the command line's info; works on
+ *  read-only and inspection opens).
+ *  @state : receives an ash_lock_state.
+ *  @pid : receives the holder's pid as its attach slot records it, 0 when
+ *         free or unknown (a dead holder's slot taken by another process).
+ *  @return ASH_OK, ASH_E_INVAL, ASH_E_VERSION. */
+ASH_EXTERN ash_status ash_view_lock_state(const ash_view *v, int *state,
+                                          int64_t *pid);
+
+/*! ash_segment_lock() / ash_segment_trylock() / ash_segment_unlock() /
+ *  ash_segment_consistent() / ash_segment_lock_state() :
+ *  The whole-segment lock (its own sync block at header offset 320), with
+ *  the semantics of the array lock above: for updates that span several
+ *  arrays. It is independent of the arrays' locks: taking it does not
+ *  take theirs.
+ *  @return as ash_view_lock, ash_view_trylock, ash_view_unlock,
+ *          ash_view_consistent and ash_view_lock_state. */
+ASH_EXTERN ash_status ash_segment_lock(ash_segment *seg, double timeout);
+ASH_EXTERN ash_status ash_segment_trylock(ash_segment *seg);
+ASH_EXTERN ash_status ash_segment_unlock(ash_segment *seg);
+ASH_EXTERN ash_status ash_segment_consistent(ash_segment *seg);
+ASH_EXTERN ash_status ash_segment_lock_state(ash_segment *seg, int *state,
+                                             int64_t *pid);
+
+/*! ash_view_version() :
+ *  @out : receives the number of completed writes of @v's array (0 for a
+ *         new array); a ring's version is its number of published slots.
+ *  @return ASH_OK, ASH_E_INVAL, ASH_E_VERSION. */
+ASH_EXTERN ash_status ash_view_version(const ash_view *v, int64_t *out);
+
+/*! ash_view_write_begin() :
+ *  Starts a write of @v's array: takes its lock (waiting up to @timeout)
+ *  unless the calling thread holds it already, and marks the array as
+ *  being written (readers' snapshots wait, or see ASH_E_TORN if this
+ *  process dies before ash_view_write_end()).
+ *  @return ASH_OK; ASH_E_OWNERDEAD (the lock's owner died: the write is
+ *          begun and the lock held; write the whole array, and
+ *          ash_view_write_end() marks it consistent); the errors of
+ *          ash_view_lock; ASH_E_RDONLY (a read-only view); ASH_E_INVAL
+ *          (a write is in progress already; the array is a ring). */
+ASH_EXTERN ash_status ash_view_write_begin(const ash_view *v, double timeout);
+
+/*! ash_view_write_end() :
+ *  Publishes the write: the version goes up by one, waiters wake, and the
+ *  lock is released if ash_view_write_begin() took it (and marked
+ *  consistent if it had got ASH_E_OWNERDEAD: the array was rewritten).
+ *  @return ASH_OK, ASH_E_INVAL (no write of this process in progress),
+ *          ASH_E_NOTOWNER (begun by another thread), ASH_E_RDONLY,
+ *          ASH_E_VERSION. */
+ASH_EXTERN ash_status ash_view_write_end(const ash_view *v);
+
+/*! ash_view_read_snapshot() :
+ *  Copies @v's elements as ash_view_read() does, without locking, and
+ *  makes sure the copy is one version: a copy that a write overlapped is
+ *  made again; while a live writer is writing it waits (up to @timeout).
+ *  Meant for small arrays that change often.
+ *  @dst, @nbytes : as ash_view_read (nbytes == ash_view_nbytes(v)).
+ *  @out : receives the version copied.
+ *  @return ASH_OK, ASH_E_TORN (the writer died in the middle of a write:
+ *          the data is torn until the next complete write), ASH_E_TIMEOUT,
+ *          ASH_E_INVAL (size, NULL), ASH_E_TRUNC, ASH_E_VERSION. */
+ASH_EXTERN ash_status ash_view_read_snapshot(const ash_view *v, void *dst,
+                                             uint64_t nbytes, double timeout,
+                                             int64_t *out);
+
+/*! ash_view_wait_change() :
+ *  Sleeps until the version of @v's array differs from @version (returns
+ *  at once if it does already), or @timeout passes. A process with read
+ *  permission only can wait too (it polls every millisecond: it cannot
+ *  register as a waiter).
+ *  @out : receives the version then.
+ *  @return ASH_OK, ASH_E_TIMEOUT, ASH_E_TORN (the writer died in the
+ *          middle of a write: no version will come from it), ASH_E_INVAL,
+ *          ASH_E_VERSION. */
+ASH_EXTERN ash_status ash_view_wait_change(const ash_view *v, int64_t version,
+                                           double timeout, int64_t *out);
+
+/*! ash_view_wait_any() :
+ *  ash_view_wait_change() on several arrays at once: returns when any of
+ *  them has a version other than its entry of @versions.
+ *  @nviews, @views : 1 to 128 views (of any segments).
+ *  @nversions, @versions : one version per view.
+ *  @out : receives the index of a view that changed (the first, when
+ *         several did).
+ *  @return ASH_OK, ASH_E_TIMEOUT, ASH_E_TORN, ASH_E_INVAL (counts, NULL),
+ *          ASH_E_VERSION. */
+ASH_EXTERN ash_status ash_view_wait_any(int nviews, ash_view *const *views,
+                                        int nversions, const int64_t *versions,
+                                        double timeout, int *out);
+
+/*! ash_view_notify() :
+ *  Publishes a new version of @v's array without a write (for data
+ *  changed through element atomics or the raw pointer) and wakes its
+ *  waiters (ash_view_wait_change, ash_view_wait_any): @all non-zero wakes
+ *  every sleeper at once, 0 one of them (the others see the new version
+ *  when they next look, within 16 ms). No system call while nobody
+ *  waits. ash_view_write_end() and ring slots publish by themselves. Does
+ *  not need the lock; an open write stays open.
+ *  @out : receives how many sleeping waiters were woken (may be NULL).
+ *  @return ASH_OK, ASH_E_RDONLY (read permission only), ASH_E_INVAL,
+ *          ASH_E_VERSION. */
+ASH_EXTERN ash_status ash_view_notify(const ash_view *v, int all, int *out);
+
+/* Element atomics: operations of ash_view_atomic_*(). Append only. */
+enum ash_atomic_op {
+  ASH_ATOMIC_LOAD = 0,     /* result: the value                            */
+  ASH_ATOMIC_STORE = 1,    /* stores value; result: value                  */
+  ASH_ATOMIC_EXCHANGE = 2, /* stores value; result: the old value          */
+  ASH_ATOMIC_CAS = 3,      /* stores value if the element equals expected;
+                              result: the old value (== expected: stored)  */
+  ASH_ATOMIC_ADD = 4,      /* fetch-add: result the old value              */
+  ASH_ATOMIC_SUB = 5,      /* fetch-sub                                    */
+  ASH_ATOMIC_AND = 6,      /* fetch-and                                    */
+  ASH_ATOMIC_OR = 7,       /* fetch-or                                     */
+  ASH_ATOMIC_XOR = 8       /* fetch-xor                                    */
+};
+
+/*! ash_view_atomic_i64() :
+ *  One atomic operation (ASH_ATOMIC_*) on element (@nidx, @idx) of @v (as
+ *  in ash_view_get_i64), sequentially consistent, lock-free: other
+ *  processes and threads see it whole. Dtypes int8, int16, int32, int64,
+ *  uint8, uint16, uint32 (uint64: ash_view_atomic_u64). Add and sub wrap
+ *  around at the dtype's width (two's complement), as C's atomics do.
+ *  @value : the operand (ignored by LOAD); must fit the dtype.
+ *  @expected : for ASH_ATOMIC_CAS (must fit the dtype), else ignored.
+ *  @out : receives the result (the old value, see ash_atomic_op).
+ *  @return ASH_OK, ASH_E_DTYPE (bool, float, complex, or uint64),
+ *          ASH_E_VALUE (an operand that does not fit), ASH_E_INVAL (an
+ *          element not aligned to its size, as a reinterpreted view can
+ *          have; unknown op; NULL), ASH_E_RDONLY (anything but LOAD on a
+ *          read-only view), ASH_E_INDEX. */
+ASH_EXTERN ash_status ash_view_atomic_i64(const ash_view *v, int op, int nidx,
+                                          const int64_t *idx, int64_t value,
+                                          int64_t expected, int64_t *out);
+
+/*! ash_view_atomic_u64() :
+ *  ash_view_atomic_i64() for unsigned dtypes (uint8 to uint64), with
+ *  unsigned operands and result.
+ *  @return as ash_view_atomic_i64; ASH_E_DTYPE for signed dtypes. */
+ASH_EXTERN ash_status ash_view_atomic_u64(const ash_view *v, int op, int nidx,
+                                          const int64_t *idx, uint64_t value,
+                                          uint64_t expected, uint64_t *out);
+
+/*! ash_view_atomic_vec() :
+ *  Many atomic operations in one call (for scripting languages): @op on
+ *  the elements at the flat C-order indices @index (negative from the
+ *  end), each atomic on its own (not the whole batch). Dtypes as
+ *  ash_view_atomic_i64. Every index and value is checked before the
+ *  first element changes.
+ *  @nindex, @index : the elements (0 or more; repeats allowed).
+ *  @nvalues, @values : one value per index, or one for all (none for
+ *          LOAD).
+ *  @olds : receives @nindex results (the old values), or NULL.
+ *  @return as ash_view_atomic_i64; ASH_E_INVAL for ASH_ATOMIC_CAS (no
+ *          vector form) and for value counts other than 1 or @nindex. */
+ASH_EXTERN ash_status ash_view_atomic_vec(const ash_view *v, int op,
+                                          int nindex, const int64_t *index,
+                                          int nvalues, const int64_t *values,
+                                          int64_t *olds);
+
+/* ---- rings of arrays ---------------------------------------------------- */
+
+/* A ring is an array of shape (nslots, *slot_shape) in a segment, plus a
+ * control block, for one producer and many consumers (video frames, sensor
+ * blocks, batches). The producer fills slots in turn; each slot has its own
+ * sequence word (a seqlock), so a consumer never gets a slot that is half
+ * written or that was overwritten while it copied it. A consumer that
+ * falls more than nslots behind skips to the oldest slot still there and
+ * is told how many it missed. With ASH_RING_BACKPRESSURE the producer
+ * waits instead of overwriting a slot a registered consumer has not read
+ * yet. The ring is an ordinary array too: any process attaches its view
+ * by name ("seg/frames"), and the version of that view is the number of
+ * slots published (ash_view_wait_change and ash_view_wait_any work on it).
+ *
+ * A slot is identified by its sequence number (0, 1, ...: slot n lives in
+ * ring position n % nslots). A handle is a producer (the first
+ * ash_ring_write_begin claims the ring's one producer role) or a consumer
+ * with its own cursor, starting at the head (the next slot to come) when
+ * it is attached. Handles are thread-safe; one handle reads one stream. */
+typedef struct ash_ring ash_ring;
+
+/* Flags of ash_ring_create() and ash_ring_attach(). Bits; append only. */
+enum ash_ring_flags {
+  ASH_RING_BACKPRESSURE = 1u << 0, /* create: the producer waits for the
+                                      registered consumers               */
+  ASH_RING_CONSUMER = 1u << 1      /* register this handle as a consumer
+                                      (counted by back-pressure, listed by
+                                      ash_ring_consumer_list)            */
+};
+
+/* Registered consumers a ring has room for. */
+#define ASH_RING_MAX_CONSUMERS 32
+
+/*! ash_ring_arena_bytes() :
+ *  Adds to *@total the arena bytes a ring takes (its slots and its control
+ *  block, alignment included), as ash_arena_bytes_for() does for arrays.
+ *  @return ASH_OK, ASH_E_DTYPE, ASH_E_SHAPE, ASH_E_OVERFLOW, ASH_E_INVAL
+ *          (@nslots < 1 or above 2^31). */
+ASH_EXTERN ash_status ash_ring_arena_bytes(int dtype, int ndim,
+                                           const int64_t *shape,
+                                           int64_t nslots, uint64_t *total);
+
+/*! ash_ring_create() :
+ *  Adds ring @name to segment @seg: @nslots slots of @dtype and shape
+ *  (@ndim, @shape) (so an array of shape (nslots, *shape), at most
+ *  ASH_MAX_NDIM - 1 slot dimensions).
+ *  @flags : ASH_RING_BACKPRESSURE, ASH_RING_CONSUMER.
+ *  @out : receives a handle (producer or consumer, as its first use says).
+ *  @return ASH_OK, the errors of ash_segment_add_array, ASH_E_INVAL (flags,
+ *          nslots), ASH_E_FULL (ASH_RING_CONSUMER: no free registration). */
+ASH_EXTERN ash_status ash_ring_create(ash_segment *seg, const char *name,
+                                      int dtype, int ndim,
+                                      const int64_t *shape, int64_t nslots,
+                                      unsigned flags, ash_ring **out);
+
+/*! ash_ring_attach() :
+ *  Attaches a ring by name or descriptor ("seg/frames",
+ *  "ash://seg/frames"), as ash_attach() attaches an array.
+ *  @flags : ASH_RDONLY (read only: a consumer that is not registered),
+ *          ASH_RING_CONSUMER (register: not with ASH_RDONLY), ASH_FILE,
+ *          ASH_NOATTACH (inspection, read-only: the command line's info).
+ *  @return ASH_OK, the errors of ash_attach, ASH_E_INVAL (not a ring, a
+ *          part of one, bad flags), ASH_E_FULL (no free registration),
+ *          ASH_E_CORRUPT (its control block is damaged). */
+ASH_EXTERN ash_status ash_ring_attach(const char *name_or_descriptor,
+                                      unsigned flags, ash_ring **out);
+
+/*! ash_ring_retain() : adds a reference to the handle; @return @r. */
+ASH_EXTERN ash_ring *ash_ring_retain(ash_ring *r);
+
+/*! ash_ring_close() :
+ *  Drops a reference; the last one gives up the handle's producer role or
+ *  consumer registration and frees it. @r may be NULL. A process that dies holding either needs no close:
+ *  a dead producer is replaced by the next one, a dead consumer no longer
+ *  holds back the producer. */
+ASH_EXTERN void ash_ring_close(ash_ring *r);
+
+/*! ash_ring_write_begin() :
+ *  Claims the ring's producer role (if this handle does not hold it) and
+ *  the next slot, waiting up to @timeout for room when the ring has
+ *  back-pressure; @out receives a writable view of the slot (release it).
+ *  @return ASH_OK, ASH_E_EXIST (another live process or handle is the
+ *          producer), ASH_E_TIMEOUT, ASH_E_RDONLY, ASH_E_INVAL (a write is
+ *          open already), ASH_E_NOMEM. */
+ASH_EXTERN ash_status ash_ring_write_begin(ash_ring *r, double timeout,
+                                           ash_view **out);
+
+/*! ash_ring_write_end() :
+ *  Publishes the slot of ash_ring_write_begin() and wakes the consumers.
+ *  @return ASH_OK, ASH_E_INVAL (no write open). */
+ASH_EXTERN ash_status ash_ring_write_end(ash_ring *r);
+
+/*! ash_ring_write() :
+ *  Writes one slot from @src (@nbytes == ash_ring_slot_nbytes(), packed C
+ *  order) and publishes it: write_begin, copy, write_end.
+ *  @return as ash_ring_write_begin; ASH_E_INVAL for a size mismatch. */
+ASH_EXTERN ash_status ash_ring_write(ash_ring *r, const void *src,
+                                     uint64_t nbytes, double timeout);
+
+/*! ash_ring_read() :
+ *  Copies the next slot for this handle into @dst (@nbytes ==
+ *  ash_ring_slot_nbytes()), waiting up to @timeout for one to be
+ *  published, and advances the cursor. Slots the producer overwrote before
+ *  this handle read them are skipped and counted (ash_ring_missed); a
+ *  slot is never torn.
+ *  @out : receives the slot's sequence number.
+ *  @return ASH_OK, ASH_E_TIMEOUT, ASH_E_INVAL (size, NULL, a zero-copy
+ *          read open). */
+ASH_EXTERN ash_status ash_ring_read(ash_ring *r, void *dst, uint64_t nbytes,
+                                    double timeout, int64_t *out);
+
+/*! ash_ring_read_begin() :
+ *  Zero-copy read: @out receives a read-only view of the next slot (its
+ *  sequence number is ash_ring_cursor()); use it, release it, then call
+ *  ash_ring_read_end(), which says whether it stayed intact. A registered
+ *  consumer of a back-pressure ring holds the producer back until then.
+ *  @return as ash_ring_read. */
+ASH_EXTERN ash_status ash_ring_read_begin(ash_ring *r, double timeout,
+                                          ash_view **out);
+
+/*! ash_ring_read_end() :
+ *  Ends the read of ash_ring_read_begin() and advances the cursor.
+ *  @return ASH_OK (the slot was intact all along), ASH_E_OVERRUN (the
+ *          producer overwrote it meanwhile: what was read is not valid;
+ *          counted as missed), ASH_E_INVAL (no read open). */
+ASH_EXTERN ash_status ash_ring_read_end(ash_ring *r);
+
+/* Ring accessors; @r must be valid. */
+/*! ash_ring_nslots() : @return the number of slots. */
+ASH_EXTERN int64_t ash_ring_nslots(const ash_ring *r);
+/*! ash_ring_slot_nbytes() : @return the bytes of one slot. */
+ASH_EXTERN uint64_t ash_ring_slot_nbytes(const ash_ring *r);
+/*! ash_ring_head() : @return the number of slots published so far (the
+ *  sequence number the next one gets). */
+ASH_EXTERN int64_t ash_ring_head(const ash_ring *r);
+/*! ash_ring_cursor() : @return the sequence number this handle reads
+ *  next (or is reading, between read_begin and read_end). */
+ASH_EXTERN int64_t ash_ring_cursor(const ash_ring *r);
+/*! ash_ring_missed() : @return how many slots this handle skipped because
+ *  the producer overwrote them first. */
+ASH_EXTERN int64_t ash_ring_missed(const ash_ring *r);
+/*! ash_ring_consumers() : @return the registered consumers that live. */
+ASH_EXTERN int ash_ring_consumers(const ash_ring *r);
+
+/*! ash_ring_view() :
+ *  @out : receives a view of the whole ring array (nslots, *slot_shape).
+ *  @return ASH_OK, ASH_E_INVAL, ASH_E_NOMEM. */
+ASH_EXTERN ash_status ash_ring_view(const ash_ring *r, ash_view **out);
+
+/*! ash_ring_producer() :
+ *  @pid : receives the producer's pid (0: none, or unknown);
+ *  @alive : receives 1 if the producer lives, else 0.
+ *  @return ASH_OK, ASH_E_INVAL. */
+ASH_EXTERN ash_status ash_ring_producer(const ash_ring *r, int64_t *pid,
+                                        int *alive);
+
+/*! ash_ring_consumer_list() :
+ *  The registered consumers: per entry, ash_list_name() is the pid in
+ *  decimal, ash_list_value() the sequence number it reads next,
+ *  ash_list_flag() 1 if it lives. Free with ash_list_free().
+ *  @return ASH_OK, ASH_E_INVAL, ASH_E_NOMEM. */
+ASH_EXTERN ash_status ash_ring_consumer_list(const ash_ring *r,
+                                             ash_list **out);
 
 /* ---------------------------------------------------------------------- */
 /* Kernels: compiled code on views (libffi)                                */

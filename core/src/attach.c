@@ -23,6 +23,7 @@
  * that looks (open, create, list, gc). */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -80,6 +81,64 @@ bool ash__slot_alive(ash__map *m, uint32_t i) {
   if (m->attached && (int)i == m->slot)
     return true;
   return ash__probe(m->fd, ash__slot_off(m, i), 1) != 0;
+}
+
+/* The owner of a lock word or a write is alive when its slot's lock is
+ * held for writing (a reader with read permission only holds a read lock
+ * and owns nothing) and the slot's record still has the owner's
+ * generation (else the slot was claimed again by another process). A new
+ * holder that has not written its record yet reads as the old owner for a
+ * moment: waiters look again at their next slice. */
+bool ash__owner_alive(ash__map *m, uint32_t id) {
+  uint32_t s1 = id & ASH__LK_SLOT_MASK;
+  uint32_t gen = (id >> ASH__LK_GEN_SHIFT) & ASH__LK_GEN_MASK;
+  if (s1 == 0 || s1 > m->hdr.attach_cap)
+    return false; /* no such slot: a corrupted word */
+  uint32_t slot = s1 - 1;
+  if (m->attached && (int)slot == m->slot)
+    return (m->slot_gen & ASH__LK_GEN_MASK) == gen;
+  struct flock fl;
+  memset(&fl, 0, sizeof fl);
+  fl.l_type = F_WRLCK;
+  fl.l_whence = SEEK_SET;
+  fl.l_start = (off_t)ash__slot_off(m, slot);
+  fl.l_len = 1;
+  if (fcntl(m->fd, F_OFD_GETLK, &fl) != 0)
+    return true; /* cannot tell: never take a lock on doubt */
+  if (fl.l_type != F_WRLCK)
+    return false;
+  const uint8_t *rec = m->addr + ash__slot_off(m, slot) +
+                       offsetof(struct ash__slot, gen);
+  uint32_t g = __atomic_load_n((const uint32_t *)(const void *)rec,
+                               __ATOMIC_ACQUIRE);
+  return (g & ASH__LK_GEN_MASK) == gen;
+}
+
+/* Before this process lets go of its slot: the locks it holds are released
+ * with owner-died semantics (the next locker gets ASH_E_OWNERDEAD), and
+ * their waiters are woken at once instead of at their next liveness
+ * check. A write it left open stays open: readers see it torn. */
+static void ash__abandon_locks(ash__map *m) {
+  if (!atomic_load_explicit(&m->sync_used, memory_order_relaxed) ||
+      m->hdr.index_offset == 0)
+    return;
+  uint32_t me = ash__owner_id(m->slot, m->slot_gen);
+  uint32_t n = ash__dir_count(m);
+  if (n > m->hdr.dir_cap)
+    n = 0;
+  for (int64_t i = -1; i < (int64_t)n; i++) {
+    struct ash__sync *s = ash__sync_block(m, i);
+    uint32_t w = atomic_load(&s->lock);
+    if ((w & ASH__LK_ID_MASK) != me)
+      continue;
+    atomic_store(&s->tid, 0);
+    while ((w & ASH__LK_ID_MASK) == me &&
+           !atomic_compare_exchange_weak(&s->lock, &w,
+                                         ASH__LK_DIED | (w & ASH__LK_WAITERS)))
+      ;
+    if ((w & ASH__LK_ID_MASK) == me && (w & ASH__LK_WAITERS))
+      (void)ash__futex_wake(&s->lock, INT32_MAX);
+  }
 }
 
 /* Reads the attach table (a peer may have truncated the segment:
@@ -188,12 +247,21 @@ void ash__attach_held(ash__map *m, int slot, const struct ash__slot *old) {
   m->slot = slot;
   m->attached = true;
   ash__record(m, slot, true, old);
+  /* May lock: its slot generation is recorded, the words are writable. */
+  atomic_store_explicit(&m->lock_id,
+                        m->hdr.index_offset && m->fd_rw && !m->wsealed &&
+                                !m->norecord
+                            ? ash__owner_id(slot, m->slot_gen)
+                            : 0,
+                        memory_order_relaxed);
 }
 
 /* Under m->lock, when the last handle or view of this process goes. */
 void ash__detach(ash__map *m) {
   if (!m->attached)
     return;
+  ash__abandon_locks(m);
+  atomic_store_explicit(&m->lock_id, 0, memory_order_relaxed);
   ash__record(m, m->slot, false, NULL);
   (void)ash__lockop(m->fd, F_UNLCK, ash__slot_off(m, (uint32_t)m->slot), 1,
                     false);

@@ -144,7 +144,7 @@ int ash__validate_header(const struct ash__hdr *h, uint64_t real_size,
 int ash__validate_entry(const struct ash__hdr *h, const struct ash__entry *src,
                         uint32_t index, const char *seg, struct ash__array *a) {
   struct ash__entry e;
-  memcpy(&e, src, offsetof(struct ash__entry, reserved_v10)); /* private copy */
+  memcpy(&e, src, offsetof(struct ash__entry, sync)); /* private copy */
   if (memchr(e.name, '\0', sizeof e.name) == NULL)
     return ash__err(ASH_E_CORRUPT,
                     "segment \"%s\": array %u has an unterminated name", seg,
@@ -174,7 +174,25 @@ int ash__validate_entry(const struct ash__hdr *h, const struct ash__entry *src,
                     "(offset %llu, %llu bytes)",
                     seg, e.name, (unsigned long long)e.offset,
                     (unsigned long long)e.nbytes);
+  uint64_t ctl_end;
+  if (e.kind == ASH__KIND_RING && h->index_offset != 0 &&
+      (e.ndim < 1 || e.shape[0] < 1 || e.shape[0] > ASH__RING_MAX_SLOTS ||
+       e.ring_cons > ASH_RING_MAX_CONSUMERS || e.ring_ctl % ASH__ALIGN ||
+       e.ring_ctl < h->arena_offset ||
+       !ash__add_u64(e.ring_ctl,
+                     ash__ring_ctl_bytes((uint64_t)e.shape[0], e.ring_cons),
+                     &ctl_end) ||
+       ctl_end > e.offset))
+    return ash__err(ASH_E_CORRUPT,
+                    "segment \"%s\": ring \"%s\" has a control block out of "
+                    "place (offset %llu)",
+                    seg, e.name, (unsigned long long)e.ring_ctl);
   memset(a, 0, sizeof *a);
+  if (e.kind == ASH__KIND_RING && h->index_offset != 0) {
+    a->ring_ctl = e.ring_ctl;
+    a->ring_flags = e.ring_flags;
+    a->ring_cons = e.ring_cons;
+  }
   memcpy(a->name, e.name, strlen(e.name) + 1);
   a->dtype = (int)e.dtype;
   a->ndim = (int)e.ndim;

@@ -118,9 +118,15 @@ struct ash__entry {
   uint64_t reserved;      /* 88  */
   int64_t shape[ASH_MAX_NDIM]; /* 96 .. 352 */
   uint8_t reserved_v10[64]; /* 352 reserved by 1.0, unused             */
-  uint8_t pad[32];        /* 416 */
+  uint32_t kind;          /* 416 (1.1) ASH__KIND_ARRAY or ASH__KIND_RING */
+  uint32_t ring_flags;    /* 420 ASH_RING_BACKPRESSURE                   */
+  uint64_t ring_ctl;      /* 424 offset of the ring's control block      */
+  uint32_t ring_cons;     /* 432 entries of its consumer table           */
+  uint32_t pad0;          /* 436 */
+  uint64_t pad1;          /* 440 */
   uint8_t sync[64];       /* 448 per-array sync block (minor >= 1)      */
 };
+enum { ASH__KIND_ARRAY = 0, ASH__KIND_RING = 1 }; /* others: read as arrays */
 
 _Static_assert(sizeof(struct ash__hdr) == ASH__HDR_SIZE, "header size");
 _Static_assert(sizeof(struct ash__entry) == ASH__ENTRY_SIZE, "entry size");
@@ -136,6 +142,24 @@ struct ash__array {
   uint64_t offset;
   uint64_t nbytes;
   int64_t shape[ASH_MAX_NDIM];
+  uint64_t ring_ctl;   /* a ring's control block offset; 0: an array */
+  uint32_t ring_flags;
+  uint32_t ring_cons;
+};
+
+/* A ring's control block (ring.c; docs/format.md, "Rings"): 64 bytes of
+ * header, ring_cons consumer entries of 16 bytes, nslots sequence words of
+ * 8 bytes, rounded up to 64. */
+#define ASH__RING_MAGIC UINT64_C(0x31474E4952485341) /* "ASHRING1" */
+#define ASH__RING_MAX_SLOTS (INT64_C(1) << 31)
+static inline uint64_t ash__ring_ctl_bytes(uint64_t nslots, uint32_t cons) {
+  return (64 + (uint64_t)cons * 16 + nslots * 8 + 63) & ~(uint64_t)63;
+}
+/* What ash__segment_add needs to add a ring rather than an array. */
+struct ash__ringspec {
+  uint32_t flags, cons;
+  const void *init; /* the control block's first bytes */
+  size_t init_len;
 };
 
 /* format.c */
@@ -155,6 +179,64 @@ int ash__validate_entry(const struct ash__hdr *h, const struct ash__entry *e,
 uint32_t ash__name_hash(const char *name);
 uint64_t ash__array_align(uint64_t nbytes);
 uint64_t ash__array_alloc(uint64_t nbytes);
+
+/* ---- synchronisation words (docs/format.md, "Sync block") ---------------
+ * A 64-byte, 64-aligned block of our own words: one per array (directory
+ * entry offset 448) and one for the whole segment (header offset 320). All
+ * are used through the mapping with C11 atomics; the 32-bit ones that
+ * processes sleep on are shared futexes (futex.c). Zero is the initial
+ * state: unlocked, version 0, nobody waiting. */
+struct ash__sync {
+  _Atomic uint32_t lock;     /* 0  lock word (below)                      */
+  _Atomic uint32_t tid;      /* 4  thread id of the holder, 0 when free   */
+  _Atomic uint64_t seq;      /* 8  2 x version; odd while a write runs    */
+  _Atomic uint32_t writer;   /* 16 owner id of the writer (bit 31: its
+                                   write_begin took the lock), 0: none    */
+  _Atomic uint32_t notify;   /* 20 futex: +1 by every notify and publish  */
+  _Atomic uint32_t waiters;  /* 24 threads sleeping on notify             */
+  uint32_t reserved[9];      /* 28 zero                                   */
+};
+_Static_assert(sizeof(struct ash__sync) == 64, "sync block size");
+
+/* The lock word: bits 0-16 the owner's attach slot + 1 (0: no owner), bits
+ * 17-29 the owner's slot generation modulo 8192 (together: the "owner
+ * id"), bit 30 DIED (the last owner died holding it: the next locker gets
+ * ASH_E_OWNERDEAD; set together with an owner while that owner has not
+ * called consistent), bit 31 WAITERS (someone may sleep on the word: the
+ * unlocker wakes it). Owner id 0x3FFFFFFF with DIED: not recoverable. */
+#define ASH__LK_SLOT_MASK 0x1FFFFu
+#define ASH__LK_GEN_SHIFT 17
+#define ASH__LK_GEN_MASK 0x1FFFu
+#define ASH__LK_ID_MASK 0x3FFFFFFFu
+#define ASH__LK_DIED (1u << 30)
+#define ASH__LK_WAITERS (1u << 31)
+#define ASH__LK_NOTREC (ASH__LK_ID_MASK | ASH__LK_DIED)
+#define ASH__WR_LOCKED (1u << 31) /* writer word: write_begin took the lock */
+
+static inline uint32_t ash__owner_id(int slot, uint32_t gen) {
+  return ((uint32_t)slot + 1) | ((gen & ASH__LK_GEN_MASK) << ASH__LK_GEN_SHIFT);
+}
+
+/* futex.c: deadlines in CLOCK_MONOTONIC ns, waits in bounded slices. */
+#define ASH__SLICE_FIRST_NS 1000000LL /* 1 ms, doubling ...              */
+#define ASH__SLICE_MAX_NS 16000000LL  /* ... to 16 ms: liveness re-check */
+#define ASH__WAITV_MAX 128            /* futex_waitv's limit               */
+struct ash__deadline {
+  int64_t end, slice;
+  bool forever;
+};
+int64_t ash__clock_ns(void);
+/* @timeout in seconds, negative: no limit; NaN is ASH_E_INVAL. */
+int ash__deadline_init(double timeout, struct ash__deadline *d);
+/* The next slice to sleep (ns), 0 once the deadline passed. */
+int64_t ash__deadline_slice(struct ash__deadline *d);
+bool ash__deadline_passed(const struct ash__deadline *d);
+void ash__futex_wait(_Atomic uint32_t *w, uint32_t val, int64_t ns);
+int ash__futex_wake(_Atomic uint32_t *w, int n);
+/* Index of a woken word, -1 (changed, timed out, interrupted), or -ENOSYS
+ * when futex_waitv is unavailable. */
+int ash__futex_waitv(_Atomic uint32_t *const *w, const uint32_t *vals, int n,
+                     int64_t ns);
 
 /* ---- names and paths (loc.c) -------------------------------------------- */
 
@@ -208,6 +290,10 @@ typedef struct ash__map {
   bool attached;  /* holds attach slot `slot` */
   int slot;
   uint32_t slot_gen;
+  atomic_bool sync_used; /* this process locked or wrote in the segment */
+  _Atomic uint32_t lock_id; /* owner id of this process for the sync words: set at
+                       attach when it may lock (format 1.1, writable
+                       words), 0 otherwise and once detached */
   bool unlinked;  /* this process unlinked the name */
   bool stale;     /* removed, truncated or rewritten since it was cached */
   bool listed;    /* on the process-wide list */
@@ -231,6 +317,7 @@ typedef struct ash__map {
 } ash__map;
 
 struct ash_segment {
+  atomic_long refs;
   ash__map *map;
   bool readonly;
   bool counted; /* holds one of map->arefs, in process pid */
@@ -301,6 +388,30 @@ int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live);
 void ash__attach_held(ash__map *m, int slot, const struct ash__slot *old);
 void ash__detach(ash__map *m);
 bool ash__slot_alive(ash__map *m, uint32_t i);
+/* Whether owner id @id (slot + generation) names a live process still in
+ * that slot; an id outside the table is dead. */
+bool ash__owner_alive(ash__map *m, uint32_t id);
+/* sync.c, for ring.c: sleeping on a futex word in slices until @ready
+ * (1: ready, 0: not yet, negative: an error to return; @check: a whole
+ * slice passed without a wake, time to look at liveness) or the deadline
+ * (ASH__EXPIRED); and waking its sleepers (@count: how many sleep). */
+enum { ASH__EXPIRED = 2 };
+int ash__sync_wait(_Atomic uint32_t *word, _Atomic uint32_t *count,
+                   bool counted, int (*ready)(void *ctx, bool check),
+                   void *ctx, struct ash__deadline *d);
+int ash__sync_wake(_Atomic uint32_t *word, _Atomic uint32_t *count, bool all);
+/* The pid in the slot of owner id @id, 0 when unknown (display only). */
+int64_t ash__owner_pid(const ash__map *m, uint32_t id);
+/* Where the sync blocks are: the segment's (index -1) or entry @index's.
+ * Format 1.1 only. */
+static inline struct ash__sync *ash__sync_block(const ash__map *m,
+                                                int64_t index) {
+  uint64_t off = index < 0 ? ASH__SEGSYNC_OFFSET
+                           : m->hdr.dir_offset +
+                                 (uint64_t)index * ASH__ENTRY_SIZE +
+                                 ASH__ENTRY_SYNC;
+  return (struct ash__sync *)(void *)(m->addr + off);
+}
 int ash__reap_auto(ash__map *m);
 int ash__unlink_if_same(ash__map *m);
 void ash__clear_dead_records(ash__map *m);
@@ -318,6 +429,10 @@ int ash__map_view(ash__map *m, const char *name, bool readonly, bool counted,
  * them), gc (remove them and clear dead attachers' records). */
 enum { ASH__REAP_LIST = 0, ASH__REAP_DRY = 1, ASH__REAP_GC = 2 };
 int ash__reap_name(const char *name, int mode, int *reaped);
+/* Adds an array (@ring NULL) or a ring to @seg; @out may be NULL. */
+int ash__segment_add(ash_segment *seg, const char *name, int dtype, int ndim,
+                     const int64_t *shape, const struct ash__ringspec *ring,
+                     ash_view **out);
 int ash__open_fd_once(const char *name, int backend, int fd, bool rw,
                       unsigned flags, int64_t gen, ash__map **out);
 
@@ -361,6 +476,9 @@ void ash__view_drop_write(ash_view *v);
 void ash__view_update_flags(ash_view *v);
 int ash__view_check_bounds(const ash_view *v);
 int ash__view_apply_index(const char *spec, ash_view **vp); /* descriptor.c */
+int ash__view_locate(const ash_view *v, int nidx, const int64_t *idx,
+                     uint8_t **p);
+int ash__view_writable(const ash_view *v);
 
 /* convert.c: one element <-> scalar, with the documented rules */
 int ash__load_f64(int dtype, const void *p, double *out);

@@ -224,6 +224,7 @@ static void ash__fork_child(void) {
     pthread_mutex_unlock(&m->lock);
     pthread_mutex_init(&m->lock, NULL);
     m->attached = false; /* the slot is the parent's */
+    atomic_store_explicit(&m->lock_id, 0, memory_order_relaxed);
     m->slot = -1;
     atomic_store(&m->arefs, 0); /* inherited references do not count */
     if (atomic_load(&m->refs) == 0) {
@@ -726,6 +727,7 @@ int ash__segment_wrap(ash__map *m, bool readonly, bool counted,
     ash__map_release(m, !readonly, counted);
     return ash__err(ASH_E_NOMEM, "out of memory");
   }
+  atomic_init(&s->refs, 1);
   s->map = m;
   s->readonly = readonly;
   s->counted = counted;

@@ -57,7 +57,7 @@ int ash__meta_write(ash__map *m, uint64_t off, const void *src, size_t len) {
  * the file. */
 int ash__meta_entry(ash__map *m, uint32_t i, struct ash__entry *e, bool fresh) {
   uint64_t off = m->hdr.dir_offset + (uint64_t)i * ASH__ENTRY_SIZE;
-  size_t len = offsetof(struct ash__entry, reserved_v10);
+  size_t len = offsetof(struct ash__entry, sync); /* the words change */
   if (!fresh && i < m->head_count && off + len <= m->head_len) {
     memcpy(e, m->head + off, len);
     return ASH_OK;

@@ -379,8 +379,14 @@ ash_status ash_segment_open(const char *name, unsigned flags, ash_segment **out)
   return ash__open_gen(name, flags, 0, out);
 }
 
+ash_segment *ash_segment_retain(ash_segment *seg) {
+  if (seg)
+    atomic_fetch_add(&seg->refs, 1);
+  return seg;
+}
+
 void ash_segment_close(ash_segment *seg) {
-  if (seg == NULL)
+  if (seg == NULL || atomic_fetch_sub(&seg->refs, 1) != 1)
     return;
   ash__map_release(seg->map, !seg->readonly, ASH__COUNTED(seg));
   free(seg);
@@ -1017,7 +1023,8 @@ ash_status ash_arena_bytes_for(int dtype, int ndim, const int64_t *shape,
 /* Under the header lock: carves the array and publishes its entry (entry
  * and index first, then the counters, dir_count last). */
 static int ash__add_locked(ash__map *m, const char *name, int dtype, int ndim,
-                           const int64_t *shape, uint64_t nbytes) {
+                           const int64_t *shape, uint64_t nbytes,
+                           const struct ash__ringspec *ring) {
   struct ash__hdr live;
   int r = ash__meta_read(m, 0, &live, sizeof live);
   if (r)
@@ -1036,9 +1043,15 @@ static int ash__add_locked(ash__map *m, const char *name, int dtype, int ndim,
   if (count == m->hdr.dir_cap)
     return ash__err(ASH_E_FULL, "segment \"%s\": directory full (%u arrays)",
                     m->name, m->hdr.dir_cap);
-  uint64_t start = m->hdr.arena_offset + used;
+  uint64_t start = m->hdr.arena_offset + used, ctl = 0;
+  if (ring) { /* the control block first, then the slots */
+    ctl = ash__round_up(start, ASH__ALIGN);
+    start = ctl + ash__ring_ctl_bytes((uint64_t)shape[0], ring->cons);
+  }
   uint64_t off = ash__round_up(start, ash__array_align(nbytes));
   uint64_t alloc = ash__array_alloc(nbytes), end;
+  if (ctl)
+    start = ctl;
   if (used > m->hdr.arena_size || !ash__add_u64(off, alloc, &end) ||
       end > m->hdr.total_size)
     return ash__err(ASH_E_FULL,
@@ -1056,11 +1069,22 @@ static int ash__add_locked(ash__map *m, const char *name, int dtype, int ndim,
   /* The entry and its hash first, then the counters, dir_count last. */
   struct ash__entry e;
   ash__fill_entry(&e, name, dtype, ndim, shape, off, nbytes);
+  size_t elen = offsetof(struct ash__entry, reserved_v10);
+  if (ring) {
+    e.kind = ASH__KIND_RING;
+    e.ring_flags = ring->flags;
+    e.ring_ctl = ctl;
+    e.ring_cons = ring->cons;
+    elen = offsetof(struct ash__entry, sync);
+  }
   uint32_t hash = ash__name_hash(name);
   uint64_t new_used = end - m->hdr.arena_offset;
   uint32_t new_count = count + 1;
-  r = ash__meta_write(m, m->hdr.dir_offset + (uint64_t)count * ASH__ENTRY_SIZE,
-                      &e, offsetof(struct ash__entry, reserved_v10));
+  r = ring ? ash__meta_write(m, ctl, ring->init, ring->init_len) : ASH_OK;
+  if (r == ASH_OK)
+    r = ash__meta_write(m,
+                        m->hdr.dir_offset + (uint64_t)count * ASH__ENTRY_SIZE,
+                        &e, elen);
   if (r == ASH_OK)
     r = ash__meta_write(m, m->hdr.index_offset + (uint64_t)count * 4, &hash,
                         sizeof hash);
@@ -1075,6 +1099,12 @@ static int ash__add_locked(ash__map *m, const char *name, int dtype, int ndim,
 
 ash_status ash_segment_add_array(ash_segment *seg, const char *name, int dtype,
                                  int ndim, const int64_t *shape, ash_view **out) {
+  return ash__segment_add(seg, name, dtype, ndim, shape, NULL, out);
+}
+
+int ash__segment_add(ash_segment *seg, const char *name, int dtype, int ndim,
+                     const int64_t *shape, const struct ash__ringspec *ring,
+                     ash_view **out) {
   if (out)
     *out = NULL;
   if (seg == NULL)
@@ -1092,7 +1122,7 @@ ash_status ash_segment_add_array(ash_segment *seg, const char *name, int dtype,
     return r;
   if ((r = ash__hdr_lock(m)))
     return r;
-  r = ash__add_locked(m, name, dtype, ndim, shape, nbytes);
+  r = ash__add_locked(m, name, dtype, ndim, shape, nbytes, ring);
   ash__hdr_unlock(m);
   if (r == ASH_OK && out)
     r = ash_segment_view(seg, name, out);

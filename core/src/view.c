@@ -417,8 +417,8 @@ ash_status ash_view_readonly(const ash_view *v, ash_view **out) {
 
 /* ---- element access -------------------------------------------------- */
 
-static int ash__locate(const ash_view *v, int nidx, const int64_t *idx,
-                       uint8_t **p) {
+int ash__view_locate(const ash_view *v, int nidx, const int64_t *idx,
+                     uint8_t **p) {
   if (v == NULL)
     return ash__err(ASH_E_INVAL, "view is NULL");
   if (nidx > 0 && idx == NULL)
@@ -459,7 +459,7 @@ static int ash__locate(const ash_view *v, int nidx, const int64_t *idx,
                   v->ndim, v->ndim);
 }
 
-static int ash__writable(const ash_view *v) {
+int ash__view_writable(const ash_view *v) {
   if (v->flags & ASH_VIEW_READONLY)
     return ash__err(ASH_E_RDONLY, "view of \"%s/%s\" is read-only",
                     v->map->name, v->arr->name);
@@ -469,7 +469,7 @@ static int ash__writable(const ash_view *v) {
 #define ASH__GET(fn, type, loader)                                           \
   ash_status fn(const ash_view *v, int nidx, const int64_t *idx, type *out) { \
     uint8_t *p;                                                              \
-    int r = ash__locate(v, nidx, idx, &p);                                   \
+    int r = ash__view_locate(v, nidx, idx, &p);                              \
     if (r)                                                                   \
       return r;                                                              \
     if (out == NULL)                                                         \
@@ -480,10 +480,10 @@ static int ash__writable(const ash_view *v) {
 #define ASH__SET(fn, type, packer)                                           \
   ash_status fn(const ash_view *v, int nidx, const int64_t *idx, type value) { \
     uint8_t *p;                                                              \
-    int r = ash__locate(v, nidx, idx, &p);                                   \
+    int r = ash__view_locate(v, nidx, idx, &p);                              \
     if (r)                                                                   \
       return r;                                                              \
-    if ((r = ash__writable(v)))                                              \
+    if ((r = ash__view_writable(v)))                                         \
       return r;                                                              \
     uint8_t item[16];                                                        \
     if ((r = packer(v->dtype, value, item)))                                 \
@@ -560,7 +560,7 @@ ASH__SET(ash_view_set_u64, uint64_t, ash__pack_u64)
 ash_status ash_view_get_c128(const ash_view *v, int nidx, const int64_t *idx,
                              double *re, double *im) {
   uint8_t *p;
-  int r = ash__locate(v, nidx, idx, &p);
+  int r = ash__view_locate(v, nidx, idx, &p);
   if (r)
     return r;
   if (re == NULL || im == NULL)
@@ -571,10 +571,10 @@ ash_status ash_view_get_c128(const ash_view *v, int nidx, const int64_t *idx,
 ash_status ash_view_set_c128(const ash_view *v, int nidx, const int64_t *idx,
                              double re, double im) {
   uint8_t *p;
-  int r = ash__locate(v, nidx, idx, &p);
+  int r = ash__view_locate(v, nidx, idx, &p);
   if (r)
     return r;
-  if ((r = ash__writable(v)))
+  if ((r = ash__view_writable(v)))
     return r;
   uint8_t item[16];
   if ((r = ash__pack_c128(v->dtype, re, im, item)))
@@ -709,7 +709,7 @@ ash_status ash_view_write(const ash_view *v, const void *src, uint64_t nbytes) {
   int r = ash__check_nbytes(v, src, nbytes, "write");
   if (r)
     return r;
-  if ((r = ash__writable(v)))
+  if ((r = ash__view_writable(v)))
     return r;
   struct ash__cursor c = {(uint8_t *)(uintptr_t)src};
   return ash__rows_guarded(v, ash__row_write, &c);
@@ -775,7 +775,7 @@ ash_status ash_view_copy(const ash_view *dst, const ash_view *src) {
   if (dst->ndim != src->ndim ||
       memcmp(dst->shape, src->shape, sizeof(int64_t) * (size_t)dst->ndim) != 0)
     return ash__err(ASH_E_SHAPE, "copy: shapes differ");
-  int r = ash__writable(dst);
+  int r = ash__view_writable(dst);
   if (r)
     return r;
   uint64_t n = ash_view_nbytes(src);
@@ -894,7 +894,7 @@ static int ash__fill_item(const ash_view *v, struct ash__fill *f, int packed) {
 }
 
 static int ash__fill_check(const ash_view *v) {
-  return v == NULL ? ash__err(ASH_E_INVAL, "view is NULL") : ash__writable(v);
+  return v == NULL ? ash__err(ASH_E_INVAL, "view is NULL") : ash__view_writable(v);
 }
 
 ash_status ash_view_fill_f64(const ash_view *v, double value) {

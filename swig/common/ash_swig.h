@@ -25,6 +25,10 @@
 #include "ash_swig_errors.h"
 #include "element.h"
 
+/* A status that is no library code: a binding's wait was interrupted and
+ * the language's exception is pending (see swig/sync_swig.h). */
+#define ASH_SWIG_INTERRUPTED 1
+
 /* ---------------------------------------------------------------------- */
 /* Elements: one value, whichever language it came from                    */
 /* ---------------------------------------------------------------------- */

@@ -18,10 +18,10 @@
 enum {
   ASH_PY_NONE, ASH_PY_VALUE, ASH_PY_VALUE_TYPE, ASH_PY_EXISTS,
   ASH_PY_NOTFOUND, ASH_PY_PERM, ASH_PY_OS, ASH_PY_MEMORY, ASH_PY_OVERFLOW,
-  ASH_PY_INDEX, ASH_PY_INDEX_VALUE
+  ASH_PY_INDEX, ASH_PY_INDEX_VALUE, ASH_PY_TIMEOUT, ASH_PY_RUNTIME
 };
 enum { ASH_RB_STD, ASH_RB_ARG, ASH_RB_TYPE, ASH_RB_INDEX, ASH_RB_RANGE,
-       ASH_RB_FROZEN };
+       ASH_RB_FROZEN, ASH_RB_THREAD };
 
 /* clang-format off */
 #define ASH_SWIG_ERRORS(X)                                                   \
@@ -74,7 +74,21 @@ enum { ASH_RB_STD, ASH_RB_ARG, ASH_RB_TYPE, ASH_RB_INDEX, ASH_RB_RANGE,
   X(LIBRARY,  "LibraryError",          ASH_PY_OS,           NULL,            \
     "LibraryError",     ASH_RB_STD,    "LibraryError")                       \
   X(OVERLAP,  "OverlapError",          ASH_PY_VALUE,        NULL,            \
-    "OverlapError",     ASH_RB_ARG,    "OverlapError")
+    "OverlapError",     ASH_RB_ARG,    "OverlapError")                       \
+  X(TIMEOUT,  "TimeoutError",          ASH_PY_TIMEOUT,      "also the built-in TimeoutError", \
+    "TimeoutError",     ASH_RB_STD,    "Timeout")                            \
+  X(OWNERDEAD, "OwnerDeadError",       ASH_PY_NONE,         "the caller holds the lock now: repair, consistent(), unlock", \
+    "OwnerDead",        ASH_RB_STD,    "OwnerDead")                          \
+  X(NOTRECOVERABLE, "NotRecoverableError", ASH_PY_NONE,     NULL,            \
+    "NotRecoverable",   ASH_RB_STD,    "NotRecoverable")                     \
+  X(TORN,     "TornError",             ASH_PY_NONE,         NULL,            \
+    "Torn",             ASH_RB_STD,    "Torn")                               \
+  X(DEADLOCK, "DeadlockError",         ASH_PY_RUNTIME,      "a RuntimeError, as threading raises for lock misuse", \
+    "Deadlock",         ASH_RB_THREAD, "Deadlock")                           \
+  X(NOTOWNER, "NotOwnerError",         ASH_PY_RUNTIME,      "a RuntimeError, as releasing an unlocked threading.Lock", \
+    "NotOwner",         ASH_RB_THREAD, "NotOwner")                           \
+  X(OVERRUN,  "OverrunError",          ASH_PY_NONE,         NULL,            \
+    "Overrun",          ASH_RB_STD,    "Overrun")
 /* clang-format on */
 
 struct ash_swig_error {

@@ -29,7 +29,8 @@
 /* A nonzero status raises; success returns None (or the out-parameters). */
 %typemap(out) ash_status {
   if ($1 != ASH_OK) {
-    ashpy_raise($1);
+    if ($1 != ASH_SWIG_INTERRUPTED) /* else a signal's exception is set */
+      ashpy_raise($1);
     SWIG_fail;
   }
   $result = Py_None;

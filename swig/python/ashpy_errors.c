@@ -131,6 +131,12 @@ static PyObject *ashpy_bases(int which) {
   case ASH_PY_INDEX:
     b1 = PyExc_IndexError;
     break;
+  case ASH_PY_TIMEOUT:
+    b1 = PyExc_TimeoutError;
+    break;
+  case ASH_PY_RUNTIME:
+    b1 = PyExc_RuntimeError;
+    break;
   default:
     break;
   }

@@ -150,7 +150,8 @@ void rbash_init(VALUE core) {
                     [ASH_RB_TYPE] = rb_eTypeError,
                     [ASH_RB_INDEX] = rb_eIndexError,
                     [ASH_RB_RANGE] = rb_eRangeError,
-                    [ASH_RB_FROZEN] = rb_eFrozenError};
+                    [ASH_RB_FROZEN] = rb_eFrozenError,
+                    [ASH_RB_THREAD] = rb_eThreadError};
   VALUE table = rb_hash_new();
   for (int i = 0; i < ASH_SWIG_NERRORS; i++) {
     const struct ash_swig_error *d = &ash_swig_errors[i];

@@ -20,7 +20,7 @@ static const struct code_entry codes[] = {ASH_ERRNO_MAP(T_CODE_ENTRY)};
 #define NCODES ((int)(sizeof codes / sizeof codes[0]))
 
 TEST(error, strerror_every_code) {
-  cr_assert_eq(NCODES, 25, "ASH_ERRNO_MAP has %d codes", NCODES);
+  cr_assert_eq(NCODES, 32, "ASH_ERRNO_MAP has %d codes", NCODES);
   for (int i = 0; i < NCODES; i++) {
     const char *m = ash_strerror(codes[i].value);
     cr_assert_not_null(m, "strerror(%d) is NULL", codes[i].value);
@@ -48,13 +48,15 @@ TEST(error, codes_in_reserved_range_and_distinct) {
   cr_assert_eq(ASH_E_NOENT, -1004);
   cr_assert_eq(ASH_E_AXIS, -1022);
   cr_assert_eq(ASH_E_OVERLAP, -1025);
+  cr_assert_eq(ASH_E_TIMEOUT, -1026);
+  cr_assert_eq(ASH_E_OVERRUN, -1032);
   cr_assert_eq(ASH_OK, 0);
 }
 
 TEST(error, success_and_unknown_codes) {
   cr_assert_str_eq(ash_strerror(0), "success");
   cr_assert_str_eq(ash_err_name(0), "OK");
-  const int unknown[] = {1, -1, 5, -999, -1000, -1026, -1500, -1999, -2000,
+  const int unknown[] = {1, -1, 5, -999, -1000, -1033, -1500, -1999, -2000,
                          INT_MIN, INT_MAX, ASH_E_FIRST_};
   for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
     const char *m = ash_strerror(unknown[i]);

@@ -13,6 +13,7 @@
  * Exit status: 0, 1 on a library error (message on stderr), 2 on usage.
  */
 #include <inttypes.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,7 +53,8 @@ int main(int argc, char **argv) {
   if (argc < 3) {
     fputs("usage: ash-cli-testhelper create-persist|hold-auto NAME\n"
           "       ash-cli-testhelper set TARGET V...\n"
-          "       ash-cli-testhelper arange TARGET\n",
+          "       ash-cli-testhelper arange TARGET\n"
+          "       ash-cli-testhelper kill-holding TARGET | ring-persist NAME\n",
           stderr);
     return 2;
   }
@@ -76,6 +78,31 @@ int main(int argc, char **argv) {
     printf("ready\n");
     fflush(stdout);
     for (;;) pause();
+  }
+  if (strcmp(cmd, "kill-holding") == 0) { /* locks TARGET, then dies */
+    st = ash_attach(name, 0, &v);
+    if (st == ASH_OK)
+      st = ash_view_lock(v, 5);
+    if (st) return fail("lock", st);
+    fflush(NULL);
+    kill(getpid(), SIGKILL);
+  }
+  if (strcmp(cmd, "ring-persist") == 0) { /* a ring with one slot written */
+    int64_t slot[1] = {2};
+    uint64_t arena = 0;
+    int32_t data[2] = {7, 8};
+    ash_segment *seg = NULL;
+    ash_ring *r = NULL;
+    st = ash_ring_arena_bytes(ASH_INT32, 1, slot, 4, &arena);
+    if (st == ASH_OK)
+      st = ash_segment_create(name, arena, 1, ASH_PERSIST, 0600, &seg);
+    if (st == ASH_OK)
+      st = ash_ring_create(seg, "frames", ASH_INT32, 1, slot, 4, 0, &r);
+    if (st == ASH_OK)
+      st = ash_ring_write(r, data, sizeof data, 1);
+    ash_ring_close(r);
+    ash_segment_close(seg);
+    return st ? fail("ring", st) : 0;
   }
   if (strcmp(cmd, "set") == 0 || strcmp(cmd, "arange") == 0) {
     st = ash_attach(name, 0, &v);

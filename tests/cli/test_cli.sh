@@ -346,6 +346,23 @@ expect_eq "$(pyjson "$OUT" "(d['name'], d['policy'], d['attachers'], d['arrays']
 run "$ASH" info "ash://$P-f64/data"
 expect_rc 0 "info accepts a descriptor"
 
+echo "# info shows locks, versions and rings"
+"$HELPER" kill-holding "$P-f64" 2>/dev/null
+run "$ASH" info "$P-f64"
+expect_has "$OUT" "version:    0" "info shows an array's version"
+expect_has "$OUT" "lock:       owner_dead, pid" "info shows a dead holder"
+expect_has "$OUT" "lock:         free" "info shows the segment lock"
+run "$ASH" info --json "$P-f64"
+expect_eq "$(pyjson "$OUT" "(d['lock']['state'], d['arrays'][0]['lock']['state'], d['arrays'][0]['lock']['pid'] > 0, d['arrays'][0]['version'])")" \
+  "('free', 'owner_dead', True, 0)" "info --json: lock states and version"
+"$HELPER" ring-persist "$P-ring" || not_ok "helper ring-persist"
+run "$ASH" info "$P-ring"
+expect_has "$OUT" "ring:       4 slots of 8 bytes, head 1" "info shows a ring's head"
+run "$ASH" info --json "$P-ring"
+expect_eq "$(pyjson "$OUT" "(d['arrays'][0]['ring']['nslots'], d['arrays'][0]['ring']['head'], d['arrays'][0]['version'], d['arrays'][0]['ring']['consumers'])")" \
+  "(4, 1, 1, [])" "info --json: ring positions"
+"$ASH" rm "$P-ring" >/dev/null 2>&1
+
 run "$ASH" info "$P-nosuch"
 expect_rc 1 "info of a missing segment: exit 1"
 expect_has "$ERR" "$P-nosuch" "info's missing segment message names it"

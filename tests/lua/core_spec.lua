@@ -34,7 +34,7 @@ describe("arrayshare_core", function()
       assert.are.equal("integer", math.type(core["ASH_E_" .. suffix]))
       count = count + 1
     end
-    assert.are.equal(25, count)
+    assert.are.equal(32, count)
     assert.are.equal(0, core.ASH_OK)
     assert.are.equal(12, core.ASH_FLOAT64)
     assert.are.equal(1, core.ASH_BOOL)

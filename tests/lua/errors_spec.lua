@@ -30,7 +30,9 @@ describe("errors", function()
       CORRUPT = "Corrupt", VERSION = "VersionError", TRUNC = "Truncated", VALUE = "ValueError",
       FULL = "Full", DESC = "DescriptorError", CONTIG = "NotContiguous", BUSY = "Busy",
       SYS = "SystemError", AXIS = "AxisError", SIGNATURE = "SignatureError",
-      LIBRARY = "LibraryError", OVERLAP = "OverlapError",
+      LIBRARY = "LibraryError", OVERLAP = "OverlapError", TIMEOUT = "Timeout",
+      OWNERDEAD = "OwnerDead", NOTRECOVERABLE = "NotRecoverable", TORN = "Torn",
+      DEADLOCK = "Deadlock", NOTOWNER = "NotOwner", OVERRUN = "Overrun",
     }
     local n = 0
     for code_name, cls in pairs(expected) do
@@ -53,7 +55,7 @@ describe("errors", function()
       assert.is_true(ash.is_error(e, c.code))
       assert.are.equal(code_name, core.ash_err_name(c.code))
     end
-    assert.are.equal(25, n)
+    assert.are.equal(32, n)
     local e = core.new_error(core.ASH_E_INDEX)
     assert.are.equal("index out of range", e.message) -- default: ash_strerror
     assert.is_false(ash.NotFound:is(e))

@@ -32,6 +32,13 @@ EXPECTED = {
     "SIGNATURE": ("SignatureError", (ValueError,)),
     "LIBRARY": ("LibraryError", (OSError,)),
     "OVERLAP": ("OverlapError", (ValueError,)),
+    "TIMEOUT": ("TimeoutError", (TimeoutError,)),
+    "OWNERDEAD": ("OwnerDeadError", ()),
+    "NOTRECOVERABLE": ("NotRecoverableError", ()),
+    "TORN": ("TornError", ()),
+    "DEADLOCK": ("DeadlockError", (RuntimeError,)),
+    "NOTOWNER": ("NotOwnerError", (RuntimeError,)),
+    "OVERRUN": ("OverrunError", ()),
 }
 
 

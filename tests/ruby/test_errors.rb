@@ -33,12 +33,19 @@ class TestErrors < Minitest::Test
     "AXIS" => [:AxisError, ::IndexError],
     "SIGNATURE" => [:SignatureError, ArgumentError],
     "LIBRARY" => [:LibraryError, StandardError],
-    "OVERLAP" => [:OverlapError, ArgumentError]
+    "OVERLAP" => [:OverlapError, ArgumentError],
+    "TIMEOUT" => [:TimeoutError, StandardError],
+    "OWNERDEAD" => [:OwnerDead, StandardError],
+    "NOTRECOVERABLE" => [:NotRecoverable, StandardError],
+    "TORN" => [:Torn, StandardError],
+    "DEADLOCK" => [:Deadlock, ThreadError],
+    "NOTOWNER" => [:NotOwner, ThreadError],
+    "OVERRUN" => [:Overrun, StandardError]
   }.freeze
 
   def test_one_class_per_code
     codes = ArrayShare::Core.constants.grep(/\AASH_E_/).map { |c| ArrayShare::Core.const_get(c) }
-    assert_equal 25, codes.size
+    assert_equal 32, codes.size
     assert_equal codes.sort, ArrayShare::ERRORS.keys.sort
     codes.each do |code|
       name = ArrayShare::Core.ash_err_name(code)

@@ -673,3 +673,15 @@ class Segment:
             return "Segment(<closed>)"
         return "Segment(%r, arrays=%r, policy=%r, size=%d)" % (
             self.name, self.arrays, self.policy, self.size)
+
+
+# ---------------------------------------------------------------------------
+# coordination: locks, versions, wait/notify, atomics, rings (_sync.py)
+
+from . import _sync  # noqa: E402
+from ._sync import (  # noqa: E402,F401  (re-exported)
+    DeadlockError, Lock, NotOwnerError, NotRecoverableError, OverrunError,
+    OwnerDeadError, Ring, TimeoutError, TornError, wait_any)
+
+_sync.install(View, Segment)
+__all__ += ["Ring", "Lock", "wait_any"]

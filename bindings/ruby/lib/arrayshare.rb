@@ -23,6 +23,7 @@ require_relative "arrayshare/errors"
 require_relative "arrayshare/view"
 require_relative "arrayshare/segment"
 require_relative "arrayshare/kernel"
+require_relative "arrayshare/sync"
 
 module ArrayShare
   # The library version loaded at run time, e.g. "0.1.0".

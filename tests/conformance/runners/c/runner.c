@@ -24,7 +24,7 @@
 
 /* ---- per-case state ------------------------------------------------------ */
 
-enum kind { K_NONE, K_SEG, K_VIEW, K_LIST, K_VALUE, K_KERNEL };
+enum kind { K_NONE, K_SEG, K_VIEW, K_LIST, K_VALUE, K_KERNEL, K_RING };
 
 struct var {
   char name[64];
@@ -84,6 +84,9 @@ static void release_var(struct var *v) {
   case K_KERNEL:
     ash_kernel_close(v->ptr);
     break;
+  case K_RING:
+    ash_ring_close(v->ptr);
+    break;
   default:
     break;
   }
@@ -131,6 +134,12 @@ static const struct konst konsts[] = {
     K(ASH_KIND_INVALID) K(ASH_KIND_BOOL) K(ASH_KIND_INT) K(ASH_KIND_UINT)
     K(ASH_KIND_FLOAT) K(ASH_KIND_COMPLEX) K(ASH_DESC_GEN) K(ASH_DESC_NO_RO)
     K(ASH_FORMAT_COMMA) K(ASH_FORMAT_PLAIN) K(ASH_FORMAT_ONELINE)
+    K(ASH_LOCK_FREE) K(ASH_LOCK_HELD) K(ASH_LOCK_OWNER_DEAD)
+    K(ASH_LOCK_ABANDONED) K(ASH_LOCK_INCONSISTENT) K(ASH_LOCK_NOTRECOVERABLE)
+    K(ASH_ATOMIC_LOAD) K(ASH_ATOMIC_STORE) K(ASH_ATOMIC_EXCHANGE)
+    K(ASH_ATOMIC_CAS) K(ASH_ATOMIC_ADD) K(ASH_ATOMIC_SUB) K(ASH_ATOMIC_AND)
+    K(ASH_ATOMIC_OR) K(ASH_ATOMIC_XOR) K(ASH_RING_BACKPRESSURE)
+    K(ASH_RING_CONSUMER) K(ASH_RING_MAX_CONSUMERS)
 #undef K
 #undef KE
 };
@@ -323,6 +332,7 @@ static int to_views(cJSON *a, ash_view **out, int max) {
 #define KERNEL(i) ((ash_kernel *)to_ref(arg(args, i), K_KERNEL))
 #define SEG(i) ((ash_segment *)to_ref(arg(args, i), K_SEG))
 #define LIST(i) ((ash_list *)to_ref(arg(args, i), K_LIST))
+#define RING(i) ((ash_ring *)to_ref(arg(args, i), K_RING))
 #define STR(i) to_str(arg(args, i))
 #define INT(i) to_int(arg(args, i))
 #define DBL(i) to_double(arg(args, i))
@@ -365,6 +375,175 @@ struct outcome {
 #define HANDLE(k, p) (o->kind = (k), o->handle = (p))
 
 /* ---- dispatch ------------------------------------------------------------------ */
+
+/* A [hex bytes, number] pair, as the bindings return a copy and its
+ * version or sequence number. */
+static cJSON *bytes_and(const unsigned char *b, size_t n, int64_t x) {
+  cJSON *a = cJSON_CreateArray();
+  cJSON_AddItemToArray(a, hexbytes(b, n));
+  cJSON_AddItemToArray(a, cJSON_CreateNumber((double)x));
+  return a;
+}
+
+static cJSON *pair(double a, double b) {
+  cJSON *p = cJSON_CreateArray();
+  cJSON_AddItemToArray(p, cJSON_CreateNumber(a));
+  cJSON_AddItemToArray(p, cJSON_CreateNumber(b));
+  return p;
+}
+
+/* An integer, exact: beyond 2^53 as a decimal string. */
+static cJSON *exact_u64(uint64_t x) {
+  char b[32];
+  snprintf(b, sizeof b, "%llu", (unsigned long long)x);
+  return x > (1ULL << 53) ? cJSON_CreateString(b)
+                          : cJSON_CreateNumber((double)x);
+}
+
+/* The coordination functions (locks, versions, waits, atomics, rings). */
+static bool coordination(const char *fn, cJSON *args, struct outcome *o) {
+  int64_t l1[64], l2[64];
+  int n, m, st = 0, idx = 0;
+  int64_t x = 0, pid = 0;
+#define IS(name) (strcmp(fn, #name) == 0)
+  if (IS(ash_view_lock)) {
+    o->status = ash_view_lock(VIEW(0), DBL(1));
+  } else if (IS(ash_view_trylock)) {
+    o->status = ash_view_trylock(VIEW(0));
+  } else if (IS(ash_view_unlock)) {
+    o->status = ash_view_unlock(VIEW(0));
+  } else if (IS(ash_view_consistent)) {
+    o->status = ash_view_consistent(VIEW(0));
+  } else if (IS(ash_view_lock_state) || IS(ash_segment_lock_state)) {
+    o->status = IS(ash_view_lock_state) ? ash_view_lock_state(VIEW(0), &st, &pid)
+                                        : ash_segment_lock_state(SEG(0), &st, &pid);
+    o->value = pair(st, (double)pid);
+  } else if (IS(ash_lock_state_name)) {
+    const char *nm = ash_lock_state_name((int)INT(0));
+    o->value = nm ? cJSON_CreateString(nm) : cJSON_CreateNull();
+  } else if (IS(ash_segment_lock)) {
+    o->status = ash_segment_lock(SEG(0), DBL(1));
+  } else if (IS(ash_segment_trylock)) {
+    o->status = ash_segment_trylock(SEG(0));
+  } else if (IS(ash_segment_unlock)) {
+    o->status = ash_segment_unlock(SEG(0));
+  } else if (IS(ash_segment_consistent)) {
+    o->status = ash_segment_consistent(SEG(0));
+  } else if (IS(ash_segment_retain)) {
+    ash_segment *s = ash_segment_retain(SEG(0));
+    HANDLE(K_SEG, s);
+  } else if (IS(ash_view_version)) {
+    o->status = ash_view_version(VIEW(0), &x);
+    o->value = cJSON_CreateNumber((double)x);
+  } else if (IS(ash_view_write_begin)) {
+    o->status = ash_view_write_begin(VIEW(0), DBL(1));
+  } else if (IS(ash_view_write_end)) {
+    o->status = ash_view_write_end(VIEW(0));
+  } else if (IS(ash_view_read_snapshot) || IS(ash_ring_read)) {
+    uint64_t nb = to_uint(arg(args, 1));
+    unsigned char *buf = malloc(nb ? nb : 1);
+    o->status = IS(ash_ring_read)
+                    ? ash_ring_read(RING(0), buf, nb, DBL(2), &x)
+                    : ash_view_read_snapshot(VIEW(0), buf, nb, DBL(2), &x);
+    o->value = bytes_and(buf, o->status ? 0 : nb, x);
+    free(buf);
+  } else if (IS(ash_view_wait_change)) {
+    o->status = ash_view_wait_change(VIEW(0), INT(1), DBL(2), &x);
+    o->value = cJSON_CreateNumber((double)x);
+  } else if (IS(ash_view_wait_any)) {
+    ash_view *views[128];
+    n = to_views(arg(args, 0), views, 128);
+    m = to_i64list(arg(args, 1), l1, 64);
+    o->status = ash_view_wait_any(n, views, m < 0 ? 0 : m, l1, DBL(2), &idx);
+    o->value = cJSON_CreateNumber(idx);
+  } else if (IS(ash_view_notify)) {
+    o->status = ash_view_notify(VIEW(0), (int)INT(1), &idx);
+    o->value = cJSON_CreateNumber(idx);
+  } else if (IS(ash_view_atomic_i64)) {
+    n = to_i64list(arg(args, 2), l1, 64);
+    o->status = ash_view_atomic_i64(VIEW(0), (int)INT(1), n, l1, INT(3),
+                                    INT(4), &x);
+    o->value = cJSON_CreateNumber((double)x);
+  } else if (IS(ash_view_atomic_u64)) {
+    uint64_t u = 0;
+    n = to_i64list(arg(args, 2), l1, 64);
+    o->status = ash_view_atomic_u64(VIEW(0), (int)INT(1), n, l1,
+                                    to_uint(arg(args, 3)),
+                                    to_uint(arg(args, 4)), &u);
+    o->value = exact_u64(u);
+  } else if (IS(ash_view_atomic_vec)) {
+    n = to_i64list(arg(args, 2), l1, 64);
+    m = to_i64list(arg(args, 3), l2, 64);
+    int64_t olds[64];
+    o->status = ash_view_atomic_vec(VIEW(0), (int)INT(1), n, l1, m, l2, olds);
+    o->value = i64list(olds, o->status ? 0 : n);
+  } else if (IS(ash_ring_arena_bytes)) {
+    uint64_t total = to_uint(arg(args, 3));
+    n = to_i64list(arg(args, 1), l1, 64);
+    o->status = ash_ring_arena_bytes((int)INT(0), n, l1, INT(2), &total);
+    o->value = cJSON_CreateNumber((double)total);
+  } else if (IS(ash_ring_create)) {
+    ash_ring *r = NULL;
+    n = to_i64list(arg(args, 3), l1, 64);
+    o->status = ash_ring_create(SEG(0), STR(1), (int)INT(2), n, l1, INT(4),
+                                (unsigned)INT(5), &r);
+    HANDLE(K_RING, r);
+  } else if (IS(ash_ring_attach)) {
+    ash_ring *r = NULL;
+    o->status = ash_ring_attach(STR(0), (unsigned)INT(1), &r);
+    HANDLE(K_RING, r);
+  } else if (IS(ash_ring_retain)) {
+    ash_ring *r = ash_ring_retain(RING(0));
+    HANDLE(K_RING, r);
+  } else if (IS(ash_ring_close)) {
+    struct var *v = find_var(obj_key(arg(args, 0), "ref")->valuestring);
+    if (v) {
+      ash_ring_close(v->ptr);
+      v->kind = K_NONE;
+    }
+  } else if (IS(ash_ring_write_begin) || IS(ash_ring_read_begin)) {
+    ash_view *v = NULL;
+    o->status = IS(ash_ring_write_begin)
+                    ? ash_ring_write_begin(RING(0), DBL(1), &v)
+                    : ash_ring_read_begin(RING(0), DBL(1), &v);
+    HANDLE(K_VIEW, v);
+  } else if (IS(ash_ring_write_end)) {
+    o->status = ash_ring_write_end(RING(0));
+  } else if (IS(ash_ring_read_end)) {
+    o->status = ash_ring_read_end(RING(0));
+  } else if (IS(ash_ring_write)) {
+    static unsigned char buf[1 << 16];
+    size_t nb = to_bytes(arg(args, 1), buf, sizeof buf);
+    o->status = ash_ring_write(RING(0), buf, nb, DBL(2));
+  } else if (IS(ash_ring_nslots) || IS(ash_ring_head) ||
+             IS(ash_ring_cursor) || IS(ash_ring_missed)) {
+    ash_ring *r = RING(0);
+    x = IS(ash_ring_nslots)  ? ash_ring_nslots(r)
+        : IS(ash_ring_head)  ? ash_ring_head(r)
+        : IS(ash_ring_cursor) ? ash_ring_cursor(r)
+                             : ash_ring_missed(r);
+    o->value = cJSON_CreateNumber((double)x);
+  } else if (IS(ash_ring_slot_nbytes)) {
+    o->value = cJSON_CreateNumber((double)ash_ring_slot_nbytes(RING(0)));
+  } else if (IS(ash_ring_consumers)) {
+    o->value = cJSON_CreateNumber(ash_ring_consumers(RING(0)));
+  } else if (IS(ash_ring_view)) {
+    ash_view *v = NULL;
+    o->status = ash_ring_view(RING(0), &v);
+    HANDLE(K_VIEW, v);
+  } else if (IS(ash_ring_producer)) {
+    o->status = ash_ring_producer(RING(0), &pid, &st);
+    o->value = pair((double)pid, st);
+  } else if (IS(ash_ring_consumer_list)) {
+    ash_list *l = NULL;
+    o->status = ash_ring_consumer_list(RING(0), &l);
+    HANDLE(K_LIST, l);
+  } else {
+    return false;
+  }
+#undef IS
+  return true;
+}
 
 static bool call(const char *fn, cJSON *args, struct outcome *o) {
   int64_t l1[64], l2[64];
@@ -738,6 +917,7 @@ static bool call(const char *fn, cJSON *args, struct outcome *o) {
     int threads = 0;
     o->status = ash_kernel_max_threads(&threads);
     o->value = cJSON_CreateNumber(threads);
+  } else if (coordination(fn, args, o)) {
   } else if (IS(ash_gc)) {
     int reaped = 0;
     o->status = ash_gc(&reaped);

@@ -21,7 +21,9 @@ local TMPDIR = os.tmpname()
 os.remove(TMPDIR)
 assert(os.execute("mkdir -p " .. TMPDIR))
 local RELEASE = { ash_view_release = true, ash_segment_close = true, ash_list_free = true,
-                  ash_kernel_close = true }
+                  ash_kernel_close = true, ash_ring_close = true }
+-- functions whose first result is bytes (compared as hex)
+local BYTES = { ash_view_read = true, ash_view_read_snapshot = true, ash_ring_read = true }
 local SPECIAL = { nan = 0 / 0, inf = math.huge, ["-inf"] = -math.huge }
 
 local Fail = {}
@@ -174,7 +176,10 @@ local function step(s, i, c)
     if RELEASE[s.call] and type(args[1]) == "table" and args[1].ref then
       c.vars[args[1].ref] = nil
     end
-    if s.call == "ash_view_read" and type(r[1]) == "string" then return hex(r[1]) end
+    if BYTES[s.call] and type(r[1]) == "string" then
+      if r.n == 1 then return hex(r[1]) end
+      r[1] = hex(r[1])
+    end
     if r.n <= 1 then return r[1] end
     return { table.unpack(r, 1, r.n) }
   end)

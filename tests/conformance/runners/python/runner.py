@@ -21,7 +21,7 @@ LANG, PREFIX = "python", "cfp"
 RUN_ID = os.getpid()
 TMPDIR = tempfile.mkdtemp(prefix="ash-conformance-py-")
 RELEASE = {"ash_view_release", "ash_segment_close", "ash_list_free",
-           "ash_kernel_close"}
+           "ash_kernel_close", "ash_ring_close"}
 
 
 class Fail(Exception):

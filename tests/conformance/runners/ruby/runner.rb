@@ -15,7 +15,7 @@ LANG = "ruby"
 PREFIX = "cfr"
 RUN_ID = Process.pid
 TMPDIR = Dir.mktmpdir("ash-conformance-rb-")
-RELEASE = %w[ash_view_release ash_segment_close ash_list_free ash_kernel_close].freeze
+RELEASE = %w[ash_view_release ash_segment_close ash_list_free ash_kernel_close ash_ring_close].freeze
 SPECIAL = { "nan" => Float::NAN, "inf" => Float::INFINITY, "-inf" => -Float::INFINITY }.freeze
 
 class Fail < StandardError; end

@@ -1,0 +1,286 @@
+/* SPDX-License-Identifier: MIT */
+/* sync.i - the coordination functions of arrayshare.h (locks, versions,
+ * wait/notify, atomics, rings), one file for every language. Included by
+ * arrayshare.i after kernel.i, whose typemaps it reuses ((nviews, views)
+ * for ash_view_wait_any), just before the header.
+ *
+ * In every language, under the C names:
+ *   blocking calls (ash_view_lock, ash_segment_lock, ash_view_write_begin,
+ *     ash_view_wait_change, ash_view_wait_any, ash_view_read_snapshot,
+ *     ash_ring_write_begin, ash_ring_write, ash_ring_read,
+ *     ash_ring_read_begin) run without the GIL / GVL, interruptible
+ *     between chunks of 0.1 s (sync_swig.h);
+ *   ash_view_read_snapshot(v, nbytes, timeout) -> (bytes, version);
+ *   ash_ring_read(r, nbytes, timeout) -> (bytes, seq);
+ *   ash_view_atomic_vec(v, op, index, values) -> list of old values;
+ *   ash_view_lock_state(v) -> (state, pid); ash_ring_producer(r) ->
+ *     (pid, alive);
+ *   rings are objects (RingHandle) closed by ash_ring_close or when
+ *     collected, like kernels (kernel.i).
+ */
+
+%{
+#include "sync_swig.h"
+%}
+
+#if defined(SWIGPYTHON)
+/* The fast paths of View.lock and the atomics: swig/python/ashpy_sync.c. */
+%{
+int ashpy_sync_init(PyObject *d);
+%}
+%init %{
+  if (ashpy_sync_init(d) < 0)
+    return NULL;
+%}
+%pythoncode %{
+Lock = _arrayshare_core.Lock
+for _n in dir(_arrayshare_core):
+    if _n.startswith("ViewHandle_"):
+        globals()[_n] = getattr(_arrayshare_core, _n)
+del _n
+%}
+#endif
+
+/* ---- docstrings (Python) --------------------------------------------------------- */
+
+#if defined(SWIGPYTHON)
+%define ASH_SYNC_DOC(FN, TEXT)
+%feature("docstring") FN TEXT;
+%enddef
+ASH_SYNC_DOC(ash_swig_view_lock, "ash_view_lock(v, timeout) -> None: takes the array's lock (timeout in s, negative: no limit), without the GIL. Raises TimeoutError, OwnerDeadError (the lock is held: repair, consistent, unlock), NotRecoverableError, DeadlockError.")
+ASH_SYNC_DOC(ash_view_trylock, "ash_view_trylock(v) -> None: ash_view_lock without waiting (TimeoutError when held).")
+ASH_SYNC_DOC(ash_view_unlock, "ash_view_unlock(v) -> None: releases the lock this thread holds; NotOwnerError otherwise.")
+ASH_SYNC_DOC(ash_view_consistent, "ash_view_consistent(v) -> None: marks the data consistent after OwnerDeadError.")
+ASH_SYNC_DOC(ash_lock_state_name, "ash_lock_state_name(state) -> str or None: 'free', 'held', 'owner_dead', 'abandoned', 'inconsistent' or 'not_recoverable'.")
+ASH_SYNC_DOC(ash_view_lock_state, "ash_view_lock_state(v) -> (state, pid): an ASH_LOCK_* state and the holder's pid (0: none or unknown).")
+ASH_SYNC_DOC(ash_swig_segment_lock, "ash_segment_lock(seg, timeout) -> None: the whole-segment lock (as ash_view_lock), without the GIL.")
+ASH_SYNC_DOC(ash_segment_trylock, "ash_segment_trylock(seg) -> None: the segment lock without waiting.")
+ASH_SYNC_DOC(ash_segment_unlock, "ash_segment_unlock(seg) -> None: releases the segment lock.")
+ASH_SYNC_DOC(ash_segment_consistent, "ash_segment_consistent(seg) -> None: marks the segment consistent after OwnerDeadError.")
+ASH_SYNC_DOC(ash_segment_lock_state, "ash_segment_lock_state(seg) -> (state, pid): the segment lock's state.")
+ASH_SYNC_DOC(ash_segment_retain, "ash_segment_retain(seg) -> None: adds a reference to the C handle (for C callers; the SegmentHandle owns one).")
+ASH_SYNC_DOC(ash_view_version, "ash_view_version(v) -> int: completed writes of the array (a ring: slots published).")
+ASH_SYNC_DOC(ash_swig_view_write_begin, "ash_view_write_begin(v, timeout) -> None: locks (unless held) and opens a write, without the GIL; OwnerDeadError: the write is open.")
+ASH_SYNC_DOC(ash_view_write_end, "ash_view_write_end(v) -> None: publishes the next version, wakes waiters, unlocks what write_begin locked.")
+ASH_SYNC_DOC(ash_swig_view_read_snapshot, "ash_view_read_snapshot(v, nbytes, timeout) -> (bytes, version): a copy that is one version; TornError when the writer died mid-write.")
+ASH_SYNC_DOC(ash_swig_view_wait_change, "ash_view_wait_change(v, version, timeout) -> int: waits (without the GIL) until the version differs; the version then. TimeoutError, TornError.")
+ASH_SYNC_DOC(ash_swig_view_wait_any, "ash_view_wait_any(views, versions, timeout) -> int: the index of a view whose version differs from its entry, without the GIL.")
+ASH_SYNC_DOC(ash_view_notify, "ash_view_notify(v, all) -> int: publishes a new version and wakes all waiters (all=1) or one; how many were woken.")
+ASH_SYNC_DOC(ash_view_atomic_i64, "ash_view_atomic_i64(v, op, index, value, expected) -> int: one ASH_ATOMIC_* operation on an integer element; the old value (LOAD: the value).")
+ASH_SYNC_DOC(ash_view_atomic_u64, "ash_view_atomic_u64(v, op, index, value, expected) -> int: ash_view_atomic_i64 for unsigned dtypes (uint64 included).")
+ASH_SYNC_DOC(ash_swig_view_atomic_vec, "ash_view_atomic_vec(v, op, index, values) -> list: op on the elements at flat indices (one value, or one per index); the old values.")
+ASH_SYNC_DOC(ash_ring_arena_bytes, "ash_ring_arena_bytes(dtype, slot_shape, nslots, total) -> int: total plus the arena bytes of a ring.")
+ASH_SYNC_DOC(ash_ring_create, "ash_ring_create(seg, name, dtype, slot_shape, nslots, flags) -> RingHandle. flags: ASH_RING_BACKPRESSURE | ASH_RING_CONSUMER.")
+ASH_SYNC_DOC(ash_ring_attach, "ash_ring_attach(name_or_descriptor, flags) -> RingHandle. flags: ASH_RDONLY | ASH_RING_CONSUMER | ASH_FILE.")
+ASH_SYNC_DOC(ash_ring_retain, "ash_ring_retain(r) -> RingHandle: a second object holding its own reference.")
+ASH_SYNC_DOC(ash_swig_ring_close, "ash_ring_close(r) -> None: closes the ring object now (again: nothing).")
+ASH_SYNC_DOC(ash_swig_ring_write_begin, "ash_ring_write_begin(r, timeout) -> ViewHandle: claims the producer role and the next slot (a writable view), without the GIL.")
+ASH_SYNC_DOC(ash_ring_write_end, "ash_ring_write_end(r) -> None: publishes the slot.")
+ASH_SYNC_DOC(ash_swig_ring_write, "ash_ring_write(r, data, timeout) -> None: writes and publishes one slot from a buffer of the slot's size.")
+ASH_SYNC_DOC(ash_swig_ring_read, "ash_ring_read(r, nbytes, timeout) -> (bytes, seq): the next slot for this handle, never torn.")
+ASH_SYNC_DOC(ash_swig_ring_read_begin, "ash_ring_read_begin(r, timeout) -> ViewHandle: a read-only view of the next slot; then ash_ring_read_end.")
+ASH_SYNC_DOC(ash_ring_read_end, "ash_ring_read_end(r) -> None: ends a zero-copy read; OverrunError if the slot was overwritten meanwhile.")
+ASH_SYNC_DOC(ash_ring_nslots, "ash_ring_nslots(r) -> int: the number of slots.")
+ASH_SYNC_DOC(ash_ring_slot_nbytes, "ash_ring_slot_nbytes(r) -> int: the bytes of one slot.")
+ASH_SYNC_DOC(ash_ring_head, "ash_ring_head(r) -> int: slots published so far.")
+ASH_SYNC_DOC(ash_ring_cursor, "ash_ring_cursor(r) -> int: the sequence number this handle reads next.")
+ASH_SYNC_DOC(ash_ring_missed, "ash_ring_missed(r) -> int: slots this handle skipped (overwritten first).")
+ASH_SYNC_DOC(ash_ring_consumers, "ash_ring_consumers(r) -> int: registered consumers that live.")
+ASH_SYNC_DOC(ash_ring_view, "ash_ring_view(r) -> ViewHandle: the whole ring array (nslots, *slot_shape).")
+ASH_SYNC_DOC(ash_ring_producer, "ash_ring_producer(r) -> (pid, alive): the producer's pid (0: none) and whether it lives.")
+ASH_SYNC_DOC(ash_ring_consumer_list, "ash_ring_consumer_list(r) -> ListHandle: per registered consumer, name pid, value cursor, flag alive.")
+#endif
+
+/* ---- out-parameters ------------------------------------------------------------ */
+
+#if defined(SWIGPYTHON)
+ASHPY_PAIR(int, state, int64_t, pid, "(iL)", int, long long)
+#else
+%apply int *OUTPUT { int *state };
+#endif
+
+/* Versions, ring positions: (count, list) pairs of integers. */
+%apply (int ASH_COUNT, const int64_t *ASH_LIST) {
+  (int nversions, const int64_t *versions),
+  (int nindex, const int64_t *index),
+  (int nvalues, const int64_t *values)
+};
+
+/* ASH_BYTES: a malloc'ed copy returned as the language's byte string;
+ * ASH_I64_OUT: a malloc'ed array of integers returned as a list. */
+#if defined(SWIGPYTHON)
+%typemap(in, numinputs=0) (char **ASH_BYTES, size_t *ASH_BYTES_LEN)
+    (char *b = NULL, size_t n = 0) "$1 = &b; $2 = &n;"
+%typemap(argout) (char **ASH_BYTES, size_t *ASH_BYTES_LEN) {
+  PyObject *o_ = PyBytes_FromStringAndSize(b$argnum, (Py_ssize_t)n$argnum);
+  if (o_ == NULL)
+    SWIG_fail;
+  $result = SWIG_Python_AppendOutput($result, o_);
+}
+%typemap(freearg) (char **ASH_BYTES, size_t *ASH_BYTES_LEN) "free(b$argnum);"
+%typemap(in, numinputs=0) (int64_t **ASH_I64_OUT, int *ASH_I64_OUT_N)
+    (int64_t *a = NULL, int n = 0) "$1 = &a; $2 = &n;"
+%typemap(argout) (int64_t **ASH_I64_OUT, int *ASH_I64_OUT_N) {
+  PyObject *o_ = ashpy_i64_list(a$argnum, n$argnum);
+  if (o_ == NULL)
+    SWIG_fail;
+  $result = SWIG_Python_AppendOutput($result, o_);
+}
+%typemap(freearg) (int64_t **ASH_I64_OUT, int *ASH_I64_OUT_N) "free(a$argnum);"
+#elif defined(SWIGRUBY)
+%typemap(in, numinputs=0) (char **ASH_BYTES, size_t *ASH_BYTES_LEN)
+    (char *b = NULL, size_t n = 0) "$1 = &b; $2 = &n;"
+%typemap(argout) (char **ASH_BYTES, size_t *ASH_BYTES_LEN) {
+  VALUE s_ = rb_str_new(b$argnum, (long)n$argnum);
+  free(b$argnum);
+  b$argnum = NULL;
+  $result = SWIG_Ruby_AppendOutput($result, s_);
+}
+%typemap(freearg) (char **ASH_BYTES, size_t *ASH_BYTES_LEN) "free(b$argnum);"
+%typemap(in, numinputs=0) (int64_t **ASH_I64_OUT, int *ASH_I64_OUT_N)
+    (int64_t *a = NULL, int n = 0) "$1 = &a; $2 = &n;"
+%typemap(argout) (int64_t **ASH_I64_OUT, int *ASH_I64_OUT_N) {
+  VALUE l_ = rbash_i64_array(a$argnum, n$argnum);
+  free(a$argnum);
+  a$argnum = NULL;
+  $result = SWIG_Ruby_AppendOutput($result, l_);
+}
+%typemap(freearg) (int64_t **ASH_I64_OUT, int *ASH_I64_OUT_N) "free(a$argnum);"
+#elif defined(SWIGLUA)
+%typemap(in, numinputs=0) (char **ASH_BYTES, size_t *ASH_BYTES_LEN)
+    (char *b = NULL, size_t n = 0) "$1 = &b; $2 = &n;"
+%typemap(argout) (char **ASH_BYTES, size_t *ASH_BYTES_LEN)
+  "lua_pushlstring(L, b$argnum, n$argnum); SWIG_arg++;"
+%typemap(freearg) (char **ASH_BYTES, size_t *ASH_BYTES_LEN) "free(b$argnum);"
+%typemap(in, numinputs=0) (int64_t **ASH_I64_OUT, int *ASH_I64_OUT_N)
+    (int64_t *a = NULL, int n = 0) "$1 = &a; $2 = &n;"
+%typemap(argout) (int64_t **ASH_I64_OUT, int *ASH_I64_OUT_N)
+  "lash_push_i64_table(L, a$argnum, n$argnum); SWIG_arg++;"
+%typemap(freearg) (int64_t **ASH_I64_OUT, int *ASH_I64_OUT_N) "free(a$argnum);"
+#endif
+%apply (char **ASH_BYTES, size_t *ASH_BYTES_LEN) { (char **bytes, size_t *nbytes_out) };
+%apply (int64_t **ASH_I64_OUT, int *ASH_I64_OUT_N) { (int64_t **olds, int *nolds) };
+
+/* ash_segment_retain returns a new segment object owning the reference. */
+#if defined(SWIGPYTHON)
+%typemap(out) ash_segment *ash_segment_retain {
+  $result = ashpy_wrap(ASHPY_K_SEGMENT, &AshPySegment_Type, $1);
+  if ($result == NULL)
+    SWIG_fail;
+}
+#elif defined(SWIGRUBY)
+%typemap(out) ash_segment *ash_segment_retain
+  "$result = rbash_handle_wrap(rbash_cSegment, &rbash_segment_type, $1);"
+#elif defined(SWIGLUA)
+%typemap(out) ash_segment *ash_segment_retain {
+  lash_segment *ud_ = lash_new_segment_ud(L);
+  ud_->s = $1;
+  SWIG_arg++;
+}
+#endif
+
+/* ---- the ring object ----------------------------------------------------------- */
+
+%rename(RingHandle) ash_ring;
+%nodefaultctor ash_ring;
+struct ash_ring {};
+%extend ash_ring {
+  ~ash_ring() { ash_ring_close($self); }
+}
+%newobject ash_ring_retain;
+
+%typemap(in, numinputs=0) ash_ring **out (ash_ring *tmp = NULL) {
+  $1 = &tmp;
+}
+#if defined(SWIGLUA)
+%typemap(argout) ash_ring **out {
+  SWIG_NewPointerObj(L, tmp$argnum, $descriptor(ash_ring *), 1);
+  SWIG_arg++;
+}
+%typemap(in) ash_ring *closing (void *argp = 0) {
+  if (!lua_isnil(L, $input) &&
+      !SWIG_IsOK(SWIG_ConvertPtr(L, $input, &argp, $descriptor(ash_ring *),
+                                 SWIG_POINTER_CLEAR)))
+    SWIG_fail_ptr("$symname", $argnum, $descriptor(ash_ring *));
+  $1 = (ash_ring *)argp;
+}
+#else
+%typemap(argout) ash_ring **out {
+  %append_output(SWIG_NewPointerObj(tmp$argnum, $descriptor(ash_ring *),
+                                    SWIG_POINTER_OWN));
+}
+#endif
+#if defined(SWIGRUBY)
+%typemap(in) ash_ring *closing (void *argp = 0) {
+  if (!NIL_P($input) && !(RB_TYPE_P($input, T_DATA) && DATA_PTR($input) == 0)) {
+    int res_ = SWIG_ConvertPtr($input, &argp, $descriptor(ash_ring *),
+                               SWIG_POINTER_CLEAR);
+    if (!SWIG_IsOK(res_))
+      SWIG_exception_fail(SWIG_ArgError(res_), "expected a ring");
+  }
+  $1 = (ash_ring *)argp;
+}
+/* A closed Ruby object has no data pointer: pass NULL, the library says. */
+%typemap(in) ash_ring *r (void *argp = 0) {
+  if (!(RB_TYPE_P($input, T_DATA) && DATA_PTR($input) == 0)) {
+    int res_ = SWIG_ConvertPtr($input, &argp, $descriptor(ash_ring *), 0);
+    if (!SWIG_IsOK(res_))
+      SWIG_exception_fail(SWIG_ArgError(res_), "expected a ring");
+  }
+  $1 = (ash_ring *)argp;
+}
+%typemap(in) const ash_ring *r = ash_ring *r;
+#elif defined(SWIGPYTHON)
+%typemap(in) ash_ring *closing (void *argp = 0) {
+  int res_ = SWIG_ConvertPtr($input, &argp, $descriptor(ash_ring *),
+                             SWIG_POINTER_CLEAR);
+  if (!SWIG_IsOK(res_))
+    SWIG_exception_fail(SWIG_ArgError(res_), "expected a ring");
+  $1 = (ash_ring *)argp;
+}
+#endif
+
+/* ---- what the bindings get instead of the C functions ------------------------ */
+
+%define ASH_SWIG_WRAP(NAME, WRAPPER)
+%ignore NAME;
+%rename(NAME) WRAPPER;
+%enddef
+
+ASH_SWIG_WRAP(ash_view_lock, ash_swig_view_lock)
+ASH_SWIG_WRAP(ash_segment_lock, ash_swig_segment_lock)
+ASH_SWIG_WRAP(ash_view_write_begin, ash_swig_view_write_begin)
+ASH_SWIG_WRAP(ash_view_wait_change, ash_swig_view_wait_change)
+ASH_SWIG_WRAP(ash_view_wait_any, ash_swig_view_wait_any)
+ASH_SWIG_WRAP(ash_view_read_snapshot, ash_swig_view_read_snapshot)
+ASH_SWIG_WRAP(ash_view_atomic_vec, ash_swig_view_atomic_vec)
+ASH_SWIG_WRAP(ash_ring_write_begin, ash_swig_ring_write_begin)
+ASH_SWIG_WRAP(ash_ring_write, ash_swig_ring_write)
+ASH_SWIG_WRAP(ash_ring_read, ash_swig_ring_read)
+ASH_SWIG_WRAP(ash_ring_read_begin, ash_swig_ring_read_begin)
+ASH_SWIG_WRAP(ash_ring_close, ash_swig_ring_close)
+
+ash_status ash_swig_view_lock(const ash_view *v, double timeout);
+ash_status ash_swig_segment_lock(ash_segment *seg, double timeout);
+ash_status ash_swig_view_write_begin(const ash_view *v, double timeout);
+ash_status ash_swig_view_wait_change(const ash_view *v, int64_t version,
+                                     double timeout, int64_t *out);
+ash_status ash_swig_view_wait_any(int nviews, ash_view *const *views,
+                                  int nversions, const int64_t *versions,
+                                  double timeout, int *out);
+ash_status ash_swig_view_read_snapshot(const ash_view *v, uint64_t nbytes,
+                                       double timeout, char **bytes,
+                                       size_t *nbytes_out, int64_t *out);
+ash_status ash_swig_view_atomic_vec(const ash_view *v, int op, int nindex,
+                                    const int64_t *index, int nvalues,
+                                    const int64_t *values, int64_t **olds,
+                                    int *nolds);
+ash_status ash_swig_ring_write_begin(ash_ring *r, double timeout,
+                                     ash_view **out);
+ash_status ash_swig_ring_write(ash_ring *r, const void *src, uint64_t nbytes,
+                               double timeout);
+ash_status ash_swig_ring_read(ash_ring *r, uint64_t nbytes, double timeout,
+                              char **bytes, size_t *nbytes_out, int64_t *out);
+ash_status ash_swig_ring_read_begin(ash_ring *r, double timeout,
+                                    ash_view **out);
+void ash_swig_ring_close(ash_ring *closing);
