@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # The kill -9 torture test of the coordination words, for as long as asked
 # (CTest runs it for 3 s as c-sync-torture). Builds it if needed.
 #   scripts/torture-sync.sh [SECONDS=60] [WORKERS=8] [BUILD_DIR=build]

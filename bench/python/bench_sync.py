@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Coordination from Python against multiprocessing's primitives, in the
 same run, medians of several runs.
 

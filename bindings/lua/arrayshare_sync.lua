@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 --[[ arrayshare_sync.lua - coordination for the Lua layer (docs/lua.md,
   "Coordination"): the array's robust lock, versions, waits, element
   atomics and rings. arrayshare.lua installs it; use it through there:

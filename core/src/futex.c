@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Futexes and deadlines: the only system calls the synchronisation words
  * use (docs/format.md, "Sync block").
  *

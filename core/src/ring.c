@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Rings of arrays: one producer, many consumers (docs/format.md, "Rings").
  *
  * A ring is a directory entry of kind ASH__KIND_RING: an array of shape

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Coordination in the segment: the recoverable lock, versions and
  * consistent snapshots (a seqlock), wait and notify, for an array (the
  * sync block at offset 448 of its directory entry) or the whole segment

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ashpy_sync.c - the Python binding's fast paths of coordination (the
  * rest is bindings/python/arrayshare/_sync.py on the SWIG functions):
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Rings of arrays: one producer, consumers in other processes, missed
  * slots, back-pressure, zero-copy reads, a producer killed mid-write, and
  * the ring as an ordinary array. */

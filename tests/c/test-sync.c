@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Coordination in the segment: the recoverable lock (owner death across
  * processes and threads, detach, slot reuse, a corrupted word), the
  * segment lock, versions and snapshots (a writer killed mid-write), wait

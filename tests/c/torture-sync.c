@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The kill -9 torture test of the coordination words.
  *
  *   torture-sync [SECONDS [WORKERS]]      (default 3 s, 4 workers)

@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- sync_spec.lua - coordination from Lua: local l <close> = v:lock(),
 -- owner death (a second Lua process killed holding the lock), versions,
 -- waits, atomics (1-based indices) and rings.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Worker functions of test_sync.py (importable by spawned children)."""
 import os
 import signal

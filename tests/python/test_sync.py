@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Coordination from Python: locks (with, owner death, threads, the GIL),
 versions and snapshots, wait_change (also from asyncio), notify, wait_any,
 element atomics and rings."""

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 # frozen_string_literal: true
 
 # Coordination from Ruby: synchronize, owner death, threads and the GVL,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: MIT
 """Coordination in the segment: locks, versions, wait/notify, element
 atomics and rings of arrays (docs/python.md, "Coordination").
 

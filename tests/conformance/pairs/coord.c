@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Cross-language coordination pair, C side. See coord.json and README.md.
  *
  *   ash-coord-c SPEC lead NAME FOLLOWER-COMMAND...

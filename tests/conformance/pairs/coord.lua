@@ -1,3 +1,4 @@
+-- SPDX-License-Identifier: MIT
 -- Cross-language coordination pair, Lua side: see coord.json and README.md
 -- beside this file.
 --

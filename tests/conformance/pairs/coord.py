@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
 """Cross-language coordination pair, Python side: see coord.json and
 README.md beside this file.
 
