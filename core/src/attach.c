@@ -27,6 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -282,21 +283,48 @@ int ash__reap_auto(ash__map *m) {
     return 0; /* another remover is deciding */
   int done = 0;
   if (!ash__probe(m->fd, m->hdr.attach_offset, ash__slots_bytes(m)))
-    done = ash__unlink_if_same(m) == ASH_OK;
+    done = ash__unlink_if_same(m, true) == ASH_OK;
   (void)ash__lockop(m->fd, F_UNLCK, ASH__DOOM_OFFSET, 1, false);
   return done;
 }
 
-/* Unlinks the name only if it still refers to this mapping's object. When
- * the remover may not unlink (a 0666 segment in the sticky /dev/shm, owned
- * by another user), the segment is left as it was: usable, and removed by
- * its owner's next look or gc. */
-int ash__unlink_if_same(ash__map *m) {
+/* Every removal of a segment's name holds that segment's doom byte, from
+ * its check that the name still refers to the segment to its unlink: no
+ * other process can remove the name in between, and none can give the name
+ * to a new segment while this one has it. So a remover never removes a
+ * segment created under the name after its check. The holder of the byte
+ * keeps it for a few microseconds; a remover waits for it up to 0.6 s
+ * (then ASH_E_BUSY). A read-only descriptor takes a read lock. */
+int ash__doom_take(int fd, bool rw, const char *name) {
+  short type = rw ? F_WRLCK : F_RDLCK;
+  for (long wait_us = 20, spent = 0;; spent += wait_us, wait_us *= 2) {
+    if (ash__lockop(fd, type, ASH__DOOM_OFFSET, 1, false) == 0)
+      return ASH_OK;
+    if ((errno != EAGAIN && errno != EACCES) || spent > 600000)
+      return ash__err(ASH_E_BUSY,
+                      "segment \"%s\" is being removed by another process "
+                      "(for 0.6 s)",
+                      name);
+    struct timespec ts = {0, (wait_us > 20000 ? 20000 : wait_us) * 1000};
+    nanosleep(&ts, NULL);
+  }
+}
+
+void ash__doom_drop(int fd) {
+  (void)ash__lockop(fd, F_UNLCK, ASH__DOOM_OFFSET, 1, false);
+}
+
+/* Unlinks the name only if it still refers to this mapping's object
+ * (@have_doom: the caller holds its doom byte). When the remover may not
+ * unlink (a 0666 segment in the sticky /dev/shm, owned by another user),
+ * the segment is left as it was: usable, and removed by its owner's next
+ * look or gc. */
+int ash__unlink_if_same(ash__map *m, bool have_doom) {
   struct ash__loc l;
   int r = ash__loc_make(m->name, m->backend == ASH__BACKEND_FILE ? ASH_FILE : 0,
                         &l);
-  if (r == ASH_OK)
-    r = ash__name_lock(&l);
+  if (r == ASH_OK && !have_doom)
+    r = ash__doom_take(m->fd, m->fd_rw, m->name);
   if (r)
     return r;
   struct stat st;
@@ -310,7 +338,8 @@ int ash__unlink_if_same(ash__map *m) {
     r = ash__syserr(errno, "unlink", m->name);
   else
     m->unlinked = true;
-  ash__name_unlock(&l);
+  if (!have_doom)
+    ash__doom_drop(m->fd);
   return r;
 }
 

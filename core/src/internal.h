@@ -255,10 +255,6 @@ const char *ash__shm_dir(void);
 const char *ash__shm_prefix(void);
 int ash__loc_open(const struct ash__loc *l, int oflag);
 int ash__loc_unlink(const struct ash__loc *l);
-/* Serializes naming and unnaming of one segment name across processes (see
- * loc.c); ash__name_lock returns ASH_OK (locked) or ASH_E_BUSY. */
-int ash__name_lock(const struct ash__loc *l);
-void ash__name_unlock(const struct ash__loc *l);
 int ash__open_error(const struct ash__loc *l, int err);
 /* Calls @fn for every valid segment name in the namespace (@tmp: instead
  * for every file name PREFIX.tmp-* of a creation without O_TMPFILE); stops
@@ -413,7 +409,9 @@ static inline struct ash__sync *ash__sync_block(const ash__map *m,
   return (struct ash__sync *)(void *)(m->addr + off);
 }
 int ash__reap_auto(ash__map *m);
-int ash__unlink_if_same(ash__map *m);
+int ash__unlink_if_same(ash__map *m, bool have_doom);
+int ash__doom_take(int fd, bool rw, const char *name);
+void ash__doom_drop(int fd);
 void ash__clear_dead_records(ash__map *m);
 int ash__read_slots(ash__map *m, struct ash__slot *slots);
 

@@ -14,7 +14,6 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -122,67 +121,6 @@ int ash__open_error(const struct ash__loc *l, int e) {
                       (unsigned)(st.st_mode & 07777), (unsigned)geteuid());
   }
   return ash__syserr(e, "open", l->name);
-}
-
-/* ---- the name lock ------------------------------------------------------
- * Giving a segment its name and taking it away (create's linkat, unlink,
- * the last attacher's or gc's removal) happen under a lock, so that "is
- * the name still this segment? then unlink it" cannot remove a segment
- * re-created under the name in between. The lock is flock(2) on the
- * namespace directory itself (/dev/shm): every user can take it, the
- * kernel drops it when its holder dies, and it leaves no file behind. It
- * serializes renaming across the namespace (a few microseconds each; opens
- * and attaches never take it). A process serializes its own threads with a
- * mutex (they share the description). Waits are bounded: a holder that
- * stalls for 2 s makes the operation fail with ASH_E_BUSY instead of
- * hanging. File-backend names are not locked. */
-
-static pthread_mutex_t ash__names_mu = PTHREAD_MUTEX_INITIALIZER;
-static int ash__names_fd = -1;
-static pthread_once_t ash__names_once = PTHREAD_ONCE_INIT;
-
-static void ash__names_child(void) {
-  pthread_mutex_init(&ash__names_mu, NULL);
-  if (ash__names_fd >= 0)
-    close(ash__names_fd); /* the parent's description: reopen our own */
-  ash__names_fd = -1;
-}
-static void ash__names_register(void) {
-  pthread_atfork(NULL, NULL, ash__names_child);
-}
-
-int ash__name_lock(const struct ash__loc *l) {
-  if (l->backend != ASH__BACKEND_SHM)
-    return ASH_OK;
-  pthread_once(&ash__names_once, ash__names_register);
-  pthread_mutex_lock(&ash__names_mu);
-  if (ash__names_fd < 0)
-    ash__names_fd =
-        open(ash__shm_dir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (ash__names_fd < 0) { /* cannot open the directory: proceed unlocked */
-    pthread_mutex_unlock(&ash__names_mu);
-    return ASH_OK;
-  }
-  for (long wait_us = 20, spent = 0;; spent += wait_us, wait_us *= 2) {
-    if (flock(ash__names_fd, LOCK_EX | LOCK_NB) == 0)
-      return ASH_OK; /* the mutex stays held until ash__name_unlock */
-    if ((errno != EWOULDBLOCK && errno != EINTR) || spent > 2000000) {
-      pthread_mutex_unlock(&ash__names_mu);
-      return ash__err(ASH_E_BUSY,
-                      "segment \"%s\": another process has held the "
-                      "namespace lock of %s for 2 s",
-                      l->name, ash__shm_dir());
-    }
-    struct timespec ts = {0, (wait_us > 20000 ? 20000 : wait_us) * 1000};
-    nanosleep(&ts, NULL);
-  }
-}
-
-void ash__name_unlock(const struct ash__loc *l) {
-  if (l->backend != ASH__BACKEND_SHM || ash__names_fd < 0)
-    return;
-  (void)flock(ash__names_fd, LOCK_UN);
-  pthread_mutex_unlock(&ash__names_mu);
 }
 
 int ash__scan_names(int (*fn)(const char *name, void *ctx), void *ctx,

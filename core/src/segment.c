@@ -631,10 +631,7 @@ static int ash__publish(ash__map *m) {
   if (r)
     return r;
   for (int attempt = 0;; attempt++) {
-    if ((r = ash__name_lock(&l)))
-      return r;
     int e = ash__link(m, l.path);
-    ash__name_unlock(&l);
     if (e == 0)
       break;
     if (e == EEXIST && attempt == 0 && l.backend == ASH__BACKEND_SHM) {
@@ -784,17 +781,40 @@ ash_status ash_unlink(const char *name, unsigned flags) {
     return ash__err(ASH_E_CORRUPT,
                     "unlink \"%s\": not a regular file; left alone", l.name);
   }
-  if ((r = ash__name_lock(&l)))
-    return r;
+  /* A segment's name is removed holding its doom byte (see attach.c):
+   * nobody else removes it meanwhile, and no new segment can take the
+   * name while it is there. Symbolic links and empty files have none. */
+  int e = 0, fd = -1;
+  bool rw = true;
+  if (S_ISREG(st.st_mode) && st.st_size > 0) {
+    fd = ash__loc_open(&l, O_RDWR);
+    if (fd < 0 && errno == EACCES) {
+      rw = false;
+      fd = ash__loc_open(&l, O_RDONLY);
+    }
+    struct stat fst;
+    if (fd < 0)
+      e = errno;
+    else if (fstat(fd, &fst) != 0)
+      e = errno;
+    else if (fst.st_dev != st.st_dev || fst.st_ino != st.st_ino)
+      e = ESTALE;
+    else if ((r = ash__doom_take(fd, rw, l.name)) != ASH_OK) {
+      close(fd);
+      return r;
+    }
+  }
   struct stat now;
-  int e = 0;
-  if (lstat(l.path, &now) != 0)
-    e = errno;
-  else if (now.st_dev != st.st_dev || now.st_ino != st.st_ino)
-    e = ESTALE; /* replaced since we looked: look again */
-  else if (ash__loc_unlink(&l) != 0)
-    e = errno;
-  ash__name_unlock(&l);
+  if (e == 0) {
+    if (lstat(l.path, &now) != 0)
+      e = errno;
+    else if (now.st_dev != st.st_dev || now.st_ino != st.st_ino)
+      e = ESTALE; /* replaced since we looked: look again */
+    else if (ash__loc_unlink(&l) != 0)
+      e = errno;
+  }
+  if (fd >= 0)
+    close(fd); /* drops the doom byte */
   if (e == ESTALE)
     return ash_unlink(name, flags);
   if (e)
@@ -813,7 +833,7 @@ ash_status ash_segment_unlink(ash_segment *seg) {
   if (seg->map->unpublished)
     return ash__err(ASH_E_NOENT, "segment \"%s\" has no name yet (unpublished)",
                     seg->map->name);
-  return ash__unlink_if_same(seg->map);
+  return ash__unlink_if_same(seg->map, false);
 }
 
 /* Removes the segment called @name if its policy is "auto" and none of its
