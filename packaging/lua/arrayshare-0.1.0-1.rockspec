@@ -35,6 +35,6 @@ cmake --install build-rock --prefix build-rock/stage]],
 mkdir -p "$(LIBDIR)" "$(LUADIR)" &&
 cp build-rock/stage/lib/arrayshare_core.so "$(LIBDIR)/" &&
 cp -L build-rock/stage/lib/libarrayshare.so.1 "$(LIBDIR)/" &&
-cp build-rock/stage/lua/arrayshare.lua "$(LUADIR)/" &&
+cp build-rock/stage/lua/*.lua "$(LUADIR)/" &&
 rm -rf build-rock]],
 }
