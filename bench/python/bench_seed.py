@@ -228,7 +228,9 @@ class Group:
             name = "bench-seed-%s" % tag
             self.view = ash.create(name, shape, "float64")
             resources["ash"].append(name)
-            self.nd = self.view.ndarray()
+            self.varr = np.asarray(self.view)
+            if "ash-nd" in methods:
+                self.nd = self.view.ndarray()
         if "joblib" in methods:
             import joblib
             path = "/dev/shm/bench-seed-%s.mmap" % tag
@@ -258,7 +260,7 @@ class Group:
         return {"pickle": lambda: self.parr, "mp.Array": lambda: self.mview,
                 "shm-kept": lambda: self.sarr, "shm-task": lambda: self.sarr,
                 "joblib": lambda: self.mm, "torch": lambda: self.tt.numpy(),
-                "ash": lambda: self.nd, "ash-nd": lambda: self.nd}[m]()
+                "ash": lambda: self.varr, "ash-nd": lambda: self.varr}[m]()
 
     def run(self, m, tasks, chunk):
         """One timed map of method m: seconds (the check is not timed)."""
@@ -335,7 +337,8 @@ class Group:
             self.shm.close()
             self.shm.unlink()  # also withdraws it from the resource tracker
         if hasattr(self, "view"):
-            del self.nd
+            self.__dict__.pop("nd", None)
+            del self.varr
             self.view.close()
         gc.collect()
 
@@ -351,7 +354,9 @@ def reps_for(nbytes, args):
 def cleanup(resources):
     ok = True
     for name in resources["ash"]:
-        if ash.unlink(name, missing_ok=True):
+        try:
+            ash.unlink(name)
+        except ash.NotFoundError:
             pass
     for name in resources["shm"]:
         try:

@@ -39,10 +39,15 @@ typedef struct {
   PyObject *weakrefs;
 } AshPyHandle;
 
-/* A ViewHandle: a handle plus what views never change. */
+/* A ViewHandle: a handle plus what views never change, and its root: a
+ * view of its whole array (NULL: not known) that views derived in C
+ * inherit, so that pickling can send the root once and each derived view
+ * as a few integers relative to it (ashpy_number.c). */
 typedef struct {
   AshPyHandle base;
   int dtype, ndim, kind; /* kind: ash_dtype_kind(dtype) */
+  int whole;             /* is it its whole array? -1: not asked yet */
+  PyObject *root;        /* a whole-array view (strong), or NULL */
 } AshPyView;
 
 #define ASHPY_V(o) ((ash_view *)((AshPyHandle *)(o))->h)
@@ -125,6 +130,9 @@ void ashpy_handle_dealloc(PyObject *self);
 PyObject *ashpy_enter(PyObject *self, PyObject *unused);
 /* A view of class @type (ViewHandle or a subclass) taking over @v. */
 PyObject *ashpy_view_wrap(PyTypeObject *type, ash_view *v);
+/* A view derived from view @parent (slicing, T, reshape, ...): a new
+ * object of @parent's class taking over @t, sharing @parent's root. */
+PyObject *ashpy_view_child(PyObject *parent, ash_view *t);
 /* Is @o a ViewHandle (or a subclass)? */
 #define ashpy_is_view(o) PyObject_TypeCheck((o), &AshPyView_Type)
 /* Readies the types and fills module dict @d (from %init). */
@@ -158,6 +166,7 @@ PyObject *ashpy_view_reduce(PyObject *self, PyObject *unused);
 PyObject *ashpy_view_reduce_ex(PyObject *self, PyObject *protocol);
 PyObject *ashpy_view_whole(PyObject *self, PyObject *unused);
 PyObject *ashpy_view_descriptor_for(PyObject *self, PyObject *obj);
+PyObject *ashpy_view_geometry_for(PyObject *self, PyObject *obj);
 PyObject *ashpy_view_get_array_interface(PyObject *self, void *c);
 PyObject *ashpy_view_dlpack(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ashpy_view_dlpack_device(PyObject *self, PyObject *unused);

@@ -51,14 +51,19 @@ int ashpy_arg(PyObject *o, int kind, void **out) {
   return 0;
 }
 
-/* close(): releases the handle's reference now; idempotent. */
+/* close(): releases the handle's reference now; idempotent. A view also
+ * drops its root (ashpy_number.c), so that a closed view keeps nothing
+ * attached. */
 PyObject *ashpy_handle_close(PyObject *self, PyObject *unused) {
   (void)unused;
   AshPyHandle *o = (AshPyHandle *)self;
   void *p = o->h;
+  int kind = ashpy_kind_of(self);
   o->h = NULL;
   if (p)
-    ashpy_handle_kinds[ashpy_kind_of(self)].release(p);
+    ashpy_handle_kinds[kind].release(p);
+  if (kind == ASHPY_K_VIEW)
+    Py_CLEAR(((AshPyView *)self)->root);
   Py_RETURN_NONE;
 }
 

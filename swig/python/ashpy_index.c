@@ -201,7 +201,7 @@ static PyObject *ashpy_view_subscript(PyObject *self, PyObject *key) {
       int r = ash_view_index(v, 0, i, &t);
       if (r)
         return ashpy_raise(r);
-      return ashpy_view_wrap(Py_TYPE(self), t);
+      return ashpy_view_child(self, t);
     }
   } else {
     int64_t idx[ASH_MAX_NDIM];
@@ -220,7 +220,7 @@ static PyObject *ashpy_view_subscript(PyObject *self, PyObject *key) {
     ash_view_release(t);
     return res;
   }
-  return ashpy_view_wrap(Py_TYPE(self), t);
+  return ashpy_view_child(self, t);
 }
 
 static int ashpy_same_shape(const ash_view *a, int ndim, const int64_t *shape) {

@@ -19,6 +19,8 @@ PyObject *ashpy_view_wrap(PyTypeObject *type, ash_view *v) {
     o->dtype = ash_view_dtype(v);
     o->ndim = ash_view_ndim(v);
     o->kind = ash_dtype_kind(o->dtype);
+    o->whole = -1;
+    o->root = NULL;
   }
   return (PyObject *)o;
 }
@@ -45,7 +47,7 @@ static PyObject *ashpy_view_adopt(PyObject *cls, PyObject *arg) {
 static PyObject *ashpy_derived(PyObject *self, int r, ash_view *t) {
   if (r)
     return ashpy_raise(r);
-  return ashpy_view_wrap(Py_TYPE(self), t);
+  return ashpy_view_child(self, t);
 }
 
 /* ---- attributes ---------------------------------------------------------- */
@@ -333,6 +335,10 @@ static PyMethodDef ashpy_view_methods[] = {
              "_descriptor_for($self, obj, /)\n--\n\n"
              "The descriptor (pinned by gen=) of the elements of obj, a "
              "strided buffer (an ndarray) lying inside this view's array."),
+  ASHPY_METH("_geometry_for", ashpy_view_geometry_for, METH_O,
+             "_geometry_for($self, obj, /)\n--\n\n"
+             "The geometry of obj, a strided buffer lying on this whole-array "
+             "view, for View(self, geometry); None when it has none."),
   ASHPY_METH("__dlpack__", ashpy_view_dlpack, METH_VARARGS | METH_KEYWORDS,
              "__dlpack__($self, /, *, stream=None)\n--\n\n"
              "A 'dltensor' capsule (kDLCPU) that holds its own reference on "
@@ -345,7 +351,7 @@ PyTypeObject AshPyView_Type = {
   PyVarObject_HEAD_INIT(NULL, 0)
   .tp_name = "arrayshare_core.ViewHandle",
   .tp_basicsize = sizeof(AshPyView),
-  .tp_dealloc = ashpy_handle_dealloc,
+  .tp_dealloc = ashpy_handle_dealloc, /* closes: drops the root too */
   .tp_as_number = &ashpy_view_as_number,
   .tp_as_sequence = &ashpy_view_as_sequence,
   .tp_as_mapping = &ashpy_view_as_mapping,

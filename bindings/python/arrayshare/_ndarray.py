@@ -25,7 +25,7 @@ slowed down.
 
 import numpy as _np
 
-from . import View, _descriptor_of, _root_view, attach, view_of
+from . import View, _root_view, attach, view_of
 
 
 class ndarray(_np.ndarray):
@@ -40,8 +40,10 @@ class ndarray(_np.ndarray):
 
     __slots__ = ()
 
-    def __new__(cls, source, *, readonly=False):
-        if isinstance(source, View):
+    def __new__(cls, source, geometry=None, *, readonly=False):
+        if geometry is not None:  # unpickling: (root view, geometry)
+            v = View(source, geometry)
+        elif isinstance(source, View):
             v = source
         elif isinstance(source, str) and not readonly:
             v = View(source)  # a name or descriptor (what unpickling passes)
@@ -54,10 +56,16 @@ class ndarray(_np.ndarray):
         return _np.asarray(v).view(cls)
 
     def __reduce_ex__(self, protocol):
-        desc = _descriptor_of(self)
-        if desc is None:  # memory NumPy allocated: pickled as data
+        root = _root_view(self)
+        if root is None:  # memory NumPy allocated: pickled as data
             return self.view(_np.ndarray).__reduce_ex__(protocol)
-        return (ndarray, (desc,))
+        # As a view does: its whole-array view (one object, so a pickle of
+        # many slices holds it once) and a few integers, else a descriptor.
+        whole = root._whole()
+        geometry = whole._geometry_for(self)
+        if geometry is not None:
+            return (ndarray, (whole, geometry))
+        return (ndarray, (whole._descriptor_for(self),))
 
     def __reduce__(self):
         return self.__reduce_ex__(2)

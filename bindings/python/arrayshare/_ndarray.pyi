@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # Type stub of arrayshare.ndarray (arrayshare/_ndarray.py).
 import os
-from typing import Any, Tuple, Type, TypeVar, Union
+from typing import Any, Optional, Tuple, Type, TypeVar, Union
 
 import numpy
 
@@ -15,6 +15,7 @@ class ndarray(numpy.ndarray[Any, numpy.dtype[Any]]):
     def __new__(cls: Type[_A],
                 source: Union[View, str, "os.PathLike[str]",
                               "numpy.ndarray[Any, Any]", memoryview],
+                geometry: Optional[Tuple[int, ...]] = ...,
                 *, readonly: bool = ...) -> _A: ...
     # Basic indexing keeps the class (slices stay shared); elements are
     # NumPy scalars.
