@@ -149,10 +149,11 @@ PyObject *ashpy_view_child(PyObject *parent, ash_view *t) {
   return c;
 }
 
-/* Geometry of view @c relative to its whole-array view @w: g[0] flags (1:
- * read-only), g[1] k, the number of leading axes of @w indexed (dropped),
- * then their k indices, then (start, length, step) for each of @c's axes
- * (@w's axes k...). The count in *@ng. 0, or -1 when @c is not such a view
+/* Geometry of view @c relative to its whole-array view @w: g[0] is
+ * read-only (1) | k << 1, k being the number of leading axes of @w indexed
+ * (dropped), then their k indices, then (start, length, step) for @c's
+ * axes (@w's axes k...) up to the last one that is not all of @w's axis
+ * (the others are). The count in *@ng. 0, or -1 when @c is not such a view
  * of @w (another dtype, axes permuted or reshaped, empty). */
 static int ashpy_geometry_of(const ash_view *w, int dtype, int cn,
                              const int64_t *cs, const int64_t *ct, int64_t o,
@@ -177,9 +178,8 @@ static int ashpy_geometry_of(const ash_view *w, int dtype, int cn,
   }
   if (o != 0)
     return -1;
-  int n = 0;
-  g[n++] = readonly ? 1 : 0;
-  g[n++] = k;
+  int n = 0, used;
+  g[n++] = (readonly ? 1 : 0) | (int64_t)k << 1;
   for (int i = 0; i < k; i++)
     g[n++] = start[i];
   for (int j = 0; j < cn; j++) {
@@ -196,7 +196,12 @@ static int ashpy_geometry_of(const ash_view *w, int dtype, int cn,
     g[n++] = cs[j];
     g[n++] = step;
   }
-  *ng = n;
+  for (used = cn; used > 0; used--) { /* trailing whole axes: implied */
+    const int64_t *t = g + n - 3 * (cn - used + 1);
+    if (!(t[0] == 0 && t[1] == S[k + used - 1] && t[2] == 1))
+      break;
+  }
+  *ng = 1 + k + 3 * used;
   return 0;
 }
 
@@ -226,8 +231,10 @@ static PyObject *ashpy_geometry_tuple(const int64_t *g, int ng) {
 static int ashpy_apply_geometry(const ash_view *root, const int64_t *g,
                                 int ng, ash_view **out) {
   int wn = ash_view_ndim(root);
-  int k = ng >= 2 ? (int)g[1] : -1;
-  if (k < 0 || k > wn || ng != 2 + k + 3 * (wn - k) || (g[0] & ~1)) {
+  int k = ng >= 1 && g[0] >= 0 && g[0] <= 2 * ASH_MAX_NDIM + 1
+              ? (int)(g[0] >> 1) : -1;
+  int m = k >= 0 ? (ng - 1 - k) / 3 : -1; /* axes given */
+  if (k < 0 || k > wn || m < 0 || m > wn - k || ng != 1 + k + 3 * m) {
     ashpy_raisef(ASH_E_DESC, "a pickled view's geometry does not fit its "
                  "%d-d root", wn);
     return -1;
@@ -235,13 +242,13 @@ static int ashpy_apply_geometry(const ash_view *root, const int64_t *g,
   ash_view *cur = ash_view_retain((ash_view *)(uintptr_t)root), *nv;
   int r = ASH_OK;
   for (int i = 0; i < k && r == ASH_OK; i++) {
-    if ((r = ash_view_index(cur, 0, g[2 + i], &nv)) == ASH_OK) {
+    if ((r = ash_view_index(cur, 0, g[1 + i], &nv)) == ASH_OK) {
       ash_view_release(cur);
       cur = nv;
     }
   }
-  const int64_t *p = g + 2 + k;
-  for (int j = 0; j < wn - k && r == ASH_OK; j++, p += 3) {
+  const int64_t *p = g + 1 + k;
+  for (int j = 0; j < m && r == ASH_OK; j++, p += 3) {
     int64_t start = p[0], len = p[1], step = p[2], stop;
     if (start == 0 && step == 1 && len == ash_view_shape(cur)[j])
       continue;
@@ -294,10 +301,10 @@ PyObject *ashpy_view_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     ash_view *root = ASHPY_V(d), *v;
     if (root == NULL)
       return ashpy_closed("view");
-    int64_t g[2 + 3 * ASH_MAX_NDIM], *gp, *heap;
+    int64_t g[1 + 3 * ASH_MAX_NDIM], *gp, *heap;
     int ng;
     if (ashpy_i64_seq(PyTuple_GET_ITEM(args, 1), "geometry", g,
-                      2 + 3 * ASH_MAX_NDIM, &gp, &heap, &ng) < 0)
+                      1 + 3 * ASH_MAX_NDIM, &gp, &heap, &ng) < 0)
       return NULL;
     int r = ashpy_apply_geometry(root, gp, ng, &v);
     PyMem_Free(heap);
@@ -347,7 +354,7 @@ PyObject *ashpy_view_reduce(PyObject *self, PyObject *unused) {
   PyObject *root = ((AshPyView *)self)->root;
   if (root != NULL && root != self && ASHPY_V(root) != NULL &&
       Py_TYPE(root) == Py_TYPE(self)) {
-    int64_t g[2 + 3 * ASH_MAX_NDIM];
+    int64_t g[1 + 3 * ASH_MAX_NDIM];
     int ng;
     if (ashpy_geometry(ASHPY_V(root), v, g, &ng) == 0) {
       PyObject *t = ashpy_geometry_tuple(g, ng);
@@ -517,7 +524,7 @@ PyObject *ashpy_view_geometry_for(PyObject *self, PyObject *obj) {
     return NULL;
   PyObject *res = NULL;
   int dtype = ashpy_format_dtype(b.format, b.itemsize);
-  int64_t g[2 + 3 * ASH_MAX_NDIM];
+  int64_t g[1 + 3 * ASH_MAX_NDIM];
   int ng;
   if (((AshPyView *)self)->whole && dtype && b.ndim <= ASH_MAX_NDIM &&
       b.strides != NULL) {

@@ -287,9 +287,15 @@ def test_derived_views_pickle_relative_to_their_root(names):
     # a geometry that does not fit the root is refused, never clamped
     root = t._whole()
     with pytest.raises(arrayshare.IndexOutOfRangeError):
-        arrayshare.View(root, (0, 0, 8, 2, 1, 0, 7, 1, 0, 5, 1))
+        arrayshare.View(root, (0, 8, 2, 1))  # rows 8 and 9 of 9
     with pytest.raises(arrayshare.DescriptorError):
-        arrayshare.View(root, (0, 0, 1, 2))
+        arrayshare.View(root, (0, 1, 2))
+    with pytest.raises(arrayshare.DescriptorError):
+        arrayshare.View(root, (4 << 1,))  # 4 indexed axes of 3
+    assert arrayshare.View(root, (2 << 1, 3, 4)).shape == (5,)  # root[3, 4]
+    assert arrayshare.View(root, (0, 1, 2, 1)).shape == (2, 7, 5)
+    assert root[1:3].__reduce_ex__(5)[1] == (root, (0, 1, 2, 1))  # whole
+    # axes after the last sliced one are implied
     with pytest.raises(TypeError):
         arrayshare.View(root, ("a",))
 
