@@ -119,7 +119,9 @@ static int ashpy_whole_of(const ash_view *v, ash_view **out);
 
 /* The root of view object @o (borrowed; NULL when none can be had): its
  * inherited root, itself when it is a whole array, else the whole-array
- * view made now (once per object). */
+ * view made now (once per object). A root need not be whole for pickling
+ * (the receiver rebuilds it from its own descriptor, then applies the
+ * geometry to it): views unpickled against a root keep that root. */
 static PyObject *ashpy_root_of(AshPyView *o) {
   ash_view *v = ASHPY_V(o);
   if (o->root != NULL || v == NULL)
@@ -311,10 +313,9 @@ PyObject *ashpy_view_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
     if (r < 0)
       return NULL;
     PyObject *o = ashpy_view_wrap(type, v);
-    if (o != NULL) {
-      PyObject *rt = ashpy_root_of((AshPyView *)d);
-      Py_XINCREF(rt);
-      ((AshPyView *)o)->root = rt;
+    if (o != NULL) { /* its root is the one it was pickled against */
+      Py_INCREF(d);
+      ((AshPyView *)o)->root = d;
     }
     return o;
   }
@@ -404,10 +405,14 @@ static int ashpy_whole_of(const ash_view *v, ash_view **out) {
 PyObject *ashpy_view_whole(PyObject *self, PyObject *unused) {
   (void)unused;
   ASHPY_VIEW(self, v);
-  PyObject *root = ashpy_root_of((AshPyView *)self);
+  AshPyView *root = (AshPyView *)ashpy_root_of((AshPyView *)self);
   if (root != NULL && ASHPY_V(root) != NULL) {
-    Py_INCREF(root);
-    return root;
+    if (root->whole < 0)
+      root->whole = ashpy_is_whole(ASHPY_V(root));
+    if (root->whole) {
+      Py_INCREF(root);
+      return (PyObject *)root;
+    }
   }
   ash_view *w;
   int r = ashpy_whole_of(v, &w);

@@ -275,6 +275,16 @@ def test_derived_views_pickle_relative_to_their_root(names):
         assert len(args) == 1 and isinstance(args[0], str)
         t = pickle.loads(pickle.dumps(x))
         assert (t.shape, t.strides, t.offset) == (x.shape, x.strides, x.offset)
+    # an unpickled view keeps the root it came with: it and its slices
+    # pickle against it again (a worker handing views on)
+    t = pickle.loads(pickle.dumps(v[2:6]))
+    u = t[1:3]
+    for x in (t, u):
+        f, args = x.__reduce_ex__(5)
+        assert len(args) == 2 and args[0] is t.__reduce_ex__(5)[1][0]
+        y = pickle.loads(pickle.dumps(x))
+        assert (y.shape, y.strides, y.address) == (x.shape, x.strides,
+                                                   x.address)
     # a Pool chunk of tasks holds the root once
     one = len(pickle.dumps([v[1:2]], 5))
     many = len(pickle.dumps([v[i:i + 1] for i in range(9)], 5))
