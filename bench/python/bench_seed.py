@@ -429,11 +429,13 @@ def plot(path, data):
             ax.set_ylabel("seconds per map")
             ax.set_title("%s, T = %d tasks" % (fmt_bytes(nb), t), fontsize=10)
             ax.grid(axis="y", alpha=0.3)
-    axes[0][0].legend(fontsize=7, ncol=4)
+    handles, labels = axes[0][0].get_legend_handles_labels()
+    fig.legend(handles, labels, loc="upper center", ncol=len(methods),
+               fontsize=8, bbox_to_anchor=(0.5, 0.955))
     fig.suptitle("The seed's task: a parent's float64 array, T tasks writing "
                  "their rows, Pool of 2 (median of each cell; lower is "
-                 "better)\n%s" % data["meta"]["when"], fontsize=10)
-    fig.tight_layout()
+                 "better; %s)" % data["meta"]["when"], fontsize=10)
+    fig.tight_layout(rect=(0, 0, 1, 0.93))
     fig.savefig(path, dpi=90)
     print("plot: %s" % path)
 

@@ -19,6 +19,9 @@ float64 array, with the value to write):
   name64-loads     r1, value) tuples (the anchor)
   elem-get-set     v[i, j] = v[i, j] + 1.0 on the 2-d view
   reattach         arrayshare.attach(name) + close, the mapping kept
+  create-unlink    arrayshare.create of 1000 float64 + unlink + close
+                   (user-space instructions; the system calls' kernel
+                   work is bench_attach.py's to time)
 """
 import os
 import pickle
@@ -27,6 +30,12 @@ import sys
 import arrayshare
 
 SHAPE = (4096, 256)
+
+
+def _create_unlink(name):
+    w = arrayshare.create(name, 1000, "float64")
+    arrayshare.unlink(name)
+    w.close()
 
 
 def main():
@@ -48,6 +57,7 @@ def main():
                 [(name, SHAPE, i, i + 1, 1.0) for i in range(64)], 5),
             "name64-loads": lambda: pickle.loads(names),
             "reattach": lambda: arrayshare.attach(name).close(),
+            "create-unlink": lambda: _create_unlink(name + "-c"),
         }
         if op == "elem-get-set":
             def f():
@@ -63,7 +73,10 @@ def main():
             fn()
     finally:
         v.close()
-        arrayshare.unlink(name, missing_ok=True)
+        try:
+            arrayshare.unlink(name)
+        except arrayshare.NotFoundError:
+            pass
     return 0
 
 

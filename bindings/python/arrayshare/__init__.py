@@ -130,8 +130,18 @@ def _dtype_spelling(dtype):
                     "not %s" % type(dtype).__name__)
 
 
+_DTYPE_CODES = {}  # dtype argument -> code, for the spellings used
+
+
 def _dtype_code(dtype):
-    return _core.ash_dtype_parse(_dtype_spelling(dtype))
+    try:
+        return _DTYPE_CODES[dtype]
+    except (KeyError, TypeError):  # new, or unhashable
+        pass
+    code = _core.ash_dtype_parse(_dtype_spelling(dtype))
+    if isinstance(dtype, (str, type)) and len(_DTYPE_CODES) < 256:
+        _DTYPE_CODES[dtype] = code  # (a NumPy dtype is not a str or type)
+    return code
 
 
 def dtype_name(dtype) -> str:
@@ -222,6 +232,10 @@ _core.set_dtype_objects((None,) + DTYPES)
 
 def _shape(shape):
     """An int or a sequence of ints as a tuple."""
+    if type(shape) is int:
+        return (shape,)
+    if type(shape) is tuple and all(type(s) is int for s in shape):
+        return shape
     if isinstance(shape, bool):
         raise TypeError("shape must be an int or a sequence of ints, not bool")
     if isinstance(shape, int):
@@ -243,6 +257,8 @@ def _shape(shape):
 def _location(name, file=False):
     """(name string, flags) for a segment name, or a path: an os.PathLike,
     or a str with file=True."""
+    if type(name) is str:
+        return name, (_core.ASH_FILE if file else 0)
     if isinstance(name, _os.PathLike):
         path = _os.fspath(name)
         if isinstance(path, bytes):
@@ -254,17 +270,16 @@ def _location(name, file=False):
     return name, (_core.ASH_FILE if file else 0)
 
 
-def _flags(**options):
-    """The OR of the ASH_* flags of the options that are true."""
-    f = 0
-    for opt, on in options.items():
-        if on:
-            f |= _FLAG_OF[opt]
-    return f
+def _create_flags(persist, or_open):
+    """The ASH_* flags of create's options."""
+    return ((_core.ASH_PERSIST if persist else 0) |
+            (_core.ASH_OR_OPEN if or_open else 0))
 
 
-_FLAG_OF = {"persist": _core.ASH_PERSIST, "readonly": _core.ASH_RDONLY,
-            "noattach": _core.ASH_NOATTACH, "or_open": _core.ASH_OR_OPEN}
+def _open_flags(readonly, noattach):
+    """The ASH_* flags of attach's and open's options."""
+    return ((_core.ASH_RDONLY if readonly else 0) |
+            (_core.ASH_NOATTACH if noattach else 0))
 
 
 # ---------------------------------------------------------------------------
@@ -713,7 +728,7 @@ def create(name, shape, dtype="float64", *, persist=False, mode=0o600,
     NoSpaceError, PermissionDeniedError, ...
     """
     nm, flags = _location(name, file)
-    flags |= _flags(persist=persist, or_open=or_open)
+    flags |= _create_flags(persist, or_open)
     h = _core.ash_create(nm, _dtype_code(dtype), _shape(shape), flags,
                          _operator.index(mode))
     return View._adopt(h)
@@ -730,7 +745,9 @@ def attach(name_or_descriptor, *, readonly=False, noattach=False,
     without counting as an attacher (read-only). Raises NotFoundError,
     DescriptorError, PermissionDeniedError, ...
     """
-    if isinstance(name_or_descriptor, _os.PathLike) or file:
+    if type(name_or_descriptor) is str and not file:
+        nm, flags = name_or_descriptor, 0
+    elif isinstance(name_or_descriptor, _os.PathLike) or file:
         nm, flags = _location(name_or_descriptor, file)
     elif isinstance(name_or_descriptor, str):
         nm, flags = name_or_descriptor, 0
@@ -738,7 +755,7 @@ def attach(name_or_descriptor, *, readonly=False, noattach=False,
         raise TypeError("attach() takes a name or descriptor str (or an "
                         "os.PathLike), not %s"
                         % type(name_or_descriptor).__name__)
-    flags |= _flags(readonly=readonly, noattach=noattach)
+    flags |= _open_flags(readonly, noattach)
     return View._adopt(_core.ash_attach(nm, flags))
 
 
@@ -869,7 +886,7 @@ class Segment:
         if max_arrays is None:
             max_arrays = len(prepared) + (16 if extra > 0 else 0)
         nm, flags = _location(name, file)
-        flags |= _flags(persist=persist, or_open=or_open)
+        flags |= _create_flags(persist, or_open)
         h = _core.ash_segment_create_ex(
             nm, total, max(1, _operator.index(max_arrays)),
             _operator.index(max_attachers), flags, _operator.index(mode))
@@ -898,7 +915,7 @@ class Segment:
         attacher (read-only). Raises NotFoundError, PermissionDeniedError,
         CorruptError, VersionError, ..."""
         nm, flags = _location(name, file)
-        flags |= _flags(readonly=readonly, noattach=noattach)
+        flags |= _open_flags(readonly, noattach)
         return cls(_core.ash_segment_open(nm, flags))
 
     @property
