@@ -480,6 +480,8 @@ def main():
     resources = {"ash": [], "shm": [], "files": []}
 
     def on_term(signum, frame):
+        if os.getpid() != pid:  # a forked worker (joblib's terminate())
+            os._exit(1)
         raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, on_term)
     samples = {}
