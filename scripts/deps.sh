@@ -4,7 +4,7 @@
 # test, benchmark and run its demo. Only what is missing is installed.
 set -euo pipefail
 PKGS=(build-essential cmake pkgconf swig libffi-dev libcriterion-dev
-      python3-dev python3-numpy python3-pytest python3-matplotlib
+      python3-dev python3-numpy python3-pytest python3-matplotlib python3-joblib python3-mypy
       ruby-dev ruby-minitest lua5.4 liblua5.4-dev lua-busted lua-cjson
       libcjson-dev abigail-tools libblas3
       openmpi-bin libopenmpi-dev python3-mpi4py ruby-mpi

@@ -24,7 +24,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TIMEOUT = 60  # seconds for each batch of tasks
 
 
-def main():
+def main() -> int:
     rows, cols, workers = 64, 50_000, 4
     name = f"demo-{os.getpid()}"
     view = ash.create(name, (rows, cols), "float64")   # policy auto

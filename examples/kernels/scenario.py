@@ -20,6 +20,7 @@ import os
 import subprocess
 import sys
 import time
+from typing import Any, Dict, List, Tuple
 
 import arrayshare as ash
 
@@ -27,7 +28,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TIMEOUT = 300
 
 
-def blas():
+def blas() -> Tuple[str, str, str]:
     """(library, daxpy symbol, dgemm symbol). ASH_SCENARIO_BLAS=test uses
     the test kernels even where OpenBLAS is installed."""
     try:
@@ -42,7 +43,7 @@ def blas():
         return lib, "tk_axpy", "tk_dgemm"
 
 
-def run(cmd):
+def run(cmd: List[str]) -> str:
     r = subprocess.run(cmd, timeout=TIMEOUT, stdout=subprocess.PIPE, text=True)
     sys.stdout.write(r.stdout)
     if r.returncode:
@@ -50,8 +51,8 @@ def run(cmd):
     return r.stdout
 
 
-def main():
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def main() -> int:
+    ap = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     ap.add_argument("--compare", action="store_true")
     ap.add_argument("--n", type=int, default=None)
     ap.add_argument("--m", type=int, default=None)
@@ -64,13 +65,14 @@ def main():
     shapes = {"x": (n,), "y": (n,), "y2": (n,), "a": (m, k), "b": (k, p),
               "c": (m, p), "c2": (m, p)}
     names = {key: f"{tag}{key}" for key in shapes}
-    views = {}
+    views: Dict[str, ash.View] = {}
     try:
         for key, shape in shapes.items():  # persist: they outlive this process
             views[key] = ash.create(names[key], shape, "float64", persist=True)
-        np = None
+        np: Any = None  # the scenario also runs without NumPy
         try:
-            import numpy as np
+            import numpy
+            np = numpy
         except ImportError:
             pass
         if np is not None:

@@ -22,6 +22,8 @@
 %init %{
   if (ashpy_init_types(d) < 0)
     return NULL;
+  ashpy_fix_docs(SwigMethods);
+  ashpy_fix_docs(SwigMethods_proxydocs);
 %}
 
 %include "docstrings.i"
@@ -254,6 +256,7 @@ ash_segment_close = _arrayshare_core.ash_segment_close
 ash_list_free = _arrayshare_core.ash_list_free
 make_error = _arrayshare_core.make_error
 set_assign_fallback = _arrayshare_core.set_assign_fallback
+set_dtype_objects = _arrayshare_core.set_dtype_objects
 for _n, _c in error_classes.items():
     globals()[_c.__name__] = _c
 del _n, _c

@@ -7,6 +7,9 @@
  *                   raising them;
  *  ashpy_values.c   Python values <-> integers, index lists, elements;
  *  ashpy_view.c     the ViewHandle type: attributes and methods;
+ *  ashpy_number.c   a view as a number (float(), int(), bool(), index)
+ *                   and pickling (__reduce_ex__ and the constructor it
+ *                   names; descriptors of buffers lying on a view's array);
  *  ashpy_index.c    __getitem__ / __setitem__, len, iteration;
  *  ashpy_export.c   the buffer protocol, __array_interface__ and DLPack;
  *  ashpy_handles.c  SegmentHandle, ListHandle, the hand-written module
@@ -37,10 +40,15 @@ typedef struct {
   PyObject *weakrefs;
 } AshPyHandle;
 
-/* A ViewHandle: a handle plus what views never change. */
+/* A ViewHandle: a handle plus what views never change, and its root: a
+ * view of its whole array (NULL: not known) that views derived in C
+ * inherit, so that pickling can send the root once and each derived view
+ * as a few integers relative to it (ashpy_number.c). */
 typedef struct {
   AshPyHandle base;
   int dtype, ndim, kind; /* kind: ash_dtype_kind(dtype) */
+  int whole;             /* is it its whole array? -1: not asked yet */
+  PyObject *root;        /* a whole-array view (strong), or NULL */
 } AshPyView;
 
 #define ASHPY_V(o) ((ash_view *)((AshPyHandle *)(o))->h)
@@ -97,6 +105,16 @@ int ashpy_set(const ash_view *v, int dtype, int nidx, const int64_t *idx,
 int ashpy_fill(const ash_view *v, PyObject *value);
 /* A dtype argument: a spelling (str) or an ash_dtype code (int). */
 int ashpy_dtype_arg(PyObject *o, int *dtype);
+/* The ash_dtype of a PEP 3118 buffer format and itemsize, or 0. */
+int ashpy_format_dtype(const char *fmt, Py_ssize_t itemsize);
+/* The byte range [*@lo, *@hi) the elements of a strided array touch. */
+void ashpy_span(const char *data, int ndim, const int64_t *shape,
+                const int64_t *strides, size_t itemsize, uintptr_t *lo,
+                uintptr_t *hi);
+/* The object View.dtype returns for @dtype: what the idiomatic layer
+ * installed with set_dtype_objects(), else the canonical name (a str). */
+PyObject *ashpy_dtype_object(int dtype);
+PyObject *ashpy_set_dtype_objects(PyObject *self, PyObject *seq);
 
 /* ---- handles (ashpy_handles.c, ashpy_view.c) ---------------------------- */
 
@@ -113,8 +131,17 @@ void ashpy_handle_dealloc(PyObject *self);
 PyObject *ashpy_enter(PyObject *self, PyObject *unused);
 /* A view of class @type (ViewHandle or a subclass) taking over @v. */
 PyObject *ashpy_view_wrap(PyTypeObject *type, ash_view *v);
+/* A view derived from view @parent (slicing, T, reshape, ...): a new
+ * object of @parent's class taking over @t, sharing @parent's root. */
+PyObject *ashpy_view_child(PyObject *parent, ash_view *t);
+/* Is @o a ViewHandle (or a subclass)? */
+#define ashpy_is_view(o) PyObject_TypeCheck((o), &AshPyView_Type)
 /* Readies the types and fills module dict @d (from %init). */
 int ashpy_init_types(PyObject *d);
+/* SWIG starts a docstring of several lines with a newline, which hides its
+ * text signature from CPython: drops that newline in method table @defs
+ * (read again at each __doc__ / __text_signature__ access). */
+void ashpy_fix_docs(PyMethodDef *defs);
 
 /* ---- indexing (ashpy_index.c) ------------------------------------------- */
 
@@ -130,6 +157,17 @@ int ashpy_index_ready(void);
 /* ---- export (ashpy_export.c) -------------------------------------------- */
 
 extern PyBufferProcs ashpy_view_as_buffer;
+
+/* ---- numbers and pickling (ashpy_number.c) ------------------------------ */
+
+extern PyNumberMethods ashpy_view_as_number;
+PyObject *ashpy_view_new(PyTypeObject *type, PyObject *args, PyObject *kwds);
+PyObject *ashpy_view_complex(PyObject *self, PyObject *unused);
+PyObject *ashpy_view_reduce(PyObject *self, PyObject *unused);
+PyObject *ashpy_view_reduce_ex(PyObject *self, PyObject *protocol);
+PyObject *ashpy_view_whole(PyObject *self, PyObject *unused);
+PyObject *ashpy_view_descriptor_for(PyObject *self, PyObject *obj);
+PyObject *ashpy_view_geometry_for(PyObject *self, PyObject *obj);
 PyObject *ashpy_view_get_array_interface(PyObject *self, void *c);
 PyObject *ashpy_view_dlpack(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ashpy_view_dlpack_device(PyObject *self, PyObject *unused);

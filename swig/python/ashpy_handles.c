@@ -52,14 +52,19 @@ int ashpy_arg(PyObject *o, int kind, void **out) {
   return 0;
 }
 
-/* close(): releases the handle's reference now; idempotent. */
+/* close(): releases the handle's reference now; idempotent. A view also
+ * drops its root (ashpy_number.c), so that a closed view keeps nothing
+ * attached. */
 PyObject *ashpy_handle_close(PyObject *self, PyObject *unused) {
   (void)unused;
   AshPyHandle *o = (AshPyHandle *)self;
   void *p = o->h;
+  int kind = ashpy_kind_of(self);
   o->h = NULL;
   if (p)
-    ashpy_handle_kinds[ashpy_kind_of(self)].release(p);
+    ashpy_handle_kinds[kind].release(p);
+  if (kind == ASHPY_K_VIEW)
+    Py_CLEAR(((AshPyView *)self)->root);
   Py_RETURN_NONE;
 }
 
@@ -88,11 +93,14 @@ PyObject *ashpy_handle_get_closed(PyObject *self, void *c) {
 
 PyMethodDef ashpy_handle_methods[] = {
     ASHPY_METH("close", ashpy_handle_close, METH_NOARGS,
+               "close($self, /)\n--\n\n"
                "Releases this object's reference on the C handle "
                "(idempotent). A view's exported buffers and DLPack capsules "
                "keep their own."),
-    ASHPY_METH("__enter__", ashpy_enter, METH_NOARGS, NULL),
-    ASHPY_METH("__exit__", ashpy_handle_exit, METH_VARARGS, NULL),
+    ASHPY_METH("__enter__", ashpy_enter, METH_NOARGS,
+               "__enter__($self, /)\n--\n\nReturns the handle itself."),
+    ASHPY_METH("__exit__", ashpy_handle_exit, METH_VARARGS,
+               "__exit__($self, /, *exc_info)\n--\n\nCloses the handle."),
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef ashpy_handle_getset[] = {
@@ -143,17 +151,24 @@ static PyObject *ashpy_native_make_error(PyObject *self, PyObject *args) {
 
 static PyMethodDef ashpy_native_methods[] = {
     {"ash_view_release", ashpy_native_release, METH_O,
-     "ash_view_release(v) -> None: closes the handle v (releases its "
+     "ash_view_release(v, /)\n--\n\nash_view_release(v) -> None: closes the handle v (releases its "
      "reference); None is accepted."},
     {"ash_segment_close", ashpy_native_release, METH_O,
-     "ash_segment_close(seg) -> None: closes the handle seg; None is "
+     "ash_segment_close(seg, /)\n--\n\nash_segment_close(seg) -> None: closes the handle seg; None is "
      "accepted."},
     {"ash_list_free", ashpy_native_release, METH_O,
-     "ash_list_free(l) -> None: frees the list handle l; None is accepted."},
+     "ash_list_free(l, /)\n--\n\nash_list_free(l) -> None: frees the list handle l; None is accepted."},
     {"make_error", ashpy_native_make_error, METH_VARARGS,
+     "make_error(code, detail=None, /)\n--\n\n"
      "make_error(code, detail=None) -> the arrayshare.Error instance for an "
      "ASH_E_* code (not raised)."},
+    {"set_dtype_objects", ashpy_set_dtype_objects, METH_O,
+     "set_dtype_objects(objs, /)\n--\n\n"
+     "objs[d], for every ASH_* dtype code d (objs[0] is ignored), is what "
+     "ViewHandle.dtype returns: a str equal to the dtype's canonical name "
+     "(arrayshare.DType); None restores plain str names."},
     {"set_assign_fallback", ashpy_set_assign_fallback, METH_O,
+     "set_assign_fallback(fn, /)\n--\n\n"
      "set_assign_fallback(fn) -> None: fn(target, value) assigns what "
      "ViewHandle.__setitem__ does not handle itself (sequences, arrays of "
      "another dtype or shape); None removes it."},
@@ -181,4 +196,13 @@ int ashpy_init_types(PyObject *d) {
   if (ashpy_index_ready() < 0)
     return -1;
   return ashpy_create_errors(d);
+}
+
+void ashpy_fix_docs(PyMethodDef *defs) {
+  for (PyMethodDef *m = defs; m->ml_name; m++) {
+    size_t n = strlen(m->ml_name);
+    if (m->ml_doc && m->ml_doc[0] == '\n' &&
+        strncmp(m->ml_doc + 1, m->ml_name, n) == 0 && m->ml_doc[n + 1] == '(')
+      m->ml_doc++;
+  }
 }

@@ -202,7 +202,7 @@ static PyObject *ashpy_view_subscript(PyObject *self, PyObject *key) {
       int r = ash_view_index(v, 0, i, &t);
       if (r)
         return ashpy_raise(r);
-      return ashpy_view_wrap(Py_TYPE(self), t);
+      return ashpy_view_child(self, t);
     }
   } else {
     int64_t idx[ASH_MAX_NDIM];
@@ -221,50 +221,13 @@ static PyObject *ashpy_view_subscript(PyObject *self, PyObject *key) {
     ash_view_release(t);
     return res;
   }
-  return ashpy_view_wrap(Py_TYPE(self), t);
+  return ashpy_view_child(self, t);
 }
 
 static int ashpy_same_shape(const ash_view *a, int ndim, const int64_t *shape) {
   return ash_view_ndim(a) == ndim &&
          (ndim == 0 ||
           memcmp(ash_view_shape(a), shape, sizeof(int64_t) * (size_t)ndim) == 0);
-}
-
-/* The PEP 3118 format of a buffer as an ash_dtype, or 0. */
-static int ashpy_format_dtype(const char *fmt, Py_ssize_t itemsize) {
-  if (fmt == NULL)
-    fmt = "B";
-  if (fmt[0] == '@' || fmt[0] == '=' || fmt[0] == '<' || fmt[0] == '|')
-    fmt++;
-  int d = 0;
-  if (strcmp(fmt, "Zf") == 0)
-    d = ASH_COMPLEX64;
-  else if (strcmp(fmt, "Zd") == 0)
-    d = ASH_COMPLEX128;
-  else if (fmt[0] != '>' && fmt[0] != '!' && ash_dtype_parse(fmt, &d) != ASH_OK)
-    d = 0;
-  if (d && (Py_ssize_t)ash_dtype_itemsize(d) != itemsize)
-    d = 0;
-  return d;
-}
-
-static void ashpy_span(const char *data, int ndim, const int64_t *shape,
-                       const int64_t *strides, size_t itemsize,
-                       uintptr_t *lo, uintptr_t *hi) {
-  intptr_t l = 0, h = 0;
-  for (int i = 0; i < ndim; i++) {
-    if (shape[i] == 0) {
-      *lo = *hi = (uintptr_t)data;
-      return;
-    }
-    intptr_t s = (intptr_t)(strides[i] * (shape[i] - 1));
-    if (s < 0)
-      l += s;
-    else
-      h += s;
-  }
-  *lo = (uintptr_t)data + (uintptr_t)l;
-  *hi = (uintptr_t)data + (uintptr_t)h + itemsize;
 }
 
 /* Writes a same-dtype, same-shape buffer into @t. 1 done, 0 not applicable,

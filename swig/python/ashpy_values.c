@@ -199,6 +199,27 @@ static int ashpy_elem_float(PyObject *o, ash_elem *e) {
  * for non-numbers. @dtype only names the target in messages. */
 static int ashpy_to_elem(PyObject *o, ash_elem *e, int dtype) {
   *e = (ash_elem){0, 0, 0, 0, 0};
+  if (ashpy_is_view(o)) {
+    /* A 0-d view is its element (exactly, whatever its dtype); a view with
+     * axes is a sequence, as NumPy refuses an array in one element. */
+    AshPyView *w = (AshPyView *)o;
+    if (ASHPY_V(w) == NULL) {
+      ashpy_closed("view");
+      return -1;
+    }
+    if (w->ndim != 0) {
+      PyErr_Format(PyExc_TypeError, "cannot store a %d-d view in one "
+                   "element of a %s view (assign to a slice: v[i:j] = w)",
+                   w->ndim, ash_dtype_name(dtype));
+      return -1;
+    }
+    PyObject *x = ashpy_get(ASHPY_V(w), w->kind, 0, NULL);
+    if (x == NULL)
+      return -1;
+    int r = ashpy_to_elem(x, e, dtype);
+    Py_DECREF(x);
+    return r;
+  }
   if (PyFloat_CheckExact(o)) {
     e->kind = ASH_KIND_FLOAT;
     e->re = PyFloat_AS_DOUBLE(o);
@@ -294,6 +315,46 @@ int ashpy_fill(const ash_view *v, PyObject *value) {
 
 /* ---- dtypes ------------------------------------------------------------- */
 
+/* The PEP 3118 format of a buffer as an ash_dtype, or 0. */
+int ashpy_format_dtype(const char *fmt, Py_ssize_t itemsize) {
+  if (fmt == NULL)
+    fmt = "B";
+  if (fmt[0] == '@' || fmt[0] == '=' || fmt[0] == '<' || fmt[0] == '|')
+    fmt++;
+  int d = 0;
+  if (strcmp(fmt, "Zf") == 0)
+    d = ASH_COMPLEX64;
+  else if (strcmp(fmt, "Zd") == 0)
+    d = ASH_COMPLEX128;
+  else if (fmt[0] != '>' && fmt[0] != '!' && ash_dtype_parse(fmt, &d) != ASH_OK)
+    d = 0;
+  if (d && (Py_ssize_t)ash_dtype_itemsize(d) != itemsize)
+    d = 0;
+  return d;
+}
+
+/* The byte range [*@lo, *@hi) the elements of a strided array touch
+ * (empty at @data when a dimension is 0). */
+void ashpy_span(const char *data, int ndim, const int64_t *shape,
+                       const int64_t *strides, size_t itemsize,
+                       uintptr_t *lo, uintptr_t *hi) {
+  intptr_t l = 0, h = 0;
+  for (int i = 0; i < ndim; i++) {
+    if (shape[i] == 0) {
+      *lo = *hi = (uintptr_t)data;
+      return;
+    }
+    intptr_t s = (intptr_t)(strides[i] * (shape[i] - 1));
+    if (s < 0)
+      l += s;
+    else
+      h += s;
+  }
+  *lo = (uintptr_t)data + (uintptr_t)l;
+  *hi = (uintptr_t)data + (uintptr_t)h + itemsize;
+}
+
+
 int ashpy_dtype_arg(PyObject *o, int *dtype) {
   if (PyUnicode_Check(o)) {
     const char *s = PyUnicode_AsUTF8(o);
@@ -326,3 +387,53 @@ int ashpy_dtype_arg(PyObject *o, int *dtype) {
   return -1;
 }
 
+/* What View.dtype returns, by ash_dtype (index 0 unused): installed by the
+ * idiomatic layer (arrayshare.DType, a str subclass that compares equal to
+ * NumPy's dtypes), never looked up by name. */
+static PyObject *ashpy_dtype_objs[ASH_COMPLEX128 + 1];
+
+PyObject *ashpy_dtype_object(int dtype) {
+  if (dtype > 0 && dtype <= ASH_COMPLEX128 && ashpy_dtype_objs[dtype]) {
+    Py_INCREF(ashpy_dtype_objs[dtype]);
+    return ashpy_dtype_objs[dtype];
+  }
+  return PyUnicode_FromString(ash_dtype_name(dtype));
+}
+
+/* set_dtype_objects(seq): seq[d] for every ash_dtype d is a str equal to
+ * its canonical name (seq[0] is ignored); None restores plain names. */
+PyObject *ashpy_set_dtype_objects(PyObject *self, PyObject *seq) {
+  (void)self;
+  PyObject *objs[ASH_COMPLEX128 + 1] = {0};
+  if (seq != Py_None) {
+    PyObject *fast = PySequence_Fast(seq, "set_dtype_objects needs a sequence");
+    if (fast == NULL)
+      return NULL;
+    if (PySequence_Fast_GET_SIZE(fast) != ASH_COMPLEX128 + 1) {
+      Py_DECREF(fast);
+      return PyErr_Format(PyExc_ValueError, "set_dtype_objects needs %d "
+                          "entries (index = ash_dtype)", ASH_COMPLEX128 + 1);
+    }
+    for (int d = 1; d <= ASH_COMPLEX128; d++) {
+      PyObject *o = PySequence_Fast_GET_ITEM(fast, d);
+      const char *s = PyUnicode_Check(o) ? PyUnicode_AsUTF8(o) : NULL;
+      if (s == NULL || strcmp(s, ash_dtype_name(d)) != 0) {
+        Py_DECREF(fast);
+        PyErr_Clear();
+        return PyErr_Format(PyExc_ValueError, "set_dtype_objects: entry %d "
+                            "must be a str equal to \"%s\"", d,
+                            ash_dtype_name(d));
+      }
+      objs[d] = o;
+    }
+    for (int d = 1; d <= ASH_COMPLEX128; d++)
+      Py_INCREF(objs[d]);
+    Py_DECREF(fast);
+  }
+  for (int d = 1; d <= ASH_COMPLEX128; d++) {
+    PyObject *old = ashpy_dtype_objs[d];
+    ashpy_dtype_objs[d] = objs[d];
+    Py_XDECREF(old);
+  }
+  Py_RETURN_NONE;
+}

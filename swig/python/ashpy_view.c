@@ -20,6 +20,8 @@ PyObject *ashpy_view_wrap(PyTypeObject *type, ash_view *v) {
     o->dtype = ash_view_dtype(v);
     o->ndim = ash_view_ndim(v);
     o->kind = ash_dtype_kind(o->dtype);
+    o->whole = -1;
+    o->root = NULL;
   }
   return (PyObject *)o;
 }
@@ -46,7 +48,7 @@ static PyObject *ashpy_view_adopt(PyObject *cls, PyObject *arg) {
 static PyObject *ashpy_derived(PyObject *self, int r, ash_view *t) {
   if (r)
     return ashpy_raise(r);
-  return ashpy_view_wrap(Py_TYPE(self), t);
+  return ashpy_view_child(self, t);
 }
 
 /* ---- attributes ---------------------------------------------------------- */
@@ -75,7 +77,7 @@ static PyObject *ashpy_view_attr(PyObject *self, void *which) {
   case A_SIZE:
     return PyLong_FromLongLong(ash_view_size(v));
   case A_DTYPE:
-    return PyUnicode_FromString(ash_dtype_name(ash_view_dtype(v)));
+    return ashpy_dtype_object(ash_view_dtype(v));
   case A_ITEMSIZE:
     return PyLong_FromSize_t(ash_view_itemsize(v));
   case A_NBYTES:
@@ -274,59 +276,99 @@ static PyGetSetDef ashpy_view_getset[] = {
             "which also survives close()."),
   {NULL, NULL, NULL, NULL, NULL}};
 
+/* Docstrings begin with a text signature ("name($self, ...)\n--\n\n") so
+ * that inspect.signature() and help() show the parameters. */
 static PyMethodDef ashpy_view_methods[] = {
   ASHPY_METH("close", ashpy_handle_close, METH_NOARGS,
+             "close($self, /)\n--\n\n"
              "Releases this object's reference on the view (idempotent). "
              "Exported buffers and DLPack capsules keep their own."),
-  ASHPY_METH("__enter__", ashpy_enter, METH_NOARGS, NULL),
-  ASHPY_METH("__exit__", ashpy_handle_exit, METH_VARARGS, NULL),
+  ASHPY_METH("__enter__", ashpy_enter, METH_NOARGS,
+             "__enter__($self, /)\n--\n\nReturns the view itself."),
+  ASHPY_METH("__exit__", ashpy_handle_exit, METH_VARARGS,
+             "__exit__($self, /, *exc_info)\n--\n\nCloses the view."),
   ASHPY_METH("_adopt", ashpy_view_adopt, METH_O | METH_CLASS,
-             "cls._adopt(handle): a view of class cls taking over handle's "
-             "reference (handle is closed)."),
+             "_adopt($cls, handle, /)\n--\n\n"
+             "A view of class cls taking over handle's reference (handle is "
+             "closed)."),
   ASHPY_METH("tobytes", ashpy_view_tobytes, METH_NOARGS,
+             "tobytes($self, /)\n--\n\n"
              "The elements in C order, packed, as bytes."),
   ASHPY_METH("tolist", ashpy_view_tolist, METH_NOARGS,
+             "tolist($self, /)\n--\n\n"
              "The elements as nested lists of Python scalars (a scalar for a "
              "0-d view)."),
   ASHPY_METH("transpose", ashpy_view_transpose_m, METH_VARARGS,
-             "transpose(*axes): a view with the axes permuted (reversed when "
-             "no axes are given)."),
+             "transpose($self, /, *axes)\n--\n\n"
+             "A view with the axes permuted (reversed when no axes are "
+             "given); axes may also be one sequence."),
   ASHPY_METH("reshape", ashpy_view_reshape_m, METH_VARARGS,
-             "reshape(*shape): a view of a C-contiguous view with a new shape "
-             "(one dimension may be -1)."),
+             "reshape($self, /, *shape)\n--\n\n"
+             "A view of a C-contiguous view with a new shape (one dimension "
+             "may be -1); the shape may also be one sequence."),
   ASHPY_METH("view", ashpy_view_view_m, METH_O,
-             "view(dtype): the same bytes read as another dtype."),
+             "view($self, dtype, /)\n--\n\n"
+             "The same bytes read as another dtype."),
   ASHPY_METH("as_readonly", ashpy_view_as_readonly, METH_NOARGS,
+             "as_readonly($self, /)\n--\n\n"
              "A read-only view of the same elements."),
   ASHPY_METH("fill", ashpy_view_fill_m, METH_O,
-             "fill(value): sets every element to one number."),
+             "fill($self, value, /)\n--\n\n"
+             "Sets every element to one number."),
   ASHPY_METH("item", ashpy_view_item, METH_VARARGS,
-             "item(*index): one element as a Python scalar; a single index "
-             "is a flat index in C order."),
+             "item($self, /, *index)\n--\n\n"
+             "One element as a Python scalar; a single index is a flat index "
+             "in C order; no index: the only element."),
+  ASHPY_METH("__complex__", ashpy_view_complex, METH_NOARGS,
+             "__complex__($self, /)\n--\n\n"
+             "complex(v): the only element of a one-element view."),
+  ASHPY_METH("__reduce__", ashpy_view_reduce, METH_NOARGS,
+             "__reduce__($self, /)\n--\n\n"
+             "(type(self), (descriptor,)): a view pickles as its descriptor "
+             "pinned to this segment by gen=, never its data."),
+  ASHPY_METH("__reduce_ex__", ashpy_view_reduce_ex, METH_O,
+             "__reduce_ex__($self, protocol, /)\n--\n\n"
+             "The same as __reduce__() for every protocol."),
+  ASHPY_METH("_whole", ashpy_view_whole, METH_NOARGS,
+             "_whole($self, /)\n--\n\n"
+             "The view of this view's whole array (self when it is one)."),
+  ASHPY_METH("_descriptor_for", ashpy_view_descriptor_for, METH_O,
+             "_descriptor_for($self, obj, /)\n--\n\n"
+             "The descriptor (pinned by gen=) of the elements of obj, a "
+             "strided buffer (an ndarray) lying inside this view's array."),
+  ASHPY_METH("_geometry_for", ashpy_view_geometry_for, METH_O,
+             "_geometry_for($self, obj, /)\n--\n\n"
+             "The geometry of obj, a strided buffer lying on this whole-array "
+             "view, for View(self, geometry); None when it has none."),
   ASHPY_METH("__dlpack__", ashpy_view_dlpack, METH_VARARGS | METH_KEYWORDS,
-             "__dlpack__(*, stream=None): a 'dltensor' capsule (kDLCPU) that "
-             "holds its own reference on the view."),
+             "__dlpack__($self, /, *, stream=None)\n--\n\n"
+             "A 'dltensor' capsule (kDLCPU) that holds its own reference on "
+             "the view."),
   ASHPY_METH("__dlpack_device__", ashpy_view_dlpack_device, METH_NOARGS,
-             "(kDLCPU, 0) = (1, 0)."),
+             "__dlpack_device__($self, /)\n--\n\n(kDLCPU, 0) = (1, 0)."),
   {NULL, NULL, 0, NULL}};
 
 PyTypeObject AshPyView_Type = {
   PyVarObject_HEAD_INIT(NULL, 0)
   .tp_name = "arrayshare_core.ViewHandle",
   .tp_basicsize = sizeof(AshPyView),
-  .tp_dealloc = ashpy_handle_dealloc,
+  .tp_dealloc = ashpy_handle_dealloc, /* closes: drops the root too */
+  .tp_as_number = &ashpy_view_as_number,
   .tp_as_sequence = &ashpy_view_as_sequence,
   .tp_as_mapping = &ashpy_view_as_mapping,
   .tp_as_buffer = &ashpy_view_as_buffer,
   .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-  .tp_doc = "An owned reference on an ash_view (what the ash_* functions "
-            "take and return). Buffer protocol, indexing, DLPack and the "
-            "array interface are implemented in C; arrayshare.View adds the "
+  .tp_doc = "ViewHandle(descriptor)\n--\n\n"
+            "An owned reference on an ash_view (what the ash_* functions "
+            "take and return); the constructor attaches a descriptor. Buffer "
+            "protocol, indexing, numbers, pickling, DLPack and the array "
+            "interface are implemented in C; arrayshare.View adds the "
             "idiomatic rest.",
   .tp_weaklistoffset = offsetof(AshPyHandle, weakrefs),
   .tp_iter = ashpy_view_iter,
   .tp_methods = ashpy_view_methods,
   .tp_getset = ashpy_view_getset,
+  .tp_new = ashpy_view_new,
 };
 
 /* ---- SegmentHandle and ListHandle -------------------------------------- */

@@ -51,6 +51,32 @@ try:
     assert b2.tolist() == [3, 2, 1]
     b.close()
     b2.close()
+    # Numbers and dtypes need no NumPy; arithmetic and comparisons say that
+    # they do (never a silent identity comparison).
+    assert float(v[0, 1:2]) == 8.0 and int(v[0, 0:1]) == 7
+    assert v.dtype == "float64" and v.dtype == "<f8" and v.dtype == float
+    assert v.dtype != "int64" and v.dtype.itemsize == 8
+    for op in (lambda: v + 1, lambda: v == 1, lambda: v < 1, lambda: -v,
+               lambda: v.sum()):
+        try:
+            op()
+            raise SystemExit("an operator worked without NumPy")
+        except TypeError as exc:
+            assert "needs NumPy" in str(exc), exc
+    try:
+        v += 1
+        raise SystemExit("+= worked without NumPy")
+    except TypeError as exc:
+        assert "needs NumPy" in str(exc), exc
+    try:
+        arrayshare.ndarray
+        raise SystemExit("arrayshare.ndarray without NumPy")
+    except ImportError:
+        pass
+    assert "ndarray" not in arrayshare.__all__
+    ns = {}
+    exec("from arrayshare import *", ns)
+    assert "View" in ns and "ndarray" not in ns
     print("ok")
 finally:
     arrayshare.unlink(name)

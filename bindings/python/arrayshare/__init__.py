@@ -19,11 +19,10 @@ The low-level module, one function per C function of arrayshare.h, is
 See docs/python.md for the guide.
 """
 
-from __future__ import annotations
-
-import operator
-import os
-import sys
+import operator as _operator
+import os as _os
+import sys as _sys
+from importlib.util import find_spec as _find_spec
 
 from . import arrayshare_core as _core
 from .arrayshare_core import (  # noqa: F401  (re-exported)
@@ -64,17 +63,18 @@ __version__ = _core.ash_version_string()
 #: Error classes by the library's code name ("NOENT" -> NotFoundError, ...).
 error_classes = dict(_core.error_classes)
 
-#: dtype names, in the library's numbering (ASH_BOOL = 1 ... ASH_COMPLEX128).
-DTYPES = tuple(_core.ash_dtype_name(i) for i in range(1, 15))
-
 from ._kernel import Kernel, kernel, max_threads  # noqa: E402
 
 __all__ = [
-    "View", "Segment", "create", "attach", "unlink", "ls", "gc",
-    "Kernel", "kernel", "max_threads",
+    "View", "Segment", "DType", "create", "attach", "unlink", "exists", "ls",
+    "gc", "view_of", "Kernel", "kernel", "max_threads",
     "clear_cache", "arena_bytes", "dtype_name", "core", "DTYPES",
     "Error", "ClosedError", "error_classes",
 ] + sorted(c.__name__ for c in _core.error_classes.values())
+# arrayshare.ndarray needs NumPy (imported when first used): listed when
+# NumPy is installed, so that "from arrayshare import *" works without it.
+if _find_spec("numpy") is not None:
+    __all__.insert(1, "ndarray")
 
 
 # ---------------------------------------------------------------------------
@@ -116,7 +116,7 @@ def _dtype_spelling(dtype):
         raise TypeError(
             "dtype must be a str such as 'float64', a Python type (float, int, "
             "bool, complex) or a NumPy dtype, not %r" % (dtype,))
-    np = sys.modules.get("numpy")  # a NumPy object implies NumPy is loaded
+    np = _sys.modules.get("numpy")  # a NumPy object implies NumPy is loaded
     if np is not None:
         try:
             d = np.dtype(dtype)
@@ -131,8 +131,18 @@ def _dtype_spelling(dtype):
                     "not %s" % type(dtype).__name__)
 
 
+_DTYPE_CODES = {}  # dtype argument -> code, for the spellings used
+
+
 def _dtype_code(dtype):
-    return _core.ash_dtype_parse(_dtype_spelling(dtype))
+    try:
+        return _DTYPE_CODES[dtype]
+    except (KeyError, TypeError):  # new, or unhashable
+        pass
+    code = _core.ash_dtype_parse(_dtype_spelling(dtype))
+    if isinstance(dtype, (str, type)) and len(_DTYPE_CODES) < 256:
+        _DTYPE_CODES[dtype] = code  # (a NumPy dtype is not a str or type)
+    return code
 
 
 def dtype_name(dtype) -> str:
@@ -144,15 +154,96 @@ def dtype_name(dtype) -> str:
     return _core.ash_dtype_name(_dtype_code(dtype))
 
 
+_KIND_CHARS = {_core.ASH_KIND_BOOL: "b", _core.ASH_KIND_INT: "i",
+               _core.ASH_KIND_UINT: "u", _core.ASH_KIND_FLOAT: "f",
+               _core.ASH_KIND_COMPLEX: "c"}
+
+
+class DType(str):
+    """A dtype: its canonical NumPy name (a ``str``, e.g. ``"float64"``)
+    that compares equal to every spelling of the same dtype, NumPy's
+    included: ``v.dtype == "float64" == "<f8" == float == numpy.float64 ==
+    numpy.dtype("f8")``. ``View.dtype`` is one; so are the entries of
+    ``DTYPES``. ``numpy.dtype(d)`` converts it.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, dtype="float64"):
+        return str.__new__(cls, dtype_name(dtype))
+
+    def __eq__(self, other):
+        if isinstance(other, str) and str.__eq__(self, other):
+            return True
+        try:
+            return str.__eq__(self, dtype_name(other))
+        except (Error, TypeError, ValueError):
+            return False
+
+    def __ne__(self, other):
+        return not self.__eq__(other)
+
+    __hash__ = str.__hash__
+
+    def __repr__(self):
+        return "dtype(%r)" % str(self)
+
+    def __reduce__(self):
+        return (DType, (str(self),))
+
+    @property
+    def name(self) -> str:
+        """The canonical name, a plain str ("float64")."""
+        return str(self)
+
+    @property
+    def code(self) -> int:
+        """The library's number for it (core.ASH_FLOAT64, ...)."""
+        return _core.ash_dtype_parse(str(self))
+
+    @property
+    def itemsize(self) -> int:
+        """Bytes per element."""
+        return _core.ash_dtype_itemsize(self.code)
+
+    @property
+    def kind(self) -> str:
+        """NumPy's kind character: 'b', 'i', 'u', 'f' or 'c'."""
+        return _KIND_CHARS[_core.ash_dtype_kind(self.code)]
+
+    @property
+    def str(self) -> str:
+        """The array-interface type string, e.g. '<f8' (NumPy's dtype.str)."""
+        return _core.ash_dtype_str(self.code)
+
+    @property
+    def numpy(self):
+        """The numpy.dtype (needs NumPy)."""
+        np = _numpy()
+        if np is None:
+            raise ImportError("DType.numpy needs NumPy, which is not installed")
+        return np.dtype(self.str)
+
+
+#: The dtypes, in the library's numbering (ASH_BOOL = 1 ... ASH_COMPLEX128).
+DTYPES = tuple(DType(_core.ash_dtype_name(i)) for i in range(1, 15))
+# View.dtype returns these objects (set in C: no Python call per access).
+_core.set_dtype_objects((None,) + DTYPES)
+
+
 def _shape(shape):
     """An int or a sequence of ints as a tuple."""
+    if type(shape) is int:
+        return (shape,)
+    if type(shape) is tuple and all(type(s) is int for s in shape):
+        return shape
     if isinstance(shape, bool):
         raise TypeError("shape must be an int or a sequence of ints, not bool")
     if isinstance(shape, int):
         return (shape,)
     if isinstance(shape, (str, bytes)) or not hasattr(shape, "__iter__"):
         if hasattr(shape, "__index__"):
-            return (operator.index(shape),)
+            return (_operator.index(shape),)
         raise TypeError("shape must be an int or a sequence of ints, not %s"
                         % type(shape).__name__)
     out = []
@@ -160,21 +251,53 @@ def _shape(shape):
         if isinstance(s, bool) or not hasattr(s, "__index__"):
             raise TypeError("shape entries must be ints, not %s"
                             % type(s).__name__)
-        out.append(operator.index(s))
+        out.append(_operator.index(s))
     return tuple(out)
 
 
-def _location(name):
-    """(name string, flags) for a segment name or an os.PathLike path."""
-    if isinstance(name, os.PathLike):
-        path = os.fspath(name)
+def _location(name, file=False):
+    """(name string, flags) for a segment name, or a path: an os.PathLike,
+    or a str with file=True."""
+    if type(name) is str:
+        return name, (_core.ASH_FILE if file else 0)
+    if isinstance(name, _os.PathLike):
+        path = _os.fspath(name)
         if isinstance(path, bytes):
-            path = os.fsdecode(path)
+            path = _os.fsdecode(path)
         return path, _core.ASH_FILE
     if not isinstance(name, str):
         raise TypeError("a segment name must be a str (or an os.PathLike for "
                         "a file-backed segment), not %s" % type(name).__name__)
-    return name, 0
+    return name, (_core.ASH_FILE if file else 0)
+
+
+def _create_flags(persist, or_open):
+    """The ASH_* flags of create's options."""
+    return ((_core.ASH_PERSIST if persist else 0) |
+            (_core.ASH_OR_OPEN if or_open else 0))
+
+
+def _open_adding(nm, flags, prepared):
+    """or_open found the name taken: that segment (name and ASH_FILE as
+    given), with the arrays it lacks."""
+    h = _core.ash_segment_open(nm, flags & _core.ASH_FILE)
+    try:
+        have = {_core.ash_segment_array_name(h, i)
+                for i in range(_core.ash_segment_array_count(h))}
+        for aname, shp, code in prepared:
+            if aname not in have:
+                _core.ash_view_release(
+                    _core.ash_segment_add_array(h, aname, code, shp))
+    except BaseException:
+        h.close()
+        raise
+    return h
+
+
+def _open_flags(readonly, noattach):
+    """The ASH_* flags of attach's and open's options."""
+    return ((_core.ASH_RDONLY if readonly else 0) |
+            (_core.ASH_NOATTACH if noattach else 0))
 
 
 # ---------------------------------------------------------------------------
@@ -245,11 +368,85 @@ def _exact_cast(np, src, dst):
     return not (src.kind in "iu" and src.itemsize >= 8 and dst.kind in "fc")
 
 
+def _needs_numpy(what):
+    """NumPy, or a TypeError saying that @what needs it."""
+    np = _numpy()
+    if np is None:
+        raise TypeError("%s on an arrayshare View needs NumPy, which is not "
+                        "installed: work on elements (v[i], v[i] = x), "
+                        "v.tolist() or v.fill(x)" % what)
+    return np
+
+
+def _as_array(np, x):
+    """numpy.asarray(x) for views (zero-copy), x itself otherwise."""
+    return np.asarray(x) if isinstance(x, _core.ViewHandle) else x
+
+
+def _out_arrays(np, out):
+    """The ndarrays NumPy writes into for out= views (refused read-only)."""
+    for o in out:
+        if isinstance(o, _core.ViewHandle) and o.readonly:
+            raise _error(_core.ASH_E_RDONLY, "output view %s is read-only"
+                         % o.descriptor)
+    return tuple(_as_array(np, o) for o in out)
+
+
+def _ufunc_defers(other):
+    # NumPy's protocol: a type setting __array_ufunc__ = None handles the
+    # operator itself (NDArrayOperatorsMixin does the same).
+    return getattr(type(other), "__array_ufunc__", False) is None
+
+
+def _binary(ufunc_name, symbol):
+    """The forward, reflected and in-place methods of a binary operator,
+    all through NumPy's ufunc (hence View.__array_ufunc__)."""
+    def forward(self, other):
+        if _ufunc_defers(other):
+            return NotImplemented
+        return getattr(_needs_numpy(symbol), ufunc_name)(self, other)
+
+    def reflected(self, other):
+        if _ufunc_defers(other):
+            return NotImplemented
+        return getattr(_needs_numpy(symbol), ufunc_name)(other, self)
+
+    def inplace(self, other):
+        getattr(_needs_numpy(symbol + "="), ufunc_name)(self, other,
+                                                        out=(self,))
+        return self
+    return forward, reflected, inplace
+
+
+def _unary(ufunc_name, symbol):
+    def op(self):
+        return getattr(_needs_numpy(symbol), ufunc_name)(self)
+    return op
+
+
+def _ndarray_method(name):
+    """A method that runs numpy.ndarray's of the same name on the elements
+    (zero-copy); out= may be a view."""
+    def method(self, *args, **kwargs):
+        np = _needs_numpy("View.%s()" % name)
+        out = kwargs.get("out")
+        if isinstance(out, _core.ViewHandle):
+            kwargs["out"] = _out_arrays(np, (out,))[0]
+            getattr(np.asarray(self), name)(*args, **kwargs)
+            return out
+        return getattr(np.asarray(self), name)(*args, **kwargs)
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = ("numpy.ndarray.%s on the elements (needs NumPy): "
+                      "v.%s(...) == numpy.asarray(v).%s(...)"
+                      % (name, name, name))
+    return method
+
+
 class View(_core.ViewHandle):
     """A typed, strided view on a shared array (NumPy-like, zero-copy).
 
-    Made by create(), attach(), Segment.add_array(), Segment[name] and by
-    indexing other views; never instantiated directly.
+    Made by create(), attach(), Segment.add_array(), Segment[name], by
+    indexing other views, or from a descriptor: ``View(descriptor)``.
 
     Indexing follows NumPy's basic indexing: ``v[i]`` (negative from the end)
     drops an axis, and on a 1-d view returns a Python scalar (float, int,
@@ -257,6 +454,12 @@ class View(_core.ViewHandle):
     ``...`` give views, never copies. Assignment converts through the C
     library's rules (300 into uint8 raises ConversionError); ``v[...] = x``
     fills with a number or copies an array-like (broadcast like NumPy).
+
+    Arithmetic and comparisons are NumPy's (``v + 1``, ``v == 0`` give
+    ndarrays; ``v += 1`` and ``numpy.add(v, 1, out=v)`` write in place);
+    ``sum()``, ``mean()``, ``min()``... are ndarray's; ``float(v)``,
+    ``int(v)``, ``bool(v)`` need one element. ``v.ndarray()`` is the whole
+    NumPy API on the same memory (arrayshare.ndarray).
 
     Implements the buffer protocol (``memoryview(v)``, ``numpy.asarray(v)``:
     zero-copy, and the exported buffer keeps the memory mapped even after
@@ -267,9 +470,11 @@ class View(_core.ViewHandle):
 
     __slots__ = ()
 
-    # Properties implemented in C: shape, strides, ndim, size, dtype,
+    # Implemented in C (ViewHandle): shape, strides, ndim, size, dtype,
     # itemsize, nbytes, readonly, c_contiguous, f_contiguous, descriptor,
-    # segment_name, array_name, offset, address, closed, T.
+    # segment_name, array_name, offset, address, closed, T; indexing, the
+    # buffer protocol, DLPack, float()/int()/bool()/index, pickling
+    # (__reduce_ex__ -> (View, (descriptor,))) and View(descriptor).
 
     @property
     def numpy_dtype(self):
@@ -277,7 +482,7 @@ class View(_core.ViewHandle):
         np = _numpy()
         if np is None:
             raise ImportError("numpy_dtype needs NumPy, which is not installed")
-        return np.dtype(self.dtype)
+        return np.dtype(self.dtype.str)
 
     def view(self, dtype):
         """The same bytes read as another dtype (NumPy's ``a.view(dtype)``).
@@ -295,6 +500,12 @@ class View(_core.ViewHandle):
             return self.tolist()
         return np.array(self, copy=True)
 
+    def ndarray(self):
+        """This view as an arrayshare.ndarray: a numpy.ndarray subclass on
+        the same memory (the whole NumPy API) whose slices and views stay
+        shared and pickle as descriptors. Needs NumPy."""
+        return _ndarray_class()(self)
+
     def segment(self):
         """A new Segment handle on the segment this view maps (close it)."""
         return Segment(_core.ash_view_segment(self))
@@ -305,13 +516,73 @@ class View(_core.ViewHandle):
     def __deepcopy__(self, memo):
         return self.copy()
 
-    def __reduce__(self):
-        # The descriptor pinned to this very segment by "gen=" (its creation
-        # time): the receiver reuses a mapping it holds without a system
-        # call, and refuses a segment re-created under the name.
-        desc = _core.ash_view_descriptor_ex(self, _core.ASH_DESC_GEN)
-        gen = int(desc.rpartition("gen=")[2])
-        return (_unpickle_view, (desc, self.segment_name, gen))
+    # ---- NumPy: ufuncs, operators, ndarray's methods ---------------------
+
+    def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
+        """NumPy's ufunc protocol: views in inputs, out= and where= are
+        used in place (numpy.asarray, zero-copy); with out= the given outputs
+        (views included) are returned, as NumPy does."""
+        np = _numpy()
+        out = kwargs.get("out")
+        if out:
+            kwargs["out"] = _out_arrays(np, out)
+        if "where" in kwargs:
+            kwargs["where"] = _as_array(np, kwargs["where"])
+        result = getattr(ufunc, method)(*[_as_array(np, x) for x in inputs],
+                                        **kwargs)
+        if out:
+            if method == "at":
+                return None
+            return out[0] if len(out) == 1 else out
+        return result
+
+    __add__, __radd__, __iadd__ = _binary("add", "+")
+    __sub__, __rsub__, __isub__ = _binary("subtract", "-")
+    __mul__, __rmul__, __imul__ = _binary("multiply", "*")
+    __matmul__, __rmatmul__, __imatmul__ = _binary("matmul", "@")
+    __truediv__, __rtruediv__, __itruediv__ = _binary("true_divide", "/")
+    __floordiv__, __rfloordiv__, __ifloordiv__ = _binary("floor_divide", "//")
+    __mod__, __rmod__, __imod__ = _binary("remainder", "%")
+    __pow__, __rpow__, __ipow__ = _binary("power", "**")
+    __lshift__, __rlshift__, __ilshift__ = _binary("left_shift", "<<")
+    __rshift__, __rrshift__, __irshift__ = _binary("right_shift", ">>")
+    __and__, __rand__, __iand__ = _binary("bitwise_and", "&")
+    __or__, __ror__, __ior__ = _binary("bitwise_or", "|")
+    __xor__, __rxor__, __ixor__ = _binary("bitwise_xor", "^")
+    __divmod__, __rdivmod__, _ = _binary("divmod", "divmod()")
+    __lt__ = _binary("less", "<")[0]
+    __le__ = _binary("less_equal", "<=")[0]
+    __eq__ = _binary("equal", "==")[0]  # type: ignore[assignment]
+    __ne__ = _binary("not_equal", "!=")[0]  # type: ignore[assignment]
+    __gt__ = _binary("greater", ">")[0]
+    __ge__ = _binary("greater_equal", ">=")[0]
+    __neg__ = _unary("negative", "unary -")
+    __pos__ = _unary("positive", "unary +")
+    __abs__ = _unary("absolute", "abs()")
+    __invert__ = _unary("invert", "~")
+    del _
+    # == makes views unhashable, like ndarrays (and like them, a view is
+    # never equal to another object as a whole).
+    __hash__ = None  # type: ignore[assignment]
+
+    all = _ndarray_method("all")
+    any = _ndarray_method("any")
+    argmax = _ndarray_method("argmax")
+    argmin = _ndarray_method("argmin")
+    astype = _ndarray_method("astype")
+    clip = _ndarray_method("clip")
+    cumprod = _ndarray_method("cumprod")
+    cumsum = _ndarray_method("cumsum")
+    dot = _ndarray_method("dot")
+    max = _ndarray_method("max")
+    mean = _ndarray_method("mean")
+    min = _ndarray_method("min")
+    nonzero = _ndarray_method("nonzero")
+    prod = _ndarray_method("prod")
+    round = _ndarray_method("round")
+    std = _ndarray_method("std")
+    sum = _ndarray_method("sum")
+    var = _ndarray_method("var")
 
     def __repr__(self):
         if self.closed:
@@ -364,14 +635,79 @@ _core.set_assign_fallback(_assign_fallback)
 
 
 # ---------------------------------------------------------------------------
-# unpickling
+# pickling, NumPy arrays on segments
 
 def _unpickle_view(descriptor, name=None, gen=None):
-    """Re-creates a pickled view from its descriptor. The library keeps the
-    mappings of segments this process stopped using (without counting as
-    their attacher), so a worker receiving many descriptors of one segment
-    maps it once."""
-    return View._adopt(_core.ash_attach(descriptor, 0))
+    """Loads pickles made by arrayshare 0.1 (views now pickle as
+    ``(View, (descriptor,))``)."""
+    return View(descriptor)
+
+
+def _root_view(x):
+    """The view whose exported buffer x's memory comes from, following
+    ndarray.base and memoryview.obj, or None."""
+    np = _sys.modules.get("numpy")
+    b = x
+    for _ in range(64):
+        if isinstance(b, _core.ViewHandle):
+            return b
+        if isinstance(b, memoryview):
+            try:
+                b = b.obj
+            except ValueError:  # released
+                return None
+        elif np is not None and isinstance(b, np.ndarray):
+            b = b.base
+        else:
+            return None
+    return None
+
+
+def _descriptor_of(x):
+    """The descriptor of the elements of x (an ndarray or memoryview) if
+    they live on a segment, else None."""
+    root = _root_view(x)
+    if root is None:
+        return None
+    return root._descriptor_for(x)
+
+
+def view_of(x) -> View:
+    """The View behind x: an ndarray (arrayshare.ndarray or a plain
+    numpy.ndarray made from a view: ``numpy.asarray(v)``, its slices,
+    transposes, reshapes and dtype views) or a memoryview whose memory lies
+    on a segment. The view has x's dtype, shape and strides, is read-only
+    when x is, and pickles as a descriptor.
+
+    Raises InvalidArgumentError when x's memory is not on a segment (a copy,
+    an ndarray NumPy allocated, one made with numpy.from_dlpack), DtypeError
+    for a dtype the library does not have (big-endian, structured).
+    """
+    if isinstance(x, View):
+        return x
+    desc = _descriptor_of(x)
+    if desc is None:
+        raise _error(_core.ASH_E_INVAL,
+                     "%s does not live on an arrayshare segment (a copy, or "
+                     "memory NumPy allocated): make arrays with "
+                     "arrayshare.ndarray(...) or numpy.asarray(view) and "
+                     "slice those" % type(x).__name__)
+    return View(desc)
+
+
+def _ndarray_class():
+    from ._ndarray import ndarray
+    return ndarray
+
+
+def __getattr__(name):
+    # arrayshare.ndarray needs NumPy: imported on first use.
+    if name == "ndarray":
+        if _numpy() is None:
+            raise ImportError("arrayshare.ndarray needs NumPy, which is not "
+                              "installed")
+        return _ndarray_class()
+    raise AttributeError("module 'arrayshare' has no attribute %r" % name)
 
 
 def clear_cache() -> None:
@@ -388,59 +724,82 @@ def clear_cache() -> None:
 
 
 # ---------------------------------------------------------------------------
-# one-call API
+# one-call API (docs/api-table.md: the same options in Python, Ruby, Lua)
 
-def create(name, shape, dtype, *, persist=False, mode=0o600) -> View:
+def create(name, shape, dtype="float64", *, persist=False, mode=0o600,
+           file=False, or_open=False) -> View:
     """Creates segment ``name`` holding one zero-filled array "data" and
     returns a view of it.
 
     shape: an int or a sequence of ints (0-d and empty arrays are allowed).
-    dtype: 'float64', '<f8', 'd', float, numpy.float64, numpy.dtype(...), ...
+    dtype: 'float64' (default), '<f8', 'd', float, numpy.float64,
+    numpy.dtype(...), ...
     persist: False (policy "auto": the segment is unlinked when its last
     attacher closes) or True (it lives until unlink()).
     mode: permission bits, applied exactly.
-    name: a segment name ([A-Za-z0-9_.-], stored as /dev/shm/ash.NAME) or an
-    os.PathLike for a file-backed segment.
+    name: a segment name ([A-Za-z0-9_.-], stored as /dev/shm/ash.NAME), or a
+    file path: an os.PathLike, or a str with file=True.
+    or_open: when the name exists, attach its first array instead, provided
+    it has this dtype and shape (else ExistsError saying what it is).
 
     Raises ExistsError, InvalidNameError, DtypeError, ShapeError,
     NoSpaceError, PermissionDeniedError, ...
     """
-    nm, flags = _location(name)
-    if persist:
-        flags |= _core.ASH_PERSIST
+    nm, flags = _location(name, file)
+    flags |= _create_flags(persist, or_open)
     h = _core.ash_create(nm, _dtype_code(dtype), _shape(shape), flags,
-                         operator.index(mode))
+                         _operator.index(mode))
     return View._adopt(h)
 
 
-def attach(name_or_descriptor, *, readonly=False) -> View:
+def attach(name_or_descriptor, *, readonly=False, noattach=False,
+           file=False) -> View:
     """Attaches to an existing array and returns a view.
 
     Accepts a segment name ("frames": its first array), a descriptor
     ("ash://frames/labels", a View.descriptor, "frames/labels[1:3, ::-1]")
-    or an os.PathLike naming a file-backed segment. readonly=True maps it
-    read-only. Raises NotFoundError, DescriptorError, PermissionDeniedError,
-    ...
+    or a file-backed segment's path (an os.PathLike, or a str with
+    file=True). readonly=True maps it read-only; noattach=True inspects it
+    without counting as an attacher (read-only). Raises NotFoundError,
+    DescriptorError, PermissionDeniedError, ...
     """
-    if isinstance(name_or_descriptor, os.PathLike):
-        nm, flags = _location(name_or_descriptor)
+    if type(name_or_descriptor) is str and not file:
+        nm, flags = name_or_descriptor, 0
+    elif isinstance(name_or_descriptor, _os.PathLike) or file:
+        nm, flags = _location(name_or_descriptor, file)
     elif isinstance(name_or_descriptor, str):
         nm, flags = name_or_descriptor, 0
     else:
         raise TypeError("attach() takes a name or descriptor str (or an "
                         "os.PathLike), not %s"
                         % type(name_or_descriptor).__name__)
-    if readonly:
-        flags |= _core.ASH_RDONLY
+    flags |= _open_flags(readonly, noattach)
     return View._adopt(_core.ash_attach(nm, flags))
 
 
-def unlink(name) -> None:
-    """Removes a segment's name (os.PathLike: the file). Processes that have
-    it mapped keep using it. Raises NotFoundError, CorruptError (not an
-    arrayshare segment: left alone), ..."""
-    nm, flags = _location(name)
-    _core.ash_unlink(nm, flags)
+def unlink(name, *, missing_ok=False, file=False) -> bool:
+    """Removes a segment's name (a path: the file). Processes that have it
+    mapped keep using it. Returns True, or False when there was no such
+    segment and missing_ok is true. Raises NotFoundError (unless
+    missing_ok), CorruptError (not an arrayshare segment: left alone), ..."""
+    nm, flags = _location(name, file)
+    try:
+        _core.ash_unlink(nm, flags)
+    except NotFoundError:
+        if not missing_ok:
+            raise
+        return False
+    return True
+
+
+def exists(name) -> bool:
+    """Whether a segment of this library has this name now (as ls() sees
+    it). Another process can change the answer at any time: use it for
+    display, and or_open / missing_ok for logic."""
+    if not isinstance(name, str):
+        raise TypeError("exists() takes a segment name (str), not %s"
+                        % type(name).__name__)
+    return name in ls()
 
 
 def ls() -> list:
@@ -459,9 +818,9 @@ def gc() -> int:
     return _core.ash_gc()
 
 
-def arena_bytes(shape, dtype) -> int:
+def arena_bytes(shape, dtype="float64") -> int:
     """Arena bytes one array of this shape and dtype takes in a segment
-    (alignment included): sum them for Segment.create(size=...)."""
+    (alignment included): sum them for Segment.create(arena_bytes=...)."""
     return _core.ash_arena_bytes_for(_dtype_code(dtype), _shape(shape), 0)
 
 
@@ -497,27 +856,41 @@ class Segment:
         self._h = handle
 
     @classmethod
-    def create(cls, name, *, arrays=None, size=None, capacity=None,
-               persist=False, mode=0o600):
+    def create(cls, name, *, arrays=None, arena_bytes=0, max_arrays=None,
+               max_attachers=128, persist=False, mode=0o600, file=False,
+               or_open=False, size=None, capacity=None):
         """Creates a segment.
 
         arrays: None, a dict {name: (shape, dtype)} or an iterable of
         (name, shape, dtype); these arrays are created (zero-filled) now.
-        size: extra arena bytes for arrays added later with add_array()
-        (see arena_bytes()); capacity: the directory's capacity (maximum
-        number of arrays, fixed for the segment's life; default: the number
-        of ``arrays``, or that plus 64 when ``size`` is given).
-        persist, mode, name: as for create(). At least one of arrays and
-        size is needed.
+        arena_bytes: extra arena bytes for arrays added later with
+        add_array() (see arena_bytes()). At least one of arrays and
+        arena_bytes is needed.
+        max_arrays: the directory's capacity (maximum number of arrays,
+        fixed for the segment's life; default: the number of ``arrays``,
+        plus 16 when arena_bytes is given; at least 1).
+        max_attachers: the attach table's capacity (1 to 65536).
+        or_open: when the name exists, open that segment instead and add
+        only the arrays it lacks (it is then never removed on a failure).
+        persist, mode, name, file: as for create(). Without or_open, a
+        failure to add one of the arrays removes the new segment before the
+        error is raised. (size= and capacity= are the old spellings of
+        arena_bytes= and max_arrays=.)
         """
+        if size is not None:
+            arena_bytes = size
+        if capacity is not None:
+            max_arrays = capacity
         if arrays is None:
             specs = []
         elif isinstance(arrays, dict):
             specs = [(k, s, d) for k, (s, d) in arrays.items()]
         else:
             specs = [tuple(a) for a in arrays]
-        if not specs and size is None:
-            raise TypeError("Segment.create() needs arrays=... or size=...")
+        extra = _operator.index(arena_bytes if arena_bytes is not None else 0)
+        if not specs and extra <= 0:
+            raise TypeError("Segment.create() needs arrays=... or "
+                            "arena_bytes=...")
         prepared = []
         total = 0
         for spec in specs:
@@ -527,36 +900,40 @@ class Segment:
             code, shp = _dtype_code(dtype), _shape(shape)
             total = _core.ash_arena_bytes_for(code, shp, total)
             prepared.append((aname, shp, code))
-        if size is not None:
-            total += operator.index(size)
-        if capacity is None:
-            capacity = len(prepared) + (64 if size is not None else 0)
-        nm, flags = _location(name)
-        if persist:
-            flags |= _core.ASH_PERSIST
+        total += extra
+        if max_arrays is None:
+            max_arrays = len(prepared) + (16 if extra > 0 else 0)
+        nm, flags = _location(name, file)
+        flags |= _create_flags(persist, False)
         # Built without a name, named once every array is in: nothing is
         # visible half-made, and a failure leaves nothing behind.
-        h = _core.ash_segment_create(nm, total, max(1, operator.index(capacity)),
-                                     flags | _core.ASH_UNPUBLISHED,
-                                     operator.index(mode))
+        h = _core.ash_segment_create_ex(
+            nm, total, max(1, _operator.index(max_arrays)),
+            _operator.index(max_attachers), flags | _core.ASH_UNPUBLISHED,
+            _operator.index(mode))
         try:
             for aname, shp, code in prepared:
                 _core.ash_view_release(
                     _core.ash_segment_add_array(h, aname, code, shp))
             _core.ash_segment_publish(h)
+        except ExistsError:
+            h.close()
+            if not or_open:
+                raise
+            return cls(_open_adding(nm, flags, prepared))
         except BaseException:
             h.close()
             raise
         return cls(h)
 
     @classmethod
-    def open(cls, name, *, readonly=False):
+    def open(cls, name, *, readonly=False, noattach=False, file=False):
         """Opens an existing segment (attaches). readonly=True maps its
-        arrays read-only. Raises NotFoundError, PermissionDeniedError,
+        arrays read-only; noattach=True inspects it without counting as an
+        attacher (read-only). Raises NotFoundError, PermissionDeniedError,
         CorruptError, VersionError, ..."""
-        nm, flags = _location(name)
-        if readonly:
-            flags |= _core.ASH_RDONLY
+        nm, flags = _location(name, file)
+        flags |= _open_flags(readonly, noattach)
         return cls(_core.ash_segment_open(nm, flags))
 
     @property
@@ -564,7 +941,7 @@ class Segment:
         """The low-level SegmentHandle."""
         return self._h
 
-    def add_array(self, name, shape, dtype) -> View:
+    def add_array(self, name, shape, dtype="float64") -> View:
         """Adds a zero-filled array; returns a view of it. Raises
         ExistsError, FullError, InvalidNameError, ReadOnlyError, ..."""
         return View._adopt(_core.ash_segment_add_array(
@@ -573,6 +950,12 @@ class Segment:
     def __getitem__(self, name) -> View:
         """A view of the whole array ``name`` (NotFoundError if missing)."""
         if not isinstance(name, str):
+            raise TypeError("array names are str, not %s" % type(name).__name__)
+        return View._adopt(_core.ash_segment_view(self._h, name))
+
+    def view(self, name=None) -> View:
+        """A view of the whole array ``name`` (None: the first array)."""
+        if name is not None and not isinstance(name, str):
             raise TypeError("array names are str, not %s" % type(name).__name__)
         return View._adopt(_core.ash_segment_view(self._h, name))
 
@@ -666,7 +1049,7 @@ class Segment:
 
     def __reduce__(self):
         return (_open_segment, (self.name, self.readonly,
-                                os.path.isabs(self.name)))
+                                _os.path.isabs(self.name)))
 
     def __repr__(self):
         if self._h.closed:
