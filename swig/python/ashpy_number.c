@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* ashpy_number.c - a view as a Python number, and pickling.
  *
  * Numbers follow NumPy's rules for arrays: float(v), int(v), complex(v)
