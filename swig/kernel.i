@@ -18,30 +18,12 @@
  * ash_kernel_call runs without the GIL (Python) or GVL (Ruby): see
  * kernel_swig.h. The language-specific lines below are only how a sequence
  * is walked and how a result object is returned.
+ * Python docstrings (with text signatures): swig/python/docstrings.i.
  */
 
 %{
 #include "kernel_swig.h"
 %}
-
-/* ---- docstrings (Python) --------------------------------------------------------- */
-
-#if defined(SWIGPYTHON)
-%feature("docstring") ash_kernel_open "ash_kernel_open(library, signature, bind, /)\n--\n\nash_kernel_open(library, signature, bind) -> KernelHandle: opens a kernel (library None: the program). Raises SignatureError, LibraryError, SizeOverflowError.";
-%feature("docstring") ash_kernel_from_address "ash_kernel_from_address(address, signature, bind, /)\n--\n\nash_kernel_from_address(address, signature, bind) -> KernelHandle: a kernel for a function at an address (an int).";
-%feature("docstring") ash_kernel_retain "ash_kernel_retain(k, /)\n--\n\nash_kernel_retain(k) -> KernelHandle: a second object holding its own reference.";
-%feature("docstring") ash_swig_kernel_close "ash_kernel_close(k, /)\n--\n\nash_kernel_close(k) -> None: closes the kernel object now (again: nothing).";
-%feature("docstring") ash_swig_kernel_call "ash_kernel_call(k, views, scalars, nthreads, /)\n--\n\nash_kernel_call(k, views, scalars, nthreads) -> float: calls the kernel on a sequence of views and a sequence of numbers (or None), without the GIL; the result of a plain kernel (else 0.0).";
-%feature("docstring") ash_kernel_kind "ash_kernel_kind(k, /)\n--\n\nash_kernel_kind(k) -> int: ASH_KERNEL_PLAIN, ASH_KERNEL_MAP or ASH_KERNEL_LOOP (0 once closed).";
-%feature("docstring") ash_kernel_signature "ash_kernel_signature(k, /)\n--\n\nash_kernel_signature(k) -> str: the signature in canonical form.";
-%feature("docstring") ash_kernel_nviews "ash_kernel_nviews(k, /)\n--\n\nash_kernel_nviews(k) -> int: how many views a call takes.";
-%feature("docstring") ash_kernel_nscalars "ash_kernel_nscalars(k, /)\n--\n\nash_kernel_nscalars(k) -> int: how many scalars a call takes.";
-%feature("docstring") ash_kernel_view_name "ash_kernel_view_name(k, index, /)\n--\n\nash_kernel_view_name(k, index) -> str or None: the name of view operand index.";
-%feature("docstring") ash_kernel_scalar_name "ash_kernel_scalar_name(k, index, /)\n--\n\nash_kernel_scalar_name(k, index) -> str or None: the name of scalar index.";
-%feature("docstring") ash_kernel_result_dtype "ash_kernel_result_dtype(k, /)\n--\n\nash_kernel_result_dtype(k) -> int: the ASH_* dtype of a plain kernel's result, 0 for none.";
-%feature("docstring") ash_kernel_view_writes "ash_kernel_view_writes(k, index, /)\n--\n\nash_kernel_view_writes(k, index) -> int: 1 if the kernel may write view operand index, 0 if not, -1 out of range.";
-%feature("docstring") ash_kernel_max_threads "ash_kernel_max_threads()\n--\n\nash_kernel_max_threads() -> int: the size of the kernel thread pool (ASH_NUM_THREADS or the CPUs of the affinity mask).";
-#endif
 
 /* ---- the kernel object ----------------------------------------------------- */
 

@@ -17,6 +17,8 @@
  *     (pid, alive);
  *   rings are objects (RingHandle) closed by ash_ring_close or when
  *     collected, like kernels (kernel.i).
+ *
+ * Python docstrings (with text signatures): swig/python/docstrings.i.
  */
 
 %{
@@ -39,56 +41,6 @@ for _n in dir(_arrayshare_core):
         globals()[_n] = getattr(_arrayshare_core, _n)
 del _n
 %}
-#endif
-
-/* ---- docstrings (Python) --------------------------------------------------------- */
-
-#if defined(SWIGPYTHON)
-%define ASH_SYNC_DOC(FN, TEXT)
-%feature("docstring") FN TEXT;
-%enddef
-ASH_SYNC_DOC(ash_swig_view_lock, "ash_view_lock(v, timeout) -> None: takes the array's lock (timeout in s, negative: no limit), without the GIL. Raises TimeoutError, OwnerDeadError (the lock is held: repair, consistent, unlock), NotRecoverableError, DeadlockError.")
-ASH_SYNC_DOC(ash_view_trylock, "ash_view_trylock(v) -> None: ash_view_lock without waiting (TimeoutError when held).")
-ASH_SYNC_DOC(ash_view_unlock, "ash_view_unlock(v) -> None: releases the lock this thread holds; NotOwnerError otherwise.")
-ASH_SYNC_DOC(ash_view_consistent, "ash_view_consistent(v) -> None: marks the data consistent after OwnerDeadError.")
-ASH_SYNC_DOC(ash_lock_state_name, "ash_lock_state_name(state) -> str or None: 'free', 'held', 'owner_dead', 'abandoned', 'inconsistent' or 'not_recoverable'.")
-ASH_SYNC_DOC(ash_view_lock_state, "ash_view_lock_state(v) -> (state, pid): an ASH_LOCK_* state and the holder's pid (0: none or unknown).")
-ASH_SYNC_DOC(ash_swig_segment_lock, "ash_segment_lock(seg, timeout) -> None: the whole-segment lock (as ash_view_lock), without the GIL.")
-ASH_SYNC_DOC(ash_segment_trylock, "ash_segment_trylock(seg) -> None: the segment lock without waiting.")
-ASH_SYNC_DOC(ash_segment_unlock, "ash_segment_unlock(seg) -> None: releases the segment lock.")
-ASH_SYNC_DOC(ash_segment_consistent, "ash_segment_consistent(seg) -> None: marks the segment consistent after OwnerDeadError.")
-ASH_SYNC_DOC(ash_segment_lock_state, "ash_segment_lock_state(seg) -> (state, pid): the segment lock's state.")
-ASH_SYNC_DOC(ash_segment_retain, "ash_segment_retain(seg) -> None: adds a reference to the C handle (for C callers; the SegmentHandle owns one).")
-ASH_SYNC_DOC(ash_view_version, "ash_view_version(v) -> int: completed writes of the array (a ring: slots published).")
-ASH_SYNC_DOC(ash_swig_view_write_begin, "ash_view_write_begin(v, timeout) -> None: locks (unless held) and opens a write, without the GIL; OwnerDeadError: the write is open.")
-ASH_SYNC_DOC(ash_view_write_end, "ash_view_write_end(v) -> None: publishes the next version, wakes waiters, unlocks what write_begin locked.")
-ASH_SYNC_DOC(ash_swig_view_read_snapshot, "ash_view_read_snapshot(v, nbytes, timeout) -> (bytes, version): a copy that is one version; TornError when the writer died mid-write.")
-ASH_SYNC_DOC(ash_swig_view_wait_change, "ash_view_wait_change(v, version, timeout) -> int: waits (without the GIL) until the version differs; the version then. TimeoutError, TornError.")
-ASH_SYNC_DOC(ash_swig_view_wait_any, "ash_view_wait_any(views, versions, timeout) -> int: the index of a view whose version differs from its entry, without the GIL.")
-ASH_SYNC_DOC(ash_view_notify, "ash_view_notify(v, all) -> int: publishes a new version and wakes all waiters (all=1) or one; how many were woken.")
-ASH_SYNC_DOC(ash_view_atomic_i64, "ash_view_atomic_i64(v, op, index, value, expected) -> int: one ASH_ATOMIC_* operation on an integer element; the old value (LOAD: the value).")
-ASH_SYNC_DOC(ash_view_atomic_u64, "ash_view_atomic_u64(v, op, index, value, expected) -> int: ash_view_atomic_i64 for unsigned dtypes (uint64 included).")
-ASH_SYNC_DOC(ash_swig_view_atomic_vec, "ash_view_atomic_vec(v, op, index, values) -> list: op on the elements at flat indices (one value, or one per index); the old values.")
-ASH_SYNC_DOC(ash_ring_arena_bytes, "ash_ring_arena_bytes(dtype, slot_shape, nslots, total) -> int: total plus the arena bytes of a ring.")
-ASH_SYNC_DOC(ash_ring_create, "ash_ring_create(seg, name, dtype, slot_shape, nslots, flags) -> RingHandle. flags: ASH_RING_BACKPRESSURE | ASH_RING_CONSUMER.")
-ASH_SYNC_DOC(ash_ring_attach, "ash_ring_attach(name_or_descriptor, flags) -> RingHandle. flags: ASH_RDONLY | ASH_RING_CONSUMER | ASH_FILE.")
-ASH_SYNC_DOC(ash_ring_retain, "ash_ring_retain(r) -> RingHandle: a second object holding its own reference.")
-ASH_SYNC_DOC(ash_swig_ring_close, "ash_ring_close(r) -> None: closes the ring object now (again: nothing).")
-ASH_SYNC_DOC(ash_swig_ring_write_begin, "ash_ring_write_begin(r, timeout) -> ViewHandle: claims the producer role and the next slot (a writable view), without the GIL.")
-ASH_SYNC_DOC(ash_ring_write_end, "ash_ring_write_end(r) -> None: publishes the slot.")
-ASH_SYNC_DOC(ash_swig_ring_write, "ash_ring_write(r, data, timeout) -> None: writes and publishes one slot from a buffer of the slot's size.")
-ASH_SYNC_DOC(ash_swig_ring_read, "ash_ring_read(r, nbytes, timeout) -> (bytes, seq): the next slot for this handle, never torn.")
-ASH_SYNC_DOC(ash_swig_ring_read_begin, "ash_ring_read_begin(r, timeout) -> ViewHandle: a read-only view of the next slot; then ash_ring_read_end.")
-ASH_SYNC_DOC(ash_ring_read_end, "ash_ring_read_end(r) -> None: ends a zero-copy read; OverrunError if the slot was overwritten meanwhile.")
-ASH_SYNC_DOC(ash_ring_nslots, "ash_ring_nslots(r) -> int: the number of slots.")
-ASH_SYNC_DOC(ash_ring_slot_nbytes, "ash_ring_slot_nbytes(r) -> int: the bytes of one slot.")
-ASH_SYNC_DOC(ash_ring_head, "ash_ring_head(r) -> int: slots published so far.")
-ASH_SYNC_DOC(ash_ring_cursor, "ash_ring_cursor(r) -> int: the sequence number this handle reads next.")
-ASH_SYNC_DOC(ash_ring_missed, "ash_ring_missed(r) -> int: slots this handle skipped (overwritten first).")
-ASH_SYNC_DOC(ash_ring_consumers, "ash_ring_consumers(r) -> int: registered consumers that live.")
-ASH_SYNC_DOC(ash_ring_view, "ash_ring_view(r) -> ViewHandle: the whole ring array (nslots, *slot_shape).")
-ASH_SYNC_DOC(ash_ring_producer, "ash_ring_producer(r) -> (pid, alive): the producer's pid (0: none) and whether it lives.")
-ASH_SYNC_DOC(ash_ring_consumer_list, "ash_ring_consumer_list(r) -> ListHandle: per registered consumer, name pid, value cursor, flag alive.")
 #endif
 
 /* ---- out-parameters ------------------------------------------------------------ */
@@ -127,6 +79,17 @@ ASHPY_PAIR(int, state, int64_t, pid, "(iL)", int, long long)
   $result = SWIG_Python_AppendOutput($result, o_);
 }
 %typemap(freearg) (int64_t **ASH_I64_OUT, int *ASH_I64_OUT_N) "free(a$argnum);"
+/* A copy and its number come back as a tuple, (bytes, version) and
+ * (bytes, seq), as every other pair of results (SWIG appends outputs to a
+ * list). */
+%typemap(ret) ash_status ash_swig_view_read_snapshot,
+              ash_status ash_swig_ring_read {
+  if ($result != NULL && PyList_Check($result)) {
+    PyObject *t_ = PyList_AsTuple($result);
+    Py_DECREF($result);
+    $result = t_;
+  }
+}
 #elif defined(SWIGRUBY)
 %typemap(in, numinputs=0) (char **ASH_BYTES, size_t *ASH_BYTES_LEN)
     (char *b = NULL, size_t n = 0) "$1 = &b; $2 = &n;"

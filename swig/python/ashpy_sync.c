@@ -70,13 +70,18 @@ static PyObject *ashpy_lock_repr(PyObject *self) {
 
 static PyMethodDef ashpy_lock_methods[] = {
     ASHPY_METH("release", ashpy_lock_release, METH_NOARGS,
+               "release($self, /)\n--\n\n"
                "Releases the lock (NotOwnerError if this thread does not "
                "hold it). After OwnerDeadError without consistent() the lock "
                "becomes unrecoverable."),
     ASHPY_METH("consistent", ashpy_lock_consistent, METH_NOARGS,
+               "consistent($self, /)\n--\n\n"
                "Marks the data consistent again after OwnerDeadError."),
-    ASHPY_METH("__enter__", ashpy_enter, METH_NOARGS, NULL),
-    ASHPY_METH("__exit__", ashpy_lock_exit, METH_VARARGS, NULL),
+    ASHPY_METH("__enter__", ashpy_enter, METH_NOARGS,
+               "__enter__($self, /)\n--\n\nReturns the lock itself."),
+    ASHPY_METH("__exit__", ashpy_lock_exit, METH_VARARGS,
+               "__exit__($self, /, *exc_info)\n--\n\n"
+               "Releases the lock if this object still holds it."),
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef ashpy_lock_getset[] = {
@@ -252,31 +257,41 @@ static PyObject *ashpy_atomic_cas(PyObject *self, PyObject *args) {
 #define ASHPY_ATOMIC_DOC " Integer dtypes (int8 to uint64); index: an int (flat) or a tuple. Sequentially consistent."
 static PyMethodDef ashpy_sync_methods[] = {
     ASHPY_METH("lock", ashpy_view_lock_m, METH_VARARGS | METH_KEYWORDS,
+               "lock($self, /, timeout=None, repair=None)\n--\n\n"
                "lock(timeout=None, repair=None) -> Lock: takes the array's "
                "lock (waiting without the GIL; None: no limit). "
                "TimeoutError, DeadlockError (this thread holds it), "
                "OwnerDeadError (its .lock is held: repair, consistent(), "
                "release(); or pass repair=callable), NotRecoverableError."),
     ASHPY_METH("atomic_load", ashpy_atomic_load, METH_O,
+               "atomic_load($self, index, /)\n--\n\n"
                "atomic_load(index) -> int: the element, read atomically." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_store", ashpy_atomic_store, METH_VARARGS,
-               "atomic_store(index, value): stores atomically." ASHPY_ATOMIC_DOC),
+               "atomic_store($self, index, value, /)\n--\n\n"
+               "atomic_store(index, value) -> None: stores atomically." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_exchange", ashpy_atomic_exchange, METH_VARARGS,
+               "atomic_exchange($self, index, value, /)\n--\n\n"
                "atomic_exchange(index, value) -> int: stores; the old value." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_cas", ashpy_atomic_cas, METH_VARARGS,
+               "atomic_cas($self, index, expected, value, /)\n--\n\n"
                "atomic_cas(index, expected, value) -> int: stores value if the "
                "element equals expected; the old value (== expected: stored)." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_add", ashpy_atomic_add, METH_VARARGS,
+               "atomic_add($self, index, value=1, /)\n--\n\n"
                "atomic_add(index, value=1) -> int: adds; the old value (wraps "
                "around at the dtype's width)." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_sub", ashpy_atomic_sub, METH_VARARGS,
+               "atomic_sub($self, index, value=1, /)\n--\n\n"
                "atomic_sub(index, value=1) -> int: subtracts; the old value." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_and", ashpy_atomic_and, METH_VARARGS,
-               "atomic_and(index, value) -> int: bitwise and; the old value." ASHPY_ATOMIC_DOC),
+               "atomic_and($self, index, value=1, /)\n--\n\n"
+               "atomic_and(index, value=1) -> int: bitwise and; the old value." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_or", ashpy_atomic_or, METH_VARARGS,
-               "atomic_or(index, value) -> int: bitwise or; the old value." ASHPY_ATOMIC_DOC),
+               "atomic_or($self, index, value=1, /)\n--\n\n"
+               "atomic_or(index, value=1) -> int: bitwise or; the old value." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_xor", ashpy_atomic_xor, METH_VARARGS,
-               "atomic_xor(index, value) -> int: bitwise xor; the old value." ASHPY_ATOMIC_DOC),
+               "atomic_xor($self, index, value=1, /)\n--\n\n"
+               "atomic_xor(index, value=1) -> int: bitwise xor; the old value." ASHPY_ATOMIC_DOC),
     {NULL, NULL, 0, NULL}};
 
 /* Puts Lock and the ViewHandle_<name> method descriptors in module dict

@@ -11,6 +11,14 @@
  * Each starts with a text signature, "name(arg, ..., /)\n--\n\n", which
  * CPython turns into __text_signature__ (inspect.signature, help()); the
  * Python test test_text_signatures checks that every function has one.
+ * The parameter names are those bindings/python/gen_core_stub.py knows
+ * the types of, and the "-> TYPE" after the second signature is the
+ * return type it writes in arrayshare_core.pyi.
+ *
+ * This file is the one home of the generated module's docstrings: those of
+ * the kernel (swig/kernel.i) and coordination (swig/sync.i) functions too,
+ * below. A wrapper renamed to the C name (ash_swig_view_lock ->
+ * ash_view_lock) gets its docstring under the wrapper's name.
  */
 
 %define ASHPY_DOC(FN, TEXT)
@@ -107,3 +115,65 @@ ASHPY_DOC(ash_segment_open_fd, "ash_segment_open_fd(fd, flags, /)\n--\n\nash_seg
 ASHPY_DOC(ash_segment_fd, "ash_segment_fd(seg, /)\n--\n\nash_segment_fd(seg) -> int: the descriptor to pass with socket.send_fds (owned by the library; do not close it).")
 ASHPY_DOC(ash_segment_seal, "ash_segment_seal(seg, /)\n--\n\nash_segment_seal(seg) -> None: seals an anonymous segment against writes for every later attacher.")
 ASHPY_DOC(ash_segment_publish, "ash_segment_publish(seg, /)\n--\n\nash_segment_publish(seg) -> None: names a segment created with ASH_UNPUBLISHED; raises ExistsError if taken.")
+
+/* Kernels (swig/kernel.i). */
+ASHPY_DOC(ash_kernel_open, "ash_kernel_open(library, signature, bind, /)\n--\n\nash_kernel_open(library, signature, bind) -> KernelHandle: opens a kernel (library None: the program). Raises SignatureError, LibraryError, SizeOverflowError.")
+ASHPY_DOC(ash_kernel_from_address, "ash_kernel_from_address(address, signature, bind, /)\n--\n\nash_kernel_from_address(address, signature, bind) -> KernelHandle: a kernel for a function at an address (an int).")
+ASHPY_DOC(ash_kernel_retain, "ash_kernel_retain(k, /)\n--\n\nash_kernel_retain(k) -> KernelHandle: a second object holding its own reference.")
+ASHPY_DOC(ash_swig_kernel_close, "ash_kernel_close(k, /)\n--\n\nash_kernel_close(k) -> None: closes the kernel object now (again: nothing).")
+ASHPY_DOC(ash_swig_kernel_call, "ash_kernel_call(k, views, scalars, nthreads, /)\n--\n\nash_kernel_call(k, views, scalars, nthreads) -> float: calls the kernel on a sequence of views and a sequence of numbers (or None), without the GIL; the result of a plain kernel (else 0.0).")
+ASHPY_DOC(ash_kernel_kind, "ash_kernel_kind(k, /)\n--\n\nash_kernel_kind(k) -> int: ASH_KERNEL_PLAIN, ASH_KERNEL_MAP or ASH_KERNEL_LOOP (0 once closed).")
+ASHPY_DOC(ash_kernel_signature, "ash_kernel_signature(k, /)\n--\n\nash_kernel_signature(k) -> str: the signature in canonical form.")
+ASHPY_DOC(ash_kernel_nviews, "ash_kernel_nviews(k, /)\n--\n\nash_kernel_nviews(k) -> int: how many views a call takes.")
+ASHPY_DOC(ash_kernel_nscalars, "ash_kernel_nscalars(k, /)\n--\n\nash_kernel_nscalars(k) -> int: how many scalars a call takes.")
+ASHPY_DOC(ash_kernel_view_name, "ash_kernel_view_name(k, index, /)\n--\n\nash_kernel_view_name(k, index) -> str or None: the name of view operand index.")
+ASHPY_DOC(ash_kernel_scalar_name, "ash_kernel_scalar_name(k, index, /)\n--\n\nash_kernel_scalar_name(k, index) -> str or None: the name of scalar index.")
+ASHPY_DOC(ash_kernel_result_dtype, "ash_kernel_result_dtype(k, /)\n--\n\nash_kernel_result_dtype(k) -> int: the ASH_* dtype of a plain kernel's result, 0 for none.")
+ASHPY_DOC(ash_kernel_view_writes, "ash_kernel_view_writes(k, index, /)\n--\n\nash_kernel_view_writes(k, index) -> int: 1 if the kernel may write view operand index, 0 if not, -1 out of range.")
+ASHPY_DOC(ash_kernel_max_threads, "ash_kernel_max_threads()\n--\n\nash_kernel_max_threads() -> int: the size of the kernel thread pool (ASH_NUM_THREADS or the CPUs of the affinity mask).")
+
+/* Coordination (swig/sync.i): locks, versions, waits, atomics, rings. The
+ * blocking calls run without the GIL, interruptible every 0.1 s. A timeout
+ * is in seconds, negative: no limit. */
+ASHPY_DOC(ash_swig_view_lock, "ash_view_lock(v, timeout, /)\n--\n\nash_view_lock(v, timeout) -> None: takes the array's lock, without the GIL. Raises TimeoutError, OwnerDeadError (the lock is held all the same: repair, ash_view_consistent, unlock), NotRecoverableError, DeadlockError (this thread holds it).")
+ASHPY_DOC(ash_view_trylock, "ash_view_trylock(v, /)\n--\n\nash_view_trylock(v) -> None: ash_view_lock without waiting (TimeoutError when another thread holds it).")
+ASHPY_DOC(ash_view_unlock, "ash_view_unlock(v, /)\n--\n\nash_view_unlock(v) -> None: releases the lock this thread holds; NotOwnerError otherwise.")
+ASHPY_DOC(ash_view_consistent, "ash_view_consistent(v, /)\n--\n\nash_view_consistent(v) -> None: marks the data consistent after OwnerDeadError (the lock stays held).")
+ASHPY_DOC(ash_lock_state_name, "ash_lock_state_name(state, /)\n--\n\nash_lock_state_name(state) -> str or None: 'free', 'held', 'owner_dead', 'abandoned', 'inconsistent' or 'not_recoverable'; None for other values.")
+ASHPY_DOC(ash_view_lock_state, "ash_view_lock_state(v, /)\n--\n\nash_view_lock_state(v) -> (state, pid): an ASH_LOCK_* state and the holder's pid (0: none or unknown).")
+ASHPY_DOC(ash_swig_segment_lock, "ash_segment_lock(seg, timeout, /)\n--\n\nash_segment_lock(seg, timeout) -> None: takes the whole-segment lock (as ash_view_lock), without the GIL.")
+ASHPY_DOC(ash_segment_trylock, "ash_segment_trylock(seg, /)\n--\n\nash_segment_trylock(seg) -> None: the segment lock without waiting (TimeoutError when held).")
+ASHPY_DOC(ash_segment_unlock, "ash_segment_unlock(seg, /)\n--\n\nash_segment_unlock(seg) -> None: releases the segment lock this thread holds; NotOwnerError otherwise.")
+ASHPY_DOC(ash_segment_consistent, "ash_segment_consistent(seg, /)\n--\n\nash_segment_consistent(seg) -> None: marks the segment consistent after OwnerDeadError.")
+ASHPY_DOC(ash_segment_lock_state, "ash_segment_lock_state(seg, /)\n--\n\nash_segment_lock_state(seg) -> (state, pid): the segment lock's ASH_LOCK_* state and holder's pid.")
+ASHPY_DOC(ash_segment_retain, "ash_segment_retain(seg, /)\n--\n\nash_segment_retain(seg) -> SegmentHandle: a new handle owning one more reference on the same segment.")
+ASHPY_DOC(ash_view_version, "ash_view_version(v, /)\n--\n\nash_view_version(v) -> int: completed writes of the array (a ring's array: slots published).")
+ASHPY_DOC(ash_swig_view_write_begin, "ash_view_write_begin(v, timeout, /)\n--\n\nash_view_write_begin(v, timeout) -> None: takes the lock (unless this thread holds it) and opens a write, without the GIL. OwnerDeadError: the write is open all the same.")
+ASHPY_DOC(ash_view_write_end, "ash_view_write_end(v, /)\n--\n\nash_view_write_end(v) -> None: publishes the next version, wakes the waiters, releases the lock write_begin took.")
+ASHPY_DOC(ash_swig_view_read_snapshot, "ash_view_read_snapshot(v, nbytes, timeout, /)\n--\n\nash_view_read_snapshot(v, nbytes, timeout) -> (bytes, version): a copy that is one version (nbytes must equal ash_view_nbytes(v)). TornError: the writer died mid-write.")
+ASHPY_DOC(ash_swig_view_wait_change, "ash_view_wait_change(v, version, timeout, /)\n--\n\nash_view_wait_change(v, version, timeout) -> int: waits, without the GIL, until the array's version differs from version; the version then. Raises TimeoutError, TornError.")
+ASHPY_DOC(ash_swig_view_wait_any, "ash_view_wait_any(views, versions, timeout, /)\n--\n\nash_view_wait_any(views, versions, timeout) -> int: the index of a view whose version differs from its entry of versions (sequences of 1 to 128), waiting without the GIL.")
+ASHPY_DOC(ash_view_notify, "ash_view_notify(v, all, /)\n--\n\nash_view_notify(v, all) -> int: publishes a new version without a write and wakes all waiters (all=1) or one; how many were woken.")
+ASHPY_DOC(ash_view_atomic_i64, "ash_view_atomic_i64(v, op, idx, value, expected, /)\n--\n\nash_view_atomic_i64(v, op, idx, value, expected) -> int: one ASH_ATOMIC_* operation on an element of a signed dtype or uint8 to uint32 (idx as in ash_view_get_i64; expected: for ASH_ATOMIC_CAS); the old value (LOAD: the value).")
+ASHPY_DOC(ash_view_atomic_u64, "ash_view_atomic_u64(v, op, idx, value, expected, /)\n--\n\nash_view_atomic_u64(v, op, idx, value, expected) -> int: ash_view_atomic_i64 for unsigned dtypes (uint64 included).")
+ASHPY_DOC(ash_swig_view_atomic_vec, "ash_view_atomic_vec(v, op, indices, values, /)\n--\n\nash_view_atomic_vec(v, op, indices, values) -> list of the old values: op on the elements at the flat indices, with one value for all or one per index (none for LOAD).")
+ASHPY_DOC(ash_ring_arena_bytes, "ash_ring_arena_bytes(dtype, shape, nslots, total, /)\n--\n\nash_ring_arena_bytes(dtype, shape, nslots, total) -> int: total plus the arena bytes of a ring of nslots slots of this dtype and shape (a sequence).")
+ASHPY_DOC(ash_ring_create, "ash_ring_create(seg, name, dtype, shape, nslots, flags, /)\n--\n\nash_ring_create(seg, name, dtype, shape, nslots, flags) -> RingHandle: adds a ring of nslots slots of this dtype and shape. flags: ASH_RING_BACKPRESSURE | ASH_RING_CONSUMER.")
+ASHPY_DOC(ash_ring_attach, "ash_ring_attach(name_or_descriptor, flags, /)\n--\n\nash_ring_attach(name_or_descriptor, flags) -> RingHandle. flags: ASH_RDONLY | ASH_RING_CONSUMER | ASH_FILE | ASH_NOATTACH.")
+ASHPY_DOC(ash_ring_retain, "ash_ring_retain(r, /)\n--\n\nash_ring_retain(r) -> RingHandle: a second object holding its own reference.")
+ASHPY_DOC(ash_swig_ring_close, "ash_ring_close(r, /)\n--\n\nash_ring_close(r) -> None: closes the ring object now (again, or None: nothing).")
+ASHPY_DOC(ash_swig_ring_write_begin, "ash_ring_write_begin(r, timeout, /)\n--\n\nash_ring_write_begin(r, timeout) -> ViewHandle: claims the producer role and the next slot (a writable view), without the GIL; then ash_ring_write_end.")
+ASHPY_DOC(ash_ring_write_end, "ash_ring_write_end(r, /)\n--\n\nash_ring_write_end(r) -> None: publishes the slot of ash_ring_write_begin.")
+ASHPY_DOC(ash_swig_ring_write, "ash_ring_write(r, data, timeout, /)\n--\n\nash_ring_write(r, data, timeout) -> None: writes and publishes one slot from a C-contiguous buffer of the slot's size, without the GIL.")
+ASHPY_DOC(ash_swig_ring_read, "ash_ring_read(r, nbytes, timeout, /)\n--\n\nash_ring_read(r, nbytes, timeout) -> (bytes, seq): a copy of the next slot for this handle (nbytes: the slot's size) and its sequence number, never torn.")
+ASHPY_DOC(ash_swig_ring_read_begin, "ash_ring_read_begin(r, timeout, /)\n--\n\nash_ring_read_begin(r, timeout) -> ViewHandle: a read-only view of the next slot, without the GIL; then ash_ring_read_end.")
+ASHPY_DOC(ash_ring_read_end, "ash_ring_read_end(r, /)\n--\n\nash_ring_read_end(r) -> None: ends a zero-copy read; OverrunError if the slot was overwritten meanwhile.")
+ASHPY_DOC(ash_ring_nslots, "ash_ring_nslots(r, /)\n--\n\nash_ring_nslots(r) -> int: the number of slots.")
+ASHPY_DOC(ash_ring_slot_nbytes, "ash_ring_slot_nbytes(r, /)\n--\n\nash_ring_slot_nbytes(r) -> int: the bytes of one slot.")
+ASHPY_DOC(ash_ring_head, "ash_ring_head(r, /)\n--\n\nash_ring_head(r) -> int: slots published so far.")
+ASHPY_DOC(ash_ring_cursor, "ash_ring_cursor(r, /)\n--\n\nash_ring_cursor(r) -> int: the sequence number this handle reads next.")
+ASHPY_DOC(ash_ring_missed, "ash_ring_missed(r, /)\n--\n\nash_ring_missed(r) -> int: slots this handle skipped (overwritten first).")
+ASHPY_DOC(ash_ring_consumers, "ash_ring_consumers(r, /)\n--\n\nash_ring_consumers(r) -> int: registered consumers that live.")
+ASHPY_DOC(ash_ring_view, "ash_ring_view(r, /)\n--\n\nash_ring_view(r) -> ViewHandle: the whole ring array (nslots, *slot_shape).")
+ASHPY_DOC(ash_ring_producer, "ash_ring_producer(r, /)\n--\n\nash_ring_producer(r) -> (pid, alive): the producer's pid (0: none) and 1 if it lives, else 0.")
+ASHPY_DOC(ash_ring_consumer_list, "ash_ring_consumer_list(r, /)\n--\n\nash_ring_consumer_list(r) -> ListHandle: per registered consumer, name: its pid, value: its cursor, flag: alive.")

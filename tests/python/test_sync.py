@@ -4,6 +4,7 @@ versions and snapshots, wait_change (also from asyncio), notify, wait_any,
 element atomics and rings."""
 import asyncio
 import multiprocessing as mp
+import sys
 import threading
 import time
 
@@ -130,6 +131,25 @@ def test_versions_snapshots_and_waits(counter):
     t.join()
     assert counter.notify() == 0  # nobody waits
     assert counter.version == 3
+
+
+def test_low_level_results_are_tuples(counter, names):
+    """The generated module's pairs of results are tuples, as documented
+    (docstrings, arrayshare_core.pyi), the copies' too."""
+    core = arrayshare.core
+    with counter.writing():
+        counter[...] = 3
+    got = core.ash_view_read_snapshot(counter, counter.nbytes, 1.0)
+    assert type(got) is tuple
+    assert got == ((3).to_bytes(8, sys.byteorder) * 4, 1)
+    assert core.ash_view_lock_state(counter) == (core.ASH_LOCK_FREE, 0)
+    n = names()
+    with arrayshare.Ring.create(n, "r", 2, "int16", 2) as p, \
+            arrayshare.Ring.attach(n + "/r") as c:
+        p.write(bytes([1, 2, 3, 4]))
+        got = core.ash_ring_read(c._h, 4, 1.0)
+        assert type(got) is tuple and got == (bytes([1, 2, 3, 4]), 0)
+        assert type(core.ash_ring_producer(p._h)) is tuple
 
 
 def test_wait_change_async(counter):
