@@ -472,7 +472,11 @@ int nf_format(const nf_array *a, const nf_options *opt, char **out) {
   int64_t idx[64] = {0}, size = 1;
   *out = NULL;
   if (nd < 0 || nd > 64) return -1;
-  for (int k = 0; k < nd; k++) size *= a->shape[k];
+  /* A 0 dimension first: an empty array may have huge other dimensions
+   * whose product overflows; otherwise the product is its element count. */
+  for (int k = 0; k < nd; k++)
+    if (a->shape[k] == 0) size = 0;
+  for (int k = 0; k < nd && size; k++) size *= a->shape[k];
 
   sb res = {0};
   if (nd == 0) {

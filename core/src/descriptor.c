@@ -70,17 +70,20 @@ static bool ash__path_safe(unsigned char c) {
 
 /* ---- formatting ---------------------------------------------------------- */
 
+/* The view is its whole array as ash__view_new makes it: strides that
+ * matter (axes of extent > 1) are the fresh ones; for an empty view every
+ * stride must be, so that the round trip is exact. */
 static bool ash__is_whole(const ash_view *v) {
   const struct ash__array *a = v->arr;
   if (v->dtype != a->dtype || v->ndim != a->ndim || v->offset != 0)
     return false;
-  int64_t stride = (int64_t)v->itemsize;
-  for (int i = v->ndim - 1; i >= 0; i--) {
+  int64_t fresh[ASH_MAX_NDIM];
+  ash__c_strides(a->ndim, a->shape, (int64_t)v->itemsize, fresh);
+  for (int i = 0; i < v->ndim; i++) {
     if (v->shape[i] != a->shape[i])
       return false;
-    if (v->shape[i] > 1 && v->strides[i] != stride)
+    if ((v->shape[i] > 1 || v->size == 0) && v->strides[i] != fresh[i])
       return false;
-    stride *= a->shape[i] ? a->shape[i] : 1;
   }
   return true;
 }
@@ -412,24 +415,11 @@ static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p
                       desc);
     }
   }
-  if (nstrides >= 0) {
-    if (nstrides != nshape) {
-      ash_view_release(c);
-      return ash__err(ASH_E_DESC,
-                      "descriptor \"%.300s\": %d strides for %d dimensions",
-                      desc, nstrides, nshape);
-    }
-    memcpy(c->strides, strides, sizeof(int64_t) * (size_t)nstrides);
-  } else {
-    int64_t st = (int64_t)c->itemsize;
-    for (int i = c->ndim - 1; i >= 0; i--) {
-      c->strides[i] = st;
-      if (c->shape[i] && __builtin_mul_overflow(st, c->shape[i], &st)) {
-        ash_view_release(c);
-        return ash__err(ASH_E_INDEX, "descriptor \"%.300s\": shape too large",
-                        desc);
-      }
-    }
+  if (nstrides >= 0 && nstrides != nshape) {
+    ash_view_release(c);
+    return ash__err(ASH_E_DESC,
+                    "descriptor \"%.300s\": %d strides for %d dimensions",
+                    desc, nstrides, nshape);
   }
   uint64_t nb;
   int64_t count;
@@ -443,6 +433,10 @@ static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p
                                : r;
   }
   c->size = count;
+  if (nstrides >= 0)
+    memcpy(c->strides, strides, sizeof(int64_t) * (size_t)nstrides);
+  else /* bounded by ash__shape_nbytes */
+    ash__c_strides(c->ndim, c->shape, (int64_t)c->itemsize, c->strides);
   for (int i = 0; i < c->ndim; i++) {
     if (c->strides[i] > (INT64_C(1) << 62) || c->strides[i] < -(INT64_C(1) << 62)) {
       ash_view_release(c);
@@ -450,14 +444,15 @@ static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p
                       desc);
     }
   }
+  /* Bounds in integers first; the pointer only once it is inside. */
   c->offset = offset;
-  c->data = v->data - v->offset + offset;
   ash__view_update_flags(c);
   r = ash__view_check_bounds(c);
   if (r) {
     ash_view_release(c);
     return r;
   }
+  c->data = v->data - v->offset + offset;
   ash_view_release(v);
   *vp = c;
   return ASH_OK;

@@ -204,6 +204,16 @@ bool ash__add_u64(uint64_t a, uint64_t b, uint64_t *out);
 uint64_t ash__round_up(uint64_t v, uint64_t align);
 int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
                       uint64_t *nbytes, int64_t *count);
+/* Number of elements of @shape (dimensions >= 0): 0 when any dimension is
+ * 0, whatever the others; otherwise their product, which the caller has
+ * bounded (ash__shape_nbytes). Never overflows. */
+int64_t ash__shape_count(int ndim, const int64_t *shape);
+/* The strides of a fresh C-order layout of @shape: C strides when it has
+ * elements; all 0 when it has none (see docs/c-api.md, "Zero-size views").
+ * The caller has bounded the element count times @itemsize (at most 2^62
+ * bytes), so nothing overflows. */
+void ash__c_strides(int ndim, const int64_t *shape, int64_t itemsize,
+                    int64_t *strides);
 
 /* dtype.c */
 bool ash__dtype_valid(int dtype);

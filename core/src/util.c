@@ -175,3 +175,24 @@ int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
     *count = (int64_t)n;
   return ASH_OK;
 }
+
+int64_t ash__shape_count(int ndim, const int64_t *shape) {
+  uint64_t n = 1;
+  for (int i = 0; i < ndim; i++)
+    if (shape[i] == 0)
+      return 0;
+  for (int i = 0; i < ndim; i++)
+    n *= (uint64_t)shape[i]; /* unsigned: bounded by the caller, never UB */
+  return (int64_t)n;
+}
+
+void ash__c_strides(int ndim, const int64_t *shape, int64_t itemsize,
+                    int64_t *strides) {
+  bool empty = ash__shape_count(ndim, shape) == 0;
+  int64_t stride = itemsize;
+  for (int i = ndim - 1; i >= 0; i--) {
+    strides[i] = empty ? 0 : stride;
+    if (!empty)
+      stride *= shape[i];
+  }
+}

@@ -362,7 +362,15 @@ class View(_core.ViewHandle):
 def _format_values(v):
     np = _numpy()
     if np is not None:
-        return np.array2string(np.asarray(v), separator=", ")
+        try:
+            arr = np.asarray(v)
+        except ValueError:
+            # A shape NumPy cannot represent: an empty view beside huge
+            # dimensions, e.g. float64 (0, 2**62), whose byte count with the
+            # 0 left out exceeds NumPy's limit ("array is too big").
+            arr = None
+        if arr is not None:
+            return np.array2string(arr, separator=", ")
     return _format_plain(v)
 
 
@@ -374,6 +382,8 @@ def _fmt_scalar(x):
 
 
 def _format_plain(v, edge=3, threshold=1000):
+    if v.size == 0 and v.ndim > 0:
+        return "[]"  # as NumPy prints any empty array, whatever its shape
     summarize = v.size > threshold
 
     def rec(sub, depth):
