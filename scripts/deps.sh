@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Installs, from Debian's archive, every package arrayshare needs to build,
 # test, benchmark and run its demo. Only what is missing is installed.
+# clang and its sanitizer runtimes: the ThreadSanitizer build and the
+# libFuzzer harnesses; python3-hypothesis: the differential test of views.
 set -euo pipefail
 PKGS=(build-essential cmake pkgconf swig libffi-dev libcriterion-dev
       python3-dev python3-numpy python3-pytest python3-matplotlib
       ruby-dev ruby-minitest lua5.4 liblua5.4-dev lua-busted lua-cjson
-      libcjson-dev abigail-tools)
+      libcjson-dev abigail-tools
+      clang libclang-rt-14-dev python3-hypothesis)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

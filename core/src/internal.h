@@ -134,7 +134,9 @@ typedef struct ash__map {
                         the whole segment */
   uint64_t map_len;
   uint64_t size;  /* arena bytes (hdr.arena_size) */
-  bool unlinked;  /* this process unlinked the name: nothing left to do */
+  _Atomic bool unlinked; /* this process unlinked the name: nothing left to
+                            do (atomic: ash_unlink of a name this process
+                            maps sets it while other threads detach) */
   bool writable;  /* arena mapped PROT_WRITE */
   bool attached;  /* holds an attach slot */
   int slot;

@@ -13,7 +13,11 @@
 #ifndef ASH_TEST_COMMON_H
 #define ASH_TEST_COMMON_H
 
+#ifdef ASH_TEST_CRITERION_LITE /* the ThreadSanitizer build: see there */
+#include "criterion-lite.h"
+#else
 #include <criterion/criterion.h>
+#endif
 
 #include <dirent.h>
 #include <errno.h>
