@@ -3,8 +3,9 @@
 # every test (C, command line, Python, Ruby, Lua, conformance), then builds
 # the C library again with AddressSanitizer + UndefinedBehaviorSanitizer and
 # runs the C and command-line tests under it, then with ThreadSanitizer
-# (clang) and runs the threaded tests under it. Fails if a test leaves a
-# segment behind in /dev/shm.
+# (clang) and runs the threaded tests under it, then builds the libFuzzer
+# harnesses (clang) and runs each for 20 s (scripts/fuzz.sh runs them
+# longer). Fails if a test leaves a segment behind in /dev/shm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ./scripts/deps.sh
@@ -43,6 +44,14 @@ CC=clang cmake -S . -B build-tsan -DASH_WERROR=ON -DASH_TSAN=ON \
 cmake --build build-tsan -j"$JOBS" --target test-threads
 echo "== threaded tests under ThreadSanitizer (10 runs: races are timing) =="
 ctest --test-dir build-tsan -L threads --output-on-failure --repeat until-fail:10
+
+echo "== build (libFuzzer harnesses, clang, ASan + UBSan) =="
+CC=clang cmake -S . -B build-fuzz -DASH_WERROR=ON -DASH_FUZZ=ON \
+      -DASH_FUZZ_SECONDS=20 -DASH_PYTHON=OFF -DASH_RUBY=OFF -DASH_LUA=OFF \
+      -DASH_BUILD_BENCH=OFF -DASH_BUILD_CLI=OFF -DASH_BUILD_C_TESTS=OFF
+cmake --build build-fuzz -j"$JOBS" --target ash-fuzz
+echo "== fuzz: each harness for 20 s, and the saved regressions =="
+ctest --test-dir build-fuzz -L fuzz --output-on-failure
 
 after=$(mktemp)
 ls /dev/shm | grep '^ash\.' | sort > "$after" || true
