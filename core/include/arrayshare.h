@@ -621,7 +621,10 @@ ASH_EXTERN const char *ash_view_descriptor(const ash_view *v);
  *  and a bracketed NumPy-style index after the array or segment, e.g.
  *  "ash://x/a[1:3, ::-1, 0]" (integers and slices; bounds are strict).
  *  The view's dtype, shape, strides and offset are checked to stay inside
- *  the array.
+ *  the array, and its elements to take no more bytes than the array has
+ *  (views made by slicing and the like never overlap themselves; a
+ *  descriptor with zero or overlapping strides cannot make a view whose
+ *  traversal costs more than its array).
  *  A query key "gen=N", N being ash_segment_ctime() of the segment, pins the
  *  descriptor to that one segment: if this process maps it already, the
  *  mapping is reused without any system call (a worker receiving many

@@ -433,6 +433,19 @@ static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p
                                : r;
   }
   c->size = count;
+  /* Views made by slicing, indexing, permuting, reshaping and
+   * reinterpreting never overlap themselves, so they hold at most the
+   * array's bytes. A descriptor may not claim more (zero or overlapping
+   * strides): going through its elements would cost more than the array,
+   * up to 2^62 elements over one byte. */
+  if (nb > v->arr->nbytes) {
+    ash_view_release(c);
+    return ash__err(ASH_E_INDEX,
+                    "descriptor \"%.300s\": %lld elements of %zu bytes do "
+                    "not fit array \"%s\" of %llu bytes",
+                    desc, (long long)count, ash_dtype_itemsize(dtype),
+                    v->arr->name, (unsigned long long)v->arr->nbytes);
+  }
   if (nstrides >= 0)
     memcpy(c->strides, strides, sizeof(int64_t) * (size_t)nstrides);
   else /* bounded by ash__shape_nbytes */
