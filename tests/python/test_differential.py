@@ -24,6 +24,7 @@ CTest; ASH_HYPOTHESIS_PROFILE=long runs 20000 examples (a few minutes):
     ASH_HYPOTHESIS_PROFILE=long PYTHONPATH=build/python:tests/python \\
         /usr/bin/python3 -m pytest tests/python/test_differential.py
 """
+import contextlib
 import math
 import os
 
@@ -138,6 +139,27 @@ def apply(op, target):
     return target.view(op[1])
 
 
+@contextlib.contextmanager
+def shared_copy(shape, dtype, tag):
+    """A new arrayshare array holding reference(shape, dtype): yields
+    (view, reference, list of views to close); removes it all after."""
+    name = new_name(tag)
+    ref = reference(shape, dtype)
+    v = arrayshare.create(name, shape, dtype)
+    views = [v]
+    try:
+        if ref.size:
+            np.asarray(v)[...] = ref
+        yield v, ref, views
+    finally:
+        for x in reversed(views):
+            x.close()
+        try:
+            arrayshare.unlink(name)
+        except arrayshare.NotFoundError:
+            pass
+
+
 def same_values(a, b):
     if a.dtype.kind in "fc":
         return np.array_equal(a, b, equal_nan=True)
@@ -165,13 +187,7 @@ def check_same(v, ref, what):
 @settings.get_profile(PROFILE)
 @given(shape=shapes, dtype=st.sampled_from(DTYPES), data=st.data())
 def test_views_match_numpy(shape, dtype, data):
-    name = new_name("hyp")
-    ref = reference(shape, dtype)
-    v = arrayshare.create(name, shape, dtype)
-    views = [v]
-    try:
-        if ref.size:
-            np.asarray(v)[...] = ref
+    with shared_copy(shape, dtype, "hyp") as (v, ref, views):
         check_same(v, ref, "fresh %s %s" % (shape, dtype))
         steps = []
         for _ in range(data.draw(st.integers(1, 6), label="steps")):
@@ -200,13 +216,6 @@ def test_views_match_numpy(shape, dtype, data):
         w = arrayshare.attach(v.descriptor)
         views.append(w)
         check_same(w, ref, "attached %s" % v.descriptor)
-    finally:
-        for x in reversed(views):
-            x.close()
-        try:
-            arrayshare.unlink(name)
-        except arrayshare.NotFoundError:
-            pass
 
 
 @settings.get_profile(PROFILE)
@@ -216,13 +225,7 @@ def test_views_match_numpy(shape, dtype, data):
 def test_core_slice_matches_python(shape, dtype, data):
     """The C slice (one axis, Python's bounds) through the low-level
     module, including bounds far outside and huge steps."""
-    name = new_name("hyc")
-    ref = reference(shape, dtype)
-    v = arrayshare.create(name, shape, dtype)
-    views = [v]
-    try:
-        if ref.size:
-            np.asarray(v)[...] = ref
+    with shared_copy(shape, dtype, "hyc") as (v, ref, views):
         axis = data.draw(st.integers(0, len(shape) - 1), label="axis")
         big = st.integers(-2**63 + 1, 2**63 - 1)
         small = st.integers(-10, 10)
@@ -238,10 +241,3 @@ def test_core_slice_matches_python(shape, dtype, data):
         views.append(w)
         key = (slice(None),) * axis + (slice(start, stop, step),)
         check_same(w, ref[key], "slice %s of %s" % (key, shape))
-    finally:
-        for x in reversed(views):
-            x.close()
-        try:
-            arrayshare.unlink(name)
-        except arrayshare.NotFoundError:
-            pass
