@@ -451,7 +451,7 @@ static int ash__apply_query(const char *desc, char *query, struct ash__parsed *p
   else /* bounded by ash__shape_nbytes */
     ash__c_strides(c->ndim, c->shape, (int64_t)c->itemsize, c->strides);
   for (int i = 0; i < c->ndim; i++) {
-    if (c->strides[i] > (INT64_C(1) << 62) || c->strides[i] < -(INT64_C(1) << 62)) {
+    if (c->strides[i] > ASH__MAX_STRIDE || c->strides[i] < -ASH__MAX_STRIDE) {
       ash_view_release(c);
       return ash__err(ASH_E_INDEX, "descriptor \"%.300s\": stride out of range",
                       desc);

@@ -196,6 +196,12 @@ int ash__pack_i64(int dtype, int64_t v, void *item);
 int ash__pack_u64(int dtype, uint64_t v, void *item);
 int ash__pack_c128(int dtype, double re, double im, void *item);
 
+/* Largest byte size accepted for one array or segment, and largest stride
+ * magnitude of a view: keeps every offset and every stride product far from
+ * int64 overflow. */
+#define ASH__MAX_BYTES (UINT64_C(1) << 62)
+#define ASH__MAX_STRIDE (INT64_C(1) << 62)
+
 /* util.c */
 int ash__name_check(const char *name, int is_array);
 uint64_t ash__self_start(void);

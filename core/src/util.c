@@ -128,10 +128,6 @@ uint64_t ash__round_up(uint64_t v, uint64_t align) {
   return (v + align - 1) / align * align;
 }
 
-/* Largest byte size accepted for one array or segment: keeps every offset and
- * every stride product far from int64 overflow. */
-#define ASH__MAX_BYTES (UINT64_C(1) << 62)
-
 int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
                       uint64_t *nbytes, int64_t *count) {
   if (!ash__dtype_valid(dtype))

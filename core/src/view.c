@@ -241,14 +241,16 @@ ash_status ash_view_slice(const ash_view *v, int axis, int64_t start,
     return r;
   /* With elements, every product below stays inside the array. A view
    * without elements (another axis is 0) has nothing to address: its
-   * offset stays, and a stride that would overflow stays as it was. */
+   * offset stays, and a stride that would leave the range of strides
+   * (which descriptors accept) stays as it was. */
   if (len > 0 && v->size > 0) {
     c->offset += start * v->strides[ax];
     c->data += start * v->strides[ax];
   }
   c->shape[ax] = len;
   int64_t st;
-  if (len > 1 && !__builtin_mul_overflow(v->strides[ax], step, &st))
+  if (len > 1 && !__builtin_mul_overflow(v->strides[ax], step, &st) &&
+      st <= ASH__MAX_STRIDE && st >= -ASH__MAX_STRIDE)
     c->strides[ax] = st;
   return ash__finish(c, out);
 }

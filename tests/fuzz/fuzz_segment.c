@@ -77,7 +77,7 @@ static int waits(const uint8_t *data, size_t size) {
  * the first arrays only. */
 static void exercise_view(const ash_view *v, int reparse) {
   fz_touch(v);
-  fz_derive(v);
+  fz_derive(v, fz_touch);
   const char *d = ash_view_descriptor(v);
   FZ_REQUIRE(d != NULL, "no descriptor");
   ash_view *w = NULL;
