@@ -2,6 +2,8 @@
 # SPDX-License-Identifier: MIT
 # Installs, from Debian's archive, every package arrayshare needs to build,
 # test, benchmark and run its demo. Only what is missing is installed.
+# clang and its sanitizer runtimes: the ThreadSanitizer build and the
+# libFuzzer harnesses; python3-hypothesis: the differential test of views.
 set -euo pipefail
 PKGS=(build-essential cmake pkgconf swig libffi-dev libcriterion-dev
       python3-dev python3-numpy python3-pytest python3-matplotlib python3-joblib python3-mypy
@@ -9,7 +11,8 @@ PKGS=(build-essential cmake pkgconf swig libffi-dev libcriterion-dev
       libcjson-dev abigail-tools libblas3
       openmpi-bin libopenmpi-dev python3-mpi4py ruby-mpi
       debhelper dh-python lintian fakeroot
-      luajit luarocks python3-venv python3-pip python3-setuptools python3-wheel)
+      luajit luarocks python3-venv python3-pip python3-setuptools python3-wheel
+      clang libclang-rt-14-dev python3-hypothesis)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -591,7 +591,9 @@ ASH_EXTERN void ash_view_release(ash_view *v);
 ASH_EXTERN int ash_view_dtype(const ash_view *v);
 ASH_EXTERN int ash_view_ndim(const ash_view *v);
 /*! ash_view_shape() / ash_view_strides() : @return ndim dimensions / strides
- *  in bytes (strides may be negative or 0). */
+ *  in bytes (strides may be negative or 0). A fresh layout of an empty
+ *  shape (a 0 dimension: the whole-array view, reshape) has every stride 0,
+ *  as NumPy's np.empty; an empty view addresses nothing (docs/c-api.md). */
 ASH_EXTERN const int64_t *ash_view_shape(const ash_view *v);
 ASH_EXTERN const int64_t *ash_view_strides(const ash_view *v);
 /*! ash_view_dim() / ash_view_stride() : one axis; negative counts from the
@@ -662,10 +664,12 @@ ASH_EXTERN ash_status ash_view_reshape(const ash_view *v, int ndim,
 /*! ash_view_reinterpret() :
  *  Reads the same bytes as another dtype (NumPy's a.view(dtype)). Same
  *  itemsize: any view. Otherwise the last axis must be contiguous (stride ==
- *  itemsize) and its byte length divisible by the new itemsize; the last
- *  dimension is rescaled. A 0-d view needs the same itemsize.
- *  @return ASH_OK, ASH_E_DTYPE, ASH_E_CONTIG, ASH_E_SHAPE, ASH_E_INVAL,
- *          ASH_E_NOMEM. */
+ *  itemsize; an empty view always is) and its byte length divisible by the
+ *  new itemsize; the last dimension is rescaled. A 0-d view needs the same
+ *  itemsize.
+ *  @return ASH_OK, ASH_E_DTYPE, ASH_E_CONTIG, ASH_E_SHAPE, ASH_E_OVERFLOW
+ *          (an empty view whose rescaled last dimension exceeds INT64_MAX),
+ *          ASH_E_INVAL, ASH_E_NOMEM. */
 ASH_EXTERN ash_status ash_view_reinterpret(const ash_view *v, int dtype,
                                            ash_view **out);
 
@@ -796,7 +800,10 @@ ASH_EXTERN const char *ash_view_descriptor_ex(const ash_view *v,
  *  and a bracketed NumPy-style index after the array or segment, e.g.
  *  "ash://x/a[1:3, ::-1, 0]" (integers and slices; bounds are strict).
  *  The view's dtype, shape, strides and offset are checked to stay inside
- *  the array.
+ *  the array, and its elements to take no more bytes than the array has
+ *  (views made by slicing and the like never overlap themselves; a
+ *  descriptor with zero or overlapping strides cannot make a view whose
+ *  traversal costs more than its array).
  *  A query key "gen=N", N being ash_segment_ctime() of the segment, pins the
  *  descriptor to that one segment: if this process maps it already, the
  *  mapping is reused without any system call (a worker receiving many

@@ -40,17 +40,20 @@ static bool ash__path_safe(unsigned char c) {
 
 /* ---- formatting ---------------------------------------------------------- */
 
+/* The view is its whole array as ash__view_new makes it: strides that
+ * matter (axes of extent > 1) are the fresh ones; for an empty view every
+ * stride must be, so that the round trip is exact. */
 static bool ash__is_whole(const ash_view *v) {
   const struct ash__array *a = v->arr;
   if (v->dtype != a->dtype || v->ndim != a->ndim || v->offset != 0)
     return false;
-  int64_t stride = (int64_t)v->itemsize;
-  for (int i = v->ndim - 1; i >= 0; i--) {
+  int64_t fresh[ASH_MAX_NDIM];
+  ash__c_strides(a->ndim, a->shape, (int64_t)v->itemsize, fresh);
+  for (int i = 0; i < v->ndim; i++) {
     if (v->shape[i] != a->shape[i])
       return false;
-    if (v->shape[i] > 1 && v->strides[i] != stride)
+    if ((v->shape[i] > 1 || v->size == 0) && v->strides[i] != fresh[i])
       return false;
-    stride *= a->shape[i] ? a->shape[i] : 1;
   }
   return true;
 }
@@ -472,24 +475,11 @@ static int ash__desc_layout(const char *desc, const struct ash__desc *d,
                       desc);
     }
   }
-  if (d->nstrides >= 0) {
-    if (d->nstrides != d->nshape) {
-      ash_view_release(c);
-      return ash__err(ASH_E_DESC,
-                      "descriptor \"%.300s\": %d strides for %d dimensions",
-                      desc, d->nstrides, d->nshape);
-    }
-    memcpy(c->strides, d->strides, sizeof(int64_t) * (size_t)d->nstrides);
-  } else {
-    int64_t st = (int64_t)c->itemsize;
-    for (int i = c->ndim - 1; i >= 0; i--) {
-      c->strides[i] = st;
-      if (c->shape[i] && __builtin_mul_overflow(st, c->shape[i], &st)) {
-        ash_view_release(c);
-        return ash__err(ASH_E_INDEX, "descriptor \"%.300s\": shape too large",
-                        desc);
-      }
-    }
+  if (d->nstrides >= 0 && d->nstrides != d->nshape) {
+    ash_view_release(c);
+    return ash__err(ASH_E_DESC,
+                    "descriptor \"%.300s\": %d strides for %d dimensions",
+                    desc, d->nstrides, d->nshape);
   }
   uint64_t nb;
   int64_t count;
@@ -503,21 +493,39 @@ static int ash__desc_layout(const char *desc, const struct ash__desc *d,
                                : r;
   }
   c->size = count;
+  /* Views made by slicing, indexing, permuting, reshaping and
+   * reinterpreting never overlap themselves, so they hold at most the
+   * array's bytes. A descriptor may not claim more (zero or overlapping
+   * strides): going through its elements would cost more than the array,
+   * up to 2^62 elements over one byte. */
+  if (nb > v->arr->nbytes) {
+    ash_view_release(c);
+    return ash__err(ASH_E_INDEX,
+                    "descriptor \"%.300s\": %lld elements of %zu bytes do "
+                    "not fit array \"%s\" of %llu bytes",
+                    desc, (long long)count, ash_dtype_itemsize(dtype),
+                    v->arr->name, (unsigned long long)v->arr->nbytes);
+  }
+  if (d->nstrides >= 0)
+    memcpy(c->strides, d->strides, sizeof(int64_t) * (size_t)d->nstrides);
+  else /* bounded by ash__shape_nbytes */
+    ash__c_strides(c->ndim, c->shape, (int64_t)c->itemsize, c->strides);
   for (int i = 0; i < c->ndim; i++) {
-    if (c->strides[i] > (INT64_C(1) << 62) || c->strides[i] < -(INT64_C(1) << 62)) {
+    if (c->strides[i] > ASH__MAX_STRIDE || c->strides[i] < -ASH__MAX_STRIDE) {
       ash_view_release(c);
       return ash__err(ASH_E_INDEX, "descriptor \"%.300s\": stride out of range",
                       desc);
     }
   }
+  /* Bounds in integers first; the pointer only once it is inside. */
   c->offset = d->offset;
-  c->data = v->data - v->offset + d->offset;
   ash__view_update_flags(c);
   r = ash__view_check_bounds(c);
   if (r) {
     ash_view_release(c);
     return r;
   }
+  c->data = v->data - v->offset + d->offset;
   ash_view_release(v);
   *vp = c;
   return ASH_OK;

@@ -290,7 +290,9 @@ typedef struct ash__map {
   _Atomic uint32_t lock_id; /* owner id of this process for the sync words: set at
                        attach when it may lock (format 1.1, writable
                        words), 0 otherwise and once detached */
-  bool unlinked;  /* this process unlinked the name */
+  _Atomic bool unlinked; /* this process unlinked the name (atomic: ash_unlink
+                            of a name this process maps sets it while other
+                            threads detach) */
   bool stale;     /* removed, truncated or rewritten since it was cached */
   bool listed;    /* on the process-wide list */
   bool noattach;  /* an inspection map (ASH_NOATTACH): never listed */
@@ -308,7 +310,8 @@ typedef struct ash__map {
                                   filled on demand; entry 0 is arr0 */
   struct ash__array arr0;     /* entry 0's copy, once arr0p is set */
   const struct ash__array *arr0p;
-  uint32_t ningested;         /* entries [0, ningested) are all validated */
+  _Atomic uint32_t ningested; /* entries [0, ningested) are all validated
+                                 (atomic: read without the lock) */
   struct ash__map *next;
 } ash__map;
 
@@ -488,6 +491,12 @@ int ash__pack_i64(int dtype, int64_t v, void *item);
 int ash__pack_u64(int dtype, uint64_t v, void *item);
 int ash__pack_c128(int dtype, double re, double im, void *item);
 
+/* Largest byte size accepted for one array or segment, and largest stride
+ * magnitude of a view: keeps every offset and every stride product far from
+ * int64 overflow. */
+#define ASH__MAX_BYTES (UINT64_C(1) << 62)
+#define ASH__MAX_STRIDE (INT64_C(1) << 62)
+
 /* util.c */
 int ash__name_check(const char *name, int is_array);
 uint64_t ash__self_start(void);
@@ -511,6 +520,16 @@ struct ash__sb {
 void ash__sb_add(struct ash__sb *b, const char *s, size_t n);
 void ash__sb_str(struct ash__sb *b, const char *s);
 void ash__sb_fill(struct ash__sb *b, char c, int n);
+/* Number of elements of @shape (dimensions >= 0): 0 when any dimension is
+ * 0, whatever the others; otherwise their product, which the caller has
+ * bounded (ash__shape_nbytes). Never overflows. */
+int64_t ash__shape_count(int ndim, const int64_t *shape);
+/* The strides of a fresh C-order layout of @shape: C strides when it has
+ * elements; all 0 when it has none (see docs/c-api.md, "Zero-size views").
+ * The caller has bounded the element count times @itemsize (at most 2^62
+ * bytes), so nothing overflows. */
+void ash__c_strides(int ndim, const int64_t *shape, int64_t itemsize,
+                    int64_t *strides);
 
 /* dtype.c */
 bool ash__dtype_valid(int dtype);

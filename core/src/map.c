@@ -356,17 +356,25 @@ void ash__map_release(ash__map *m, bool writer, bool counted) {
     pthread_mutex_unlock(&m->lock);
     ash__quiet_end();
   }
-  if (atomic_fetch_sub(&m->refs, 1) != 1)
-    return;
+  /* Not the last reference: no lock. The last one is dropped under the
+   * list lock, the lock under which a released map is revived
+   * (ash__map_find): dropped outside it, another thread could revive the
+   * map, release it and free it before this one looks at it. */
+  long refs = atomic_load(&m->refs);
+  while (refs > 1)
+    if (atomic_compare_exchange_weak(&m->refs, &refs, refs - 1))
+      return;
   /* The last reference: keep the mapping in the cache. */
   ash__quiet_begin();
   ash__map *drop = NULL;
   pthread_mutex_lock(&ash__list_lock);
-  if (!m->listed && atomic_load(&m->refs) == 0) {
-    m->next = drop; /* inspection or unpublished: not cached */
-    drop = m;
+  if (atomic_fetch_sub(&m->refs, 1) == 1) {
+    if (!m->listed) {
+      m->next = drop; /* inspection or unpublished: not cached */
+      drop = m;
+    }
+    ash__cache_trim_locked(false, &drop);
   }
-  ash__cache_trim_locked(false, &drop);
   pthread_mutex_unlock(&ash__list_lock);
   ash__free_chain(drop);
   ash__quiet_end();
@@ -598,7 +606,7 @@ int ash__map_ingest_all(ash__map *m) {
   if (r)
     return r;
   pthread_mutex_lock(&m->lock);
-  for (uint32_t i = m->ningested; i < n && r == ASH_OK; i++) {
+  for (uint32_t i = atomic_load(&m->ningested); i < n && r == ASH_OK; i++) {
     const struct ash__array *a;
     r = ash__entry_locked(m, i, &a);
     for (uint32_t j = 0; j < i && r == ASH_OK; j++)
@@ -608,7 +616,7 @@ int ash__map_ingest_all(ash__map *m) {
                      "directory)",
                      m->name, a->name);
     if (r == ASH_OK)
-      m->ningested = i + 1;
+      atomic_store(&m->ningested, i + 1);
   }
   pthread_mutex_unlock(&m->lock);
   return r;

@@ -1014,7 +1014,7 @@ ash_status ash_segment_attacher_list(ash_segment *seg, ash_list **out) {
 int ash_segment_array_count(ash_segment *seg) {
   if (seg == NULL || ash__map_ingest_all(seg->map) != ASH_OK)
     return 0;
-  return (int)seg->map->ningested;
+  return (int)atomic_load(&seg->map->ningested);
 }
 
 const char *ash_segment_array_name(ash_segment *seg, int index) {

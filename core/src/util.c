@@ -129,10 +129,6 @@ uint64_t ash__round_up(uint64_t v, uint64_t align) {
   return (v + align - 1) / align * align;
 }
 
-/* Largest byte size accepted for one array or segment: keeps every offset and
- * every stride product far from int64 overflow. */
-#define ASH__MAX_BYTES (UINT64_C(1) << 62)
-
 int ash__shape_nbytes(int dtype, int ndim, const int64_t *shape,
                       uint64_t *nbytes, int64_t *count) {
   if (!ash__dtype_valid(dtype))
@@ -230,4 +226,25 @@ char *ash__proc_fd_path(char *buf, int fd) {
     buf[sizeof pre - 1 + i] = digits[n - 1 - i];
   buf[sizeof pre - 1 + n] = '\0';
   return buf;
+}
+
+int64_t ash__shape_count(int ndim, const int64_t *shape) {
+  uint64_t n = 1;
+  for (int i = 0; i < ndim; i++)
+    if (shape[i] == 0)
+      return 0;
+  for (int i = 0; i < ndim; i++)
+    n *= (uint64_t)shape[i]; /* unsigned: bounded by the caller, never UB */
+  return (int64_t)n;
+}
+
+void ash__c_strides(int ndim, const int64_t *shape, int64_t itemsize,
+                    int64_t *strides) {
+  bool empty = ash__shape_count(ndim, shape) == 0;
+  int64_t stride = itemsize;
+  for (int i = ndim - 1; i >= 0; i--) {
+    strides[i] = empty ? 0 : stride;
+    if (!empty)
+      stride *= shape[i];
+  }
 }

@@ -9,6 +9,11 @@
 
 void ash__view_update_flags(ash_view *v) {
   unsigned f = v->flags & ASH_VIEW_READONLY;
+  if (v->size == 0) { /* no element: both layouts, whatever the strides */
+    v->flags = f | ASH_VIEW_C_CONTIGUOUS | ASH_VIEW_F_CONTIGUOUS;
+    return;
+  }
+  /* Non-empty: the products below stay within the array's bytes. */
   int64_t expect = (int64_t)v->itemsize;
   bool c = true, fo = true;
   for (int i = v->ndim - 1; i >= 0; i--) {
@@ -22,8 +27,6 @@ void ash__view_update_flags(ash_view *v) {
       fo = false;
     expect *= v->shape[i];
   }
-  if (v->size == 0)
-    c = fo = true;
   if (c)
     f |= ASH_VIEW_C_CONTIGUOUS;
   if (fo)
@@ -34,10 +37,7 @@ void ash__view_update_flags(ash_view *v) {
 }
 
 static void ash__view_resize(ash_view *v) {
-  int64_t n = 1;
-  for (int i = 0; i < v->ndim; i++)
-    n *= v->shape[i];
-  v->size = n;
+  v->size = ash__shape_count(v->ndim, v->shape);
 }
 
 int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
@@ -57,12 +57,8 @@ int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
   v->itemsize = ash_dtype_itemsize(a->dtype);
   v->offset = 0;
   v->data = m->base + (a->offset - m->hdr.arena_offset);
-  int64_t stride = (int64_t)v->itemsize;
-  for (int i = a->ndim - 1; i >= 0; i--) {
-    v->shape[i] = a->shape[i];
-    v->strides[i] = stride;
-    stride *= a->shape[i] ? a->shape[i] : 1;
-  }
+  memcpy(v->shape, a->shape, sizeof(int64_t) * (size_t)a->ndim);
+  ash__c_strides(a->ndim, a->shape, (int64_t)v->itemsize, v->strides);
   v->flags = ro ? ASH_VIEW_READONLY : 0;
   ash__view_resize(v);
   ash__view_update_flags(v);
@@ -72,12 +68,27 @@ int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
   return ASH_OK;
 }
 
+/* Field by field: other threads may be retaining, releasing or describing
+ * @v meanwhile, so its atomic reference count and descriptor cache are
+ * never read as plain memory (a memcpy of them is a data race). */
 ash_view *ash__view_clone(const ash_view *v) {
-  ash_view *c = malloc(sizeof *c);
+  ash_view *c = calloc(1, sizeof *c);
   if (c == NULL)
     return NULL;
-  memcpy(c, v, sizeof *c);
   atomic_init(&c->refs, 1);
+  c->map = v->map;
+  c->arr = v->arr;
+  c->dtype = v->dtype;
+  c->ndim = v->ndim;
+  c->flags = v->flags;
+  c->f64_get = v->f64_get;
+  c->f64_set = v->f64_set;
+  c->itemsize = v->itemsize;
+  c->offset = v->offset;
+  c->size = v->size;
+  c->data = v->data;
+  memcpy(c->shape, v->shape, sizeof(int64_t) * (size_t)v->ndim);
+  memcpy(c->strides, v->strides, sizeof(int64_t) * (size_t)v->ndim);
   for (int i = 0; i < 4; i++)
     atomic_init(&c->desc[i], NULL);
   c->counted = ASH__COUNTED(v);
@@ -110,10 +121,19 @@ void ash_view_release(ash_view *v) {
   free(v);
 }
 
-/* Every element of @v must lie inside its array. */
+/* Every element of @v must lie inside its array; a view without elements
+ * must start inside it or just past its end. Integers only: the data
+ * pointer is formed once this holds. */
 int ash__view_check_bounds(const ash_view *v) {
-  if (v->size == 0)
+  if (v->size == 0) {
+    if (v->offset < 0 || (uint64_t)v->offset > v->arr->nbytes)
+      return ash__err(ASH_E_INDEX,
+                      "empty view at byte offset %lld lies outside array "
+                      "\"%s\" of %llu bytes",
+                      (long long)v->offset, v->arr->name,
+                      (unsigned long long)v->arr->nbytes);
     return ASH_OK;
+  }
   __int128 lo = v->offset, hi = v->offset;
   for (int i = 0; i < v->ndim; i++) {
     __int128 span = (__int128)v->strides[i] * (v->shape[i] - 1);
@@ -241,12 +261,19 @@ ash_status ash_view_slice(const ash_view *v, int axis, int64_t start,
   ash_view *c;
   if ((r = ash__clone_or_fail(v, &c)))
     return r;
-  if (len > 0) {
+  /* With elements, every product below stays inside the array. A view
+   * without elements (another axis is 0) has nothing to address: its
+   * offset stays, and a stride that would leave the range of strides
+   * (which descriptors accept) stays as it was. */
+  if (len > 0 && v->size > 0) {
     c->offset += start * v->strides[ax];
     c->data += start * v->strides[ax];
   }
   c->shape[ax] = len;
-  c->strides[ax] = len > 1 ? v->strides[ax] * step : v->strides[ax];
+  int64_t st;
+  if (len > 1 && !__builtin_mul_overflow(v->strides[ax], step, &st) &&
+      st <= ASH__MAX_STRIDE && st >= -ASH__MAX_STRIDE)
+    c->strides[ax] = st;
   return ash__finish(c, out);
 }
 
@@ -266,8 +293,10 @@ ash_status ash_view_index(const ash_view *v, int axis, int64_t index,
   ash_view *c;
   if ((r = ash__clone_or_fail(v, &c)))
     return r;
-  c->offset += index * v->strides[ax];
-  c->data += index * v->strides[ax];
+  if (v->size > 0) { /* an empty view (another axis is 0) does not move */
+    c->offset += index * v->strides[ax];
+    c->data += index * v->strides[ax];
+  }
   for (int i = ax; i + 1 < v->ndim; i++) {
     c->shape[i] = v->shape[i + 1];
     c->strides[i] = v->strides[i + 1];
@@ -329,6 +358,9 @@ ash_status ash_view_reshape(const ash_view *v, int ndim, const int64_t *shape,
   int64_t dims[ASH_MAX_NDIM];
   int infer = -1;
   uint64_t known = 1;
+  bool zero = false; /* a 0 dimension: 0 elements, however large the rest */
+  for (int i = 0; i < ndim; i++)
+    zero = zero || shape[i] == 0;
   for (int i = 0; i < ndim; i++) {
     dims[i] = shape[i];
     if (shape[i] == -1) {
@@ -340,9 +372,11 @@ ash_status ash_view_reshape(const ash_view *v, int ndim, const int64_t *shape,
     if (shape[i] < 0)
       return ash__err(ASH_E_SHAPE, "reshape: dimension %d is %lld", i,
                       (long long)shape[i]);
-    if (!ash__mul_u64(known, (uint64_t)shape[i], &known))
+    if (!zero && !ash__mul_u64(known, (uint64_t)shape[i], &known))
       return ash__err(ASH_E_OVERFLOW, "reshape: element count overflows");
   }
+  if (zero)
+    known = 0;
   if (infer >= 0) {
     if (known == 0 || (uint64_t)v->size % known != 0)
       return ash__err(ASH_E_SHAPE,
@@ -360,12 +394,8 @@ ash_status ash_view_reshape(const ash_view *v, int ndim, const int64_t *shape,
   if ((r = ash__clone_or_fail(v, &c)))
     return r;
   c->ndim = ndim;
-  int64_t stride = (int64_t)v->itemsize;
-  for (int i = ndim - 1; i >= 0; i--) {
-    c->shape[i] = dims[i];
-    c->strides[i] = stride;
-    stride *= dims[i] ? dims[i] : 1;
-  }
+  memcpy(c->shape, dims, sizeof(int64_t) * (size_t)ndim);
+  ash__c_strides(ndim, dims, (int64_t)v->itemsize, c->strides);
   return ash__finish(c, out);
 }
 
@@ -382,11 +412,20 @@ ash_status ash_view_reinterpret(const ash_view *v, int dtype, ash_view **out) {
                       "reinterpret a 0-d %s view as %s: itemsizes differ",
                       ash_dtype_name(v->dtype), ash_dtype_name(dtype));
     int last = v->ndim - 1;
-    if (v->shape[last] != 1 && v->strides[last] != (int64_t)v->itemsize)
+    /* An empty view is contiguous whatever its strides (as in NumPy). */
+    if (v->size > 0 && v->shape[last] != 1 &&
+        v->strides[last] != (int64_t)v->itemsize)
       return ash__err(ASH_E_CONTIG,
                       "reinterpret as %s: the last axis must be contiguous",
                       ash_dtype_name(dtype));
-    uint64_t bytes = (uint64_t)v->shape[last] * v->itemsize;
+    uint64_t bytes;
+    if (!ash__mul_u64((uint64_t)v->shape[last], v->itemsize, &bytes) ||
+        bytes / newsize > (uint64_t)INT64_MAX)
+      return ash__err(ASH_E_OVERFLOW,
+                      "reinterpret as %s: last axis of %lld %s elements "
+                      "overflows",
+                      ash_dtype_name(dtype), (long long)v->shape[last],
+                      ash_dtype_name(v->dtype));
     if (bytes % newsize != 0)
       return ash__err(ASH_E_SHAPE,
                       "reinterpret as %s: last axis of %llu bytes is not a "
@@ -424,17 +463,18 @@ int ash__view_locate(const ash_view *v, int nidx, const int64_t *idx,
   if (nidx > 0 && idx == NULL)
     return ash__err(ASH_E_INVAL, "index array is NULL");
   if (nidx == v->ndim) {
-    uint8_t *q = v->data;
+    /* Every index checked before any address is computed: in range on
+     * every axis, the products stay inside the array. */
     for (int i = 0; i < nidx; i++) {
       int64_t k = idx[i], n = v->shape[i];
       if (k < -n || k >= n)
         return ash__err(ASH_E_INDEX,
                         "index %lld is out of range for axis %d of size %lld",
                         (long long)k, i, (long long)n);
-      if (k < 0)
-        k += n;
-      q += k * v->strides[i];
     }
+    uint8_t *q = v->data;
+    for (int i = 0; i < nidx; i++)
+      q += (idx[i] < 0 ? idx[i] + v->shape[i] : idx[i]) * v->strides[i];
     *p = q;
     return ASH_OK;
   }

@@ -498,6 +498,101 @@ TEST(descriptor, variants_pin_the_generation_or_drop_ro) {
   ash_segment_close(seg);
 }
 
+/* ---- zero-size arrays beside huge dimensions (issue 7) ------------------ */
+
+#define BIG (INT64_C(1) << 62)
+
+/* Parses @tmpl (every "%s" the segment name) and returns the view. */
+static ash_view *parse_ok(const char *tmpl, const char *name) {
+  char d[512];
+  t_subst(d, sizeof d, tmpl, name);
+  ash_view *v = NULL;
+  int rc = ash_view_from_descriptor(d, 0, &v);
+  cr_assert_eq(rc, ASH_OK, "\"%s\": %s: %s", d, ash_err_name(rc),
+               ash_last_error());
+  return v;
+}
+
+static void parse_err(const char *tmpl, const char *name, int code) {
+  char d[512];
+  t_subst(d, sizeof d, tmpl, name);
+  ash_view *v = (ash_view *)d; /* set to NULL on failure */
+  int rc = ash_view_from_descriptor(d, 0, &v);
+  cr_assert_eq(rc, code, "\"%s\": %s, expected %s (%s)", d, ash_err_name(rc),
+               ash_err_name(code), ash_last_error());
+  cr_assert_null(v);
+}
+
+/* The array's own descriptor, and those of every view of it, parse back to
+ * equal views; so do hand-written layouts of the same shapes. */
+TEST(descriptor, zero_size_views_round_trip) {
+  TNAME(name);
+  ash_segment *seg = NULL;
+  ASSERT_OK(ash_segment_create(name, 4096, 4, 0, 0600, &seg));
+  ash_view *a = NULL, *b = NULL;
+  ASSERT_OK(ash_segment_add_array(seg, "a", ASH_FLOAT64, 2,
+                                  (int64_t[]){0, BIG}, &a));
+  ASSERT_OK(ash_segment_add_array(seg, "b", ASH_UINT8, 3,
+                                  (int64_t[]){0, BIG, BIG}, &b));
+  ash_view *v[12] = {NULL};
+  int n = 0;
+  v[n++] = ash_view_retain(a);
+  v[n++] = ash_view_retain(b);
+  ASSERT_OK(ash_view_slice(a, 1, ASH_NONE, ASH_NONE, 2, 0, &v[n++]));
+  ASSERT_OK(ash_view_slice(b, 1, 5, -3, 3, 0, &v[n++]));
+  ASSERT_OK(ash_view_slice(b, 2, ASH_NONE, ASH_NONE, -1, 0, &v[n++]));
+  ASSERT_OK(ash_view_transpose(b, &v[n++]));
+  ASSERT_OK(ash_view_index(b, 1, BIG - 1, &v[n++]));
+  ASSERT_OK(ash_view_reinterpret(b, ASH_FLOAT64, &v[n++]));
+  ASSERT_OK(ash_view_readonly(a, &v[n++]));
+  ASSERT_OK(ash_view_reshape(a, 3, (int64_t[]){BIG, 0, BIG}, &v[n++]));
+  for (int i = 0; i < n; i++) {
+    char what[32];
+    snprintf(what, sizeof what, "empty view %d", i);
+    ash_view_release(round_trip(v[i], what));
+    ash_view_release(v[i]);
+  }
+  /* hand-written: the shape alone (fresh strides), explicit strides */
+  ash_view *w = parse_ok("ash://%s/a?shape=0,4611686018427387904", name);
+  cr_assert_eq(ash_view_dim(w, 1), BIG);
+  cr_assert_eq(ash_view_stride(w, 0), 0);
+  cr_assert_eq(ash_view_stride(w, 1), 0);
+  ash_view_release(w);
+  w = parse_ok("ash://%s/a?shape=4611686018427387904,0,4611686018427387904",
+               name);
+  cr_assert_eq(ash_view_ndim(w), 3);
+  ash_view_release(w);
+  /* the largest strides accepted, on an axis of 2^62: indexing and slicing
+   * such an empty view must not compute an address (2^62 * (2^62 - 1)) */
+  w = parse_ok("ash://%s/a?shape=0,4611686018427387904&strides="
+               "4611686018427387904,-4611686018427387904&offset=0",
+               name);
+  ash_view *x = NULL;
+  ASSERT_OK(ash_view_index(w, 1, BIG - 1, &x));
+  cr_assert_eq(ash_view_offset(x), 0);
+  cr_assert_eq(ash_view_data(x), ash_view_data(a));
+  ash_view_release(x);
+  ASSERT_OK(ash_view_slice(w, 1, BIG - 1, ASH_NONE, -3, 0, &x));
+  cr_assert_eq(ash_view_offset(x), 0);
+  cr_assert_eq(ash_view_dim(x, 1), (BIG - 1) / 3 + 1);
+  ash_view_release(round_trip(x, "slice with an overflowing stride"));
+  ash_view_release(x);
+  ash_view_release(w);
+  /* 3 * 2^61 fits 64 bits but not the stride range a descriptor accepts:
+   * the stride of the (empty) slice stays, and it still round-trips */
+  w = parse_ok("ash://%s/a?shape=0,4611686018427387904&strides=0,"
+               "2305843009213693952&offset=0",
+               name);
+  ASSERT_OK(ash_view_slice(w, 1, ASH_NONE, ASH_NONE, 3, 0, &x));
+  cr_assert_eq(ash_view_stride(x, 1), INT64_C(1) << 61);
+  ash_view_release(round_trip(x, "slice beyond the stride range"));
+  ash_view_release(x);
+  ash_view_release(w);
+  ash_view_release(a);
+  ash_view_release(b);
+  ash_segment_close(seg);
+}
+
 TEST(descriptor, syntax_is_checked_before_any_segment_is_opened) {
   /* the descriptor is parsed once, whole, before a name is looked up: a bad
    * query is DESC even when the segment does not exist */
@@ -513,4 +608,50 @@ TEST(descriptor, syntax_is_checked_before_any_segment_is_opened) {
     cr_assert_null(w);
   }
   cr_assert(!t_shm_exists(name));
+}
+
+/* A descriptor's offset is checked against the array in integers before any
+ * pointer is formed from it (a pointer past the mapping is undefined). An
+ * empty view must start inside the array or just past its end. A view's
+ * elements take at most the array's bytes (found by fuzzing: 10 million
+ * elements of stride 0 over a 160-byte array took 18 s to read). */
+TEST(descriptor, offsets_checked_before_any_pointer) {
+  TNAME(name);
+  ash_view *a, *b;
+  ash_segment *seg = make_seg(name, &a, &b); /* a: float64 (4, 5), 160 B */
+  static const char *bad[] = {
+      "ash://%s/a?offset=9223372036854775807",
+      "ash://%s/a?offset=-9223372036854775808",
+      "ash://%s/a?offset=4611686018427387904",
+      "ash://%s/a?shape=1&offset=9223372036854775800",
+      "ash://%s/a?shape=1&offset=-9223372036854775807",
+      "ash://%s/a?shape=2&strides=-8&offset=-9223372036854775800",
+      "ash://%s/a?shape=1&offset=160",
+      "ash://%s/a?shape=1&offset=-8",
+      "ash://%s/a?shape=0&offset=161",
+      "ash://%s/a?shape=0&offset=-1",
+      "ash://%s/a?shape=0&offset=9223372036854775807",
+      "ash://%s/a?shape=3,0&strides=8,8&offset=-9223372036854775808",
+      "ash://%s/a[0:0]?shape=2,0&offset=9223372036854775807",
+  };
+  for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
+    parse_err(bad[i], name, ASH_E_INDEX);
+  /* zero or overlapping strides: at most the array's bytes of elements */
+  parse_err("ash://%s/a?dtype=|u1&shape=1,10258598&strides=0,0&offset=0",
+            name, ASH_E_INDEX);
+  parse_err("ash://%s/a?shape=4611686018427387904&strides=0", name,
+            ASH_E_INDEX);
+  parse_err("ash://%s/a?shape=21&strides=0", name, ASH_E_INDEX);
+  ash_view *w = parse_ok("ash://%s/a?shape=20&strides=0", name);
+  cr_assert_eq(ash_view_size(w), 20);
+  ash_view_release(w);
+  w = parse_ok("ash://%s/a?shape=0&offset=160", name);
+  cr_assert_eq((uint8_t *)ash_view_data(w), (uint8_t *)ash_view_data(a) + 160);
+  ash_view_release(w);
+  w = parse_ok("ash://%s/a?shape=1&offset=152", name);
+  cr_assert_eq((uint8_t *)ash_view_data(w), (uint8_t *)ash_view_data(a) + 152);
+  ash_view_release(w);
+  ash_view_release(a);
+  ash_view_release(b);
+  ash_segment_close(seg);
 }

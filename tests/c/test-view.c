@@ -530,3 +530,152 @@ TEST(view, failed_calls_set_out_to_null) {
 #undef TRY
   ash_view_release(v);
 }
+
+/* ---- zero-size views beside huge dimensions (issue 7) -------------------
+ * Shapes such as (0, 2^62) are valid (0 elements, 0 bytes) while the other
+ * dimensions are far beyond what any stride product can hold: no operation
+ * may overflow (the ASan+UBSan build aborts on signed or pointer overflow),
+ * fresh layouts of them have every stride 0 (as NumPy's np.empty), and every
+ * view derived from them is a valid empty view. */
+
+#define BIG (INT64_C(1) << 62)
+
+static void assert_empty(const ash_view *v, const char *what) {
+  cr_assert_eq(ash_view_size(v), 0, "%s: size", what);
+  cr_assert_eq(ash_view_nbytes(v), 0u, "%s: nbytes", what);
+  cr_assert_eq(ash_view_flags(v) & 6u, 6u, "%s: C and F contiguous", what);
+  char buf[1];
+  ASSERT_OK(ash_view_read(v, buf, 0));
+  int64_t zero = 0;
+  double x;
+  ASSERT_ERR(ash_view_get_f64(v, 1, &zero, &x), ASH_E_INDEX);
+}
+
+static const struct {
+  int dtype;
+  int ndim;
+  int64_t shape[3];
+} t_empty_shapes[] = {
+    {ASH_FLOAT64, 2, {0, BIG}},
+    {ASH_FLOAT64, 2, {BIG, 0}},
+    {ASH_UINT8, 3, {0, BIG, BIG}},
+    {ASH_COMPLEX128, 3, {INT64_MAX, INT64_MAX, 0}},
+    {ASH_INT16, 3, {7, 0, INT64_MAX}},
+};
+
+/* Reinterprets empty @v of @dt as bytes: the last axis (@last elements)
+ * grows by the itemsize, or the call says OVERFLOW when that cannot be. */
+static void check_bytes_view(const ash_view *v, int dt, int64_t last) {
+  uint64_t bytes;
+  bool fits = !__builtin_mul_overflow((uint64_t)last, ash_dtype_itemsize(dt),
+                                      &bytes) &&
+              bytes <= (uint64_t)INT64_MAX;
+  ash_view *r = NULL;
+  int rc = ash_view_reinterpret(v, ASH_UINT8, &r);
+  if (!fits) {
+    cr_assert_eq(rc, ASH_E_OVERFLOW, "%lld x %s: %s", (long long)last,
+                 ash_dtype_name(dt), ash_err_name(rc));
+    return;
+  }
+  cr_assert_eq(rc, ASH_OK, "%lld x %s: %s", (long long)last,
+               ash_dtype_name(dt), ash_last_error());
+  cr_assert_eq(ash_view_dim(r, ash_view_ndim(v) - 1), (int64_t)bytes);
+  assert_empty(r, "reinterpret");
+  ash_view_release(r);
+}
+
+TEST(view, zero_size_views_with_huge_dimensions) {
+  for (size_t k = 0; k < sizeof t_empty_shapes / sizeof t_empty_shapes[0];
+       k++) {
+    int dt = t_empty_shapes[k].dtype, nd = t_empty_shapes[k].ndim;
+    const int64_t *shape = t_empty_shapes[k].shape;
+    TNAME(name);
+    ash_view *v = t_make_array(name, dt, nd, shape, 0, NULL);
+    assert_empty(v, "fresh");
+    for (int i = 0; i < nd; i++) {
+      cr_assert_eq(ash_view_dim(v, i), shape[i]);
+      cr_assert_eq(ash_view_stride(v, i), 0, "case %zu: fresh stride %d", k,
+                   i);
+    }
+    /* multi-indices at the far corner: refused before any address */
+    int64_t corner[3];
+    for (int i = 0; i < nd; i++)
+      corner[i] = shape[i] ? shape[i] - 1 : 0;
+    double x;
+    ASSERT_ERR(ash_view_get_f64(v, nd, corner, &x), ASH_E_INDEX);
+    ASSERT_ERR(ash_view_set_f64(v, nd, corner, 1.0), ASH_E_INDEX);
+    ASSERT_OK(ash_view_fill_f64(v, 1.0));
+    ASSERT_OK(ash_view_write(v, "", 0));
+    ASSERT_OK(ash_view_copy(v, v));
+    static const int64_t steps[] = {1, 3, -7, INT64_MAX, -INT64_MAX};
+    for (int ax = 0; ax < nd; ax++) {
+      for (size_t s = 0; s < sizeof steps / sizeof steps[0]; s++) {
+        ash_view *sl = NULL;
+        int64_t first;
+        int64_t want = py_slice(shape[ax], 1, ASH_NONE, steps[s], &first);
+        ASSERT_OK(ash_view_slice(v, ax, 1, ASH_NONE, steps[s], 0, &sl));
+        cr_assert_eq(ash_view_dim(sl, ax), want, "case %zu axis %d step %lld",
+                     k, ax, (long long)steps[s]);
+        assert_empty(sl, "slice");
+        ash_view *sl2 = NULL; /* slicing the slice again */
+        ASSERT_OK(ash_view_slice(sl, ax, ASH_NONE, ASH_NONE, 3, 0, &sl2));
+        assert_empty(sl2, "slice of slice");
+        ash_view_release(sl2);
+        ash_view_release(sl);
+      }
+      if (shape[ax] > 0) {
+        ash_view *ix = NULL;
+        ASSERT_OK(ash_view_index(v, ax, shape[ax] - 1, &ix));
+        cr_assert_eq(ash_view_ndim(ix), nd - 1);
+        assert_empty(ix, "index");
+        cr_assert_eq(ash_view_offset(ix), 0, "an empty view does not move");
+        ash_view_release(ix);
+        ASSERT_OK(ash_view_index(v, ax, -shape[ax], &ix));
+        ash_view_release(ix);
+      }
+    }
+    ash_view *t = NULL, *r = NULL;
+    ASSERT_OK(ash_view_transpose(v, &t));
+    assert_empty(t, "transpose");
+    cr_assert_eq(ash_view_dim(t, 0), shape[nd - 1]);
+    int64_t rev[3];
+    for (int i = 0; i < nd; i++)
+      rev[i] = shape[nd - 1 - i];
+    ASSERT_OK(ash_view_reshape(t, nd, rev, &r)); /* same shape, fresh */
+    assert_empty(r, "reshape");
+    for (int i = 0; i < nd; i++)
+      cr_assert_eq(ash_view_stride(r, i), 0, "reshape: fresh stride %d", i);
+    ash_view_release(r);
+    ASSERT_OK(ash_view_reshape(v, 1, (int64_t[]){0}, &r));
+    assert_empty(r, "reshape to (0,)");
+    ash_view_release(r);
+    ASSERT_OK(ash_view_reshape(v, 1, (int64_t[]){-1}, &r));
+    cr_assert_eq(ash_view_dim(r, 0), 0, "-1 is inferred as 0");
+    ash_view_release(r);
+    ash_view *bad = NULL;
+    ASSERT_ERR(ash_view_reshape(v, 2, (int64_t[]){0, -1}, &bad), ASH_E_SHAPE);
+    ASSERT_ERR(ash_view_reshape(v, 2, (int64_t[]){3, 5}, &bad), ASH_E_SHAPE);
+    check_bytes_view(v, dt, shape[nd - 1]);
+    check_bytes_view(t, dt, shape[0]);
+    ash_view_release(t);
+    ash_view_release(v);
+  }
+}
+
+/* Empty views are contiguous: reinterpret accepts any strides on them. */
+TEST(view, reinterpret_empty_slice_with_any_stride) {
+  TNAME(name);
+  ash_view *v = arange_nd(name, 2, (int64_t[]){3, 4});
+  ash_view *s = NULL, *e = NULL, *r = NULL;
+  ASSERT_OK(ash_view_slice(v, 1, ASH_NONE, ASH_NONE, 2, 0, &s)); /* (3, 2) */
+  ASSERT_ERR(ash_view_reinterpret(s, ASH_UINT8, &r), ASH_E_CONTIG);
+  ASSERT_OK(ash_view_slice(s, 0, 2, 2, 1, 0, &e)); /* (0, 2), stride 16 */
+  cr_assert_eq(ash_view_stride(e, 1), 16);
+  ASSERT_OK(ash_view_reinterpret(e, ASH_UINT8, &r)); /* NumPy: (0, 16) */
+  cr_assert_eq(ash_view_dim(r, 1), 16);
+  cr_assert_eq(ash_view_stride(r, 1), 1);
+  ash_view_release(r);
+  ash_view_release(e);
+  ash_view_release(s);
+  ash_view_release(v);
+}

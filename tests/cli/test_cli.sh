@@ -309,6 +309,18 @@ expect_not_has "$OUT" "..." "dump --full prints no '...'"
 run "$ASH" dump "$P-big2d"
 expect_eq "$(printf '%s\n' "$OUT" | head -1)" "ash://$P-big2d/data dtype=int64 shape=(40, 50)" "dump header of a 2-d int64"
 
+# An empty array beside huge dimensions (issue 7: the element count must not
+# overflow; the ASan+UBSan build of this test catches it).
+HUGE=4611686018427387904
+"$ASH" create "$P-empty" --dtype c16 --shape "$HUGE,$HUGE,0" --persist >/dev/null ||
+  not_ok "create an empty array beside huge dimensions"
+run "$ASH" dump --values-only "$P-empty"
+expect_eq "$OUT" "[]" "dump of an empty ($HUGE, $HUGE, 0) array"
+run "$ASH" info "$P-empty"
+expect_rc 0 "info of an empty array beside huge dimensions"
+expect_has "$OUT" "($HUGE, $HUGE, 0)" "info shows its shape"
+"$ASH" rm "$P-empty" >/dev/null || not_ok "rm $P-empty"
+
 # ---------------------------------------------------------------------------
 echo "# ls and info (inspection does not attach)"
 

@@ -448,3 +448,55 @@ def test_large_index_tuples_and_ndim(names):
     with pytest.raises(arrayshare.ShapeError):
         arrayshare.create(names(), (1,) * 33, "int8")
     v.close()
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "float64", "complex128"])
+@pytest.mark.parametrize("shape", [(0, 2**62), (2**62, 0), (0, 2**62, 2**62),
+                                   (2**63 - 1, 0)])
+def test_empty_beside_huge_dimensions(names, shape, dtype):
+    """Issue 7: an empty array beside huge dimensions is created, attached,
+    printed, pickled and described without overflow; every stride of it is
+    0 (as NumPy gives np.empty((3, 0, 5)))."""
+    import pickle
+    name = names()
+    v = arrayshare.create(name, shape, dtype)
+    assert v.shape == shape and v.size == 0 and v.nbytes == 0
+    assert v.strides == (0,) * len(shape)
+    assert v.c_contiguous and v.f_contiguous
+    assert repr(v).startswith("View(ash://%s/data, %s, shape=%r)\n[]"
+                              % (name, dtype, shape))
+    w = arrayshare.attach(name)
+    assert w.shape == shape and w.strides == v.strides
+    for x in (v[:, ::2], v[1:, ::-3], v.T, v[..., 5:]):
+        y = arrayshare.attach(x.descriptor)
+        assert (y.shape, y.strides, y.size) == (x.shape, x.strides, 0)
+        assert repr(y).endswith("\n[]")
+        z = pickle.loads(pickle.dumps(x))
+        assert (z.shape, z.strides) == (x.shape, x.strides)
+        for u in (x, y, z):
+            u.close()
+    for u in (v, w):
+        u.close()
+
+
+@needs_numpy
+@pytest.mark.parametrize("dtype", ["uint8", "float64"])
+@pytest.mark.parametrize("shape", [(0, 2**62), (2**62, 0), (0, 2**62, 2**62)])
+def test_empty_beside_huge_dimensions_numpy(names, shape, dtype):
+    """np.asarray() gives the empty array whenever NumPy can represent the
+    shape; where NumPy itself cannot (the byte count with the 0 left out is
+    beyond its limit, e.g. float64 (0, 2**62)), it raises NumPy's own
+    ValueError, exactly as np.empty(shape, dtype) does."""
+    import numpy as np
+    v = arrayshare.create(names(), shape, dtype)
+    try:
+        ref = np.empty(shape, dtype)
+    except ValueError as e:
+        with pytest.raises(ValueError, match=str(e)[:20]):
+            np.asarray(v)
+    else:
+        a = np.asarray(v)
+        assert a.shape == ref.shape and a.dtype == ref.dtype and a.size == 0
+        assert a.strides == ref.strides  # all 0, as NumPy makes them
+        assert np.asarray(v[:, ::2]).shape == ref[:, ::2].shape
+    v.close()
