@@ -368,7 +368,9 @@ ASH_EXTERN int ash_segment_fd(const ash_segment *seg);
  *  writable) keep working. Seal after filling it and before handing it
  *  over, for a read-only publication. Attachers map it read-only and
  *  record no pid (they are still counted by their lock). Sealing a sealed
- *  segment again is ASH_OK.
+ *  segment again is ASH_OK. Needs Linux 5.1 or newer (the seal's
+ *  minimum); on an older kernel it is ASH_E_SYS and the segment stays
+ *  writable.
  *  @return ASH_OK, ASH_E_INVAL (not anonymous, NULL), ASH_E_RDONLY (a
  *          read-only handle), ASH_E_SYS. */
 ASH_EXTERN ash_status ash_segment_seal(ash_segment *seg);

@@ -119,8 +119,12 @@ ash_status ash_segment_seal(ash_segment *seg) {
                           sizeof hflags);
   if (r)
     return r;
-  if (fcntl(m->fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) != 0)
-    return ash__syserr(errno, "seal", m->name);
+  if (fcntl(m->fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE | F_SEAL_SEAL) != 0) {
+    int e = errno; /* (Linux < 5.1: EINVAL) the flag back: still writable */
+    (void)ash__meta_write(m, offsetof(struct ash__hdr, flags), &m->hdr.flags,
+                          sizeof m->hdr.flags);
+    return ash__syserr(e, "seal", m->name);
+  }
   m->hdr.flags = hflags;
   m->norecord = true;
   return ASH_OK;

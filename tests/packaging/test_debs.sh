@@ -76,13 +76,15 @@ inside() {
   }
   E=(env -i)
   N="debtest-$$"
-  if ! apt-get install -y -q --no-install-recommends "$@" >/tmp/ash-apt-install.log 2>&1; then
-    echo "not ok - apt-get install ./*.deb"; sed 's/^/#   /' /tmp/ash-apt-install.log | tail -20
+  W=$(mktemp -d /tmp/ash-debtest.XXXXXX) # this run's files
+  if ! apt-get install -y -q --no-install-recommends "$@" >"$W/apt-install.log" 2>&1; then
+    echo "not ok - apt-get install ./*.deb"; sed 's/^/#   /' "$W/apt-install.log" | tail -20
+    rm -rf "$W"
     return
   fi
   echo "ok - apt-get install ./*.deb"
-  for p in "${PKGS[@]}"; do dpkg -L "$p"; done | sort -u >/tmp/ash-files
-  t "no run path in the packaged ELF files" sh -c '! for f in $(cat /tmp/ash-files); do [ -f "$f" ] && readelf -d "$f" 2>/dev/null | grep -E "RPATH|RUNPATH" && echo "$f"; done | grep .'
+  for p in "${PKGS[@]}"; do dpkg -L "$p"; done | sort -u >"$W/files"
+  t "no run path in the packaged ELF files" sh -c '! for f in $(cat "$1"); do [ -f "$f" ] && readelf -d "$f" 2>/dev/null | grep -E "RPATH|RUNPATH" && echo "$f"; done | grep .' sh "$W/files"
   t "env -i arrayshare version" "${E[@]}" /usr/bin/arrayshare version
   t "env -i arrayshare create --persist" "${E[@]}" /usr/bin/arrayshare create "$N/data" --shape 2,3 --dtype int32 --persist
   t "python3: import and attach" "${E[@]}" /usr/bin/python3 -c "
@@ -107,25 +109,27 @@ assert(v:get(1, 3) == 3, 'value')
 v:close()"
   fi
   t "the C API: pkg-config, compile, run" sh -c "
-printf '#include <arrayshare.h>\nint main(void) { return ash_version() == ASH_VERSION_HEX ? 0 : 1; }\n' >/tmp/ash-deb-v.c &&
-cc \$(env -i pkg-config --cflags arrayshare) -o /tmp/ash-deb-v /tmp/ash-deb-v.c \$(env -i pkg-config --libs arrayshare) && env -i /tmp/ash-deb-v"
+printf '#include <arrayshare.h>\nint main(void) { return ash_version() == ASH_VERSION_HEX ? 0 : 1; }\n' >$W/v.c &&
+cc \$(env -i pkg-config --cflags arrayshare) -o $W/v $W/v.c \$(env -i pkg-config --libs arrayshare) && env -i $W/v"
   t "man arrayshare (1)" sh -c 'man -w 1 arrayshare | grep -q /usr/share/man/man1/arrayshare.1'
   t "man ash_attach (3)" sh -c 'man -w 3 ash_attach | grep -q /usr/share/man/man3/ && env -i MANWIDTH=200 man 3 ash_attach 2>&1 | grep -q "ash_attach(const char"'
   t "env -i arrayshare rm" "${E[@]}" /usr/bin/arrayshare rm "$N"
-  if ! apt-get purge -y -q "${PKGS[@]}" >/tmp/ash-apt-purge.log 2>&1; then
-    echo "not ok - apt-get purge"; sed 's/^/#   /' /tmp/ash-apt-purge.log | tail -20
+  if ! apt-get purge -y -q "${PKGS[@]}" >"$W/apt-purge.log" 2>&1; then
+    echo "not ok - apt-get purge"; sed 's/^/#   /' "$W/apt-purge.log" | tail -20
+    rm -rf "$W"
     return
   fi
   echo "ok - apt-get purge"
   left=$(while read -r f; do
     case "$f" in /. | /usr | /usr/lib | /usr/share | /usr/bin | /usr/include | /usr/share/doc | /usr/share/man* | /usr/lib/*-linux-gnu | /usr/lib/python3 | /usr/lib/python3/dist-packages | /usr/lib/ruby | /usr/lib/ruby/vendor_ruby | /usr/lib/*-linux-gnu/ruby* | /usr/lib/*-linux-gnu/lua* | /usr/lib/*-linux-gnu/pkgconfig | /usr/lib/*-linux-gnu/cmake | /usr/share/lua*) continue ;; esac
     [ -e "$f" ] && echo "$f"
-  done </tmp/ash-files)
+  done <"$W/files")
   if [ -z "$left" ]; then echo "ok - purge leaves none of the packages' files"; else
     echo "not ok - purge leaves none of the packages' files"; printf '%s\n' "$left" | sed 's/^/#   /'; fi
   t "purge leaves no arrayshare __pycache__" sh -c '! find /usr/lib/python3* -path "*arrayshare*" | grep .'
   t "no arrayshare package is installed" sh -c '! dpkg -l "*arrayshare*" 2>/dev/null | grep "^[ih]i"'
-  rm -f /dev/shm/ash."$N" /tmp/ash-deb-v /tmp/ash-deb-v.c
+  rm -f /dev/shm/ash."$N"
+  rm -rf "$W"
 }
 
 ov=$(mktemp -d "${TMPDIR:-/tmp}/ash-deb-root.XXXXXX")

@@ -315,13 +315,14 @@ def test_view_of(name):
 
 # ---- joblib ------------------------------------------------------------------
 
-def test_joblib_parallel_writes_back(name):
+@pytest.mark.parametrize("backend", ["loky", "multiprocessing"])
+def test_joblib_parallel_writes_back(name, backend):
     joblib = pytest.importorskip("joblib")
     # 2 MB: above joblib's max_nbytes (1 MB), where a plain ndarray would be
     # turned into a read-only memmap (and below it, silently copied).
     v = arrayshare.create(name, (64, 4096), "float64")
     a = v.ndarray()
-    with joblib.Parallel(n_jobs=2) as parallel:
+    with joblib.Parallel(n_jobs=2, backend=backend) as parallel:
         got = parallel(joblib.delayed(ash_workers.nd_row_number)(a[i:i + 1])
                        for i in range(0, 64, 2))
         assert got == ["ndarray"] * 32
