@@ -28,9 +28,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/wait.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -76,7 +76,8 @@ static void track_path(const char *shm_name /* leading '/' */) {
 }
 
 static void cleanup_paths(void) {
-  for (int i = 0; i < g_npaths; i++) unlink(g_paths[i]); /* ENOENT is fine */
+  for (int i = 0; i < g_npaths; i++)
+    unlink(g_paths[i]); /* ENOENT is fine */
 }
 
 static void on_signal(int sig) {
@@ -87,8 +88,8 @@ static void on_signal(int sig) {
 
 static void install_cleanup(void) {
   atexit(cleanup_paths);
-  static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT,
-                             SIGSEGV, SIGBUS, SIGABRT, SIGFPE};
+  static const int sigs[] = {SIGINT,  SIGTERM, SIGHUP,  SIGQUIT,
+                             SIGSEGV, SIGBUS,  SIGABRT, SIGFPE};
   for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -98,10 +99,10 @@ static void install_cleanup(void) {
   }
 }
 
-#define CHECK_SYS(cond, what)                                                \
-  do {                                                                       \
-    if (!(cond)) die("%s:%d: %s: %s", __FILE__, __LINE__, what,              \
-                     strerror(errno));                                       \
+#define CHECK_SYS(cond, what)                                                  \
+  do {                                                                         \
+    if (!(cond))                                                               \
+      die("%s:%d: %s: %s", __FILE__, __LINE__, what, strerror(errno));         \
   } while (0)
 
 /* ------------------------------------------------------------------------ */
@@ -125,7 +126,8 @@ static int cmp_double(const void *a, const void *b) {
 
 static double median(const double *v, int n) {
   double tmp[64];
-  if (n > 64) n = 64;
+  if (n > 64)
+    n = 64;
   memcpy(tmp, v, (size_t)n * sizeof *v);
   qsort(tmp, (size_t)n, sizeof *tmp, cmp_double);
   return n % 2 ? tmp[n / 2] : 0.5 * (tmp[n / 2 - 1] + tmp[n / 2]);
@@ -165,9 +167,9 @@ enum target_kind { T_NONE, T_MAX_RATIO, T_MIN_RATIO };
 typedef struct {
   char name[48];
   const char *ours_desc, *anchor_desc;
-  enum kind kind;     /* K_TIME: us per op; K_TPUT: GiB/s                  */
-  double bytes;       /* per op, for K_TPUT                                 */
-  long iters;         /* ops per repetition                                 */
+  enum kind kind; /* K_TIME: us per op; K_TPUT: GiB/s                  */
+  double bytes;   /* per op, for K_TPUT                                 */
+  long iters;     /* ops per repetition                                 */
   int reps;
   double ours_ns[64], anchor_ns[64]; /* per-op time of each repetition     */
   double ours, anchor, ratio;        /* medians in display units; ratio    */
@@ -191,9 +193,15 @@ static void finish(result *r) {
     r->ratio = r->ours / r->anchor; /* throughput ratio: higher is better */
   }
   switch (r->tkind) {
-    case T_MAX_RATIO: r->status = r->ratio <= r->target ? "PASS" : "MISS"; break;
-    case T_MIN_RATIO: r->status = r->ratio >= r->target ? "PASS" : "MISS"; break;
-    default: r->status = "info"; break;
+  case T_MAX_RATIO:
+    r->status = r->ratio <= r->target ? "PASS" : "MISS";
+    break;
+  case T_MIN_RATIO:
+    r->status = r->ratio >= r->target ? "PASS" : "MISS";
+    break;
+  default:
+    r->status = "info";
+    break;
   }
 }
 
@@ -220,12 +228,14 @@ static void print_row(const result *r) {
 
 /* Runs both sides alternately (the order flips every repetition so neither
  * side always runs on a warmer or colder machine), then records the row. */
-static void run_pair(const char *name, enum kind kind, double bytes,
-                     op_fn ours, op_fn anchor, void *ctx, int reps,
-                     long fixed_iters, enum target_kind tkind, double target,
+static void run_pair(const char *name, enum kind kind, double bytes, op_fn ours,
+                     op_fn anchor, void *ctx, int reps, long fixed_iters,
+                     enum target_kind tkind, double target,
                      const char *ours_desc, const char *anchor_desc) {
-  if (g_nres >= (int)(sizeof g_res / sizeof g_res[0])) die("too many results");
-  if (reps > 64) reps = 64;
+  if (g_nres >= (int)(sizeof g_res / sizeof g_res[0]))
+    die("too many results");
+  if (reps > 64)
+    reps = 64;
   result *r = &g_res[g_nres++];
   memset(r, 0, sizeof *r);
   snprintf(r->name, sizeof r->name, "%s", name);
@@ -258,8 +268,8 @@ static void run_pair(const char *name, enum kind kind, double bytes,
 }
 
 static void print_header(void) {
-  printf("%-26s %11s %11s  %-5s %8s  %-9s %s\n", "benchmark", "ours",
-         "anchor", "unit", "ratio", "target", "result");
+  printf("%-26s %11s %11s  %-5s %8s  %-9s %s\n", "benchmark", "ours", "anchor",
+         "unit", "ratio", "target", "result");
   printf("%-26s %11s %11s  %-5s %8s  %-9s %s\n", "--------------------------",
          "-----------", "-----------", "-----", "--------", "---------",
          "------");
@@ -267,7 +277,8 @@ static void print_header(void) {
 
 static void write_json(const char *path) {
   FILE *f = fopen(path, "w");
-  if (!f) die("cannot write %s: %s", path, strerror(errno));
+  if (!f)
+    die("cannot write %s: %s", path, strerror(errno));
   struct utsname u;
   uname(&u);
   fprintf(f, "{\n  \"tool\": \"ash-bench-core\",\n");
@@ -285,7 +296,8 @@ static void write_json(const char *path) {
   fprintf(f, "  \"results\": [\n");
   for (int i = 0; i < g_nres; i++) {
     const result *r = &g_res[i];
-    fprintf(f, "    {\"name\": \"%s\", \"unit\": \"%s\", ", r->name, unit_of(r));
+    fprintf(f, "    {\"name\": \"%s\", \"unit\": \"%s\", ", r->name,
+            unit_of(r));
     fprintf(f, "\"ours\": %.6g, \"anchor\": %.6g, \"ratio\": %.6g, ", r->ours,
             r->anchor, r->ratio);
     fprintf(f, "\"ratio_meaning\": \"%s\", ",
@@ -310,7 +322,8 @@ static void write_json(const char *path) {
     fprintf(f, "]}%s\n", i + 1 < g_nres ? "," : "");
   }
   fprintf(f, "  ]\n}\n");
-  if (fclose(f) != 0) die("cannot write %s: %s", path, strerror(errno));
+  if (fclose(f) != 0)
+    die("cannot write %s: %s", path, strerror(errno));
 }
 
 /* ------------------------------------------------------------------------ */
@@ -338,17 +351,21 @@ static void remove_ash(const char *ash_name, const char *shm_name) {
 
 static void touch_pages(void *p, size_t n) {
   volatile unsigned char *c = p;
-  for (size_t off = 0; off < n; off += (size_t)g_page) c[off] = 1;
+  for (size_t off = 0; off < n; off += (size_t)g_page)
+    c[off] = 1;
 }
 
 static int want(const char *group) {
-  if (!opt.only) return 1;
+  if (!opt.only)
+    return 1;
   size_t gl = strlen(group);
   for (const char *s = opt.only; *s;) {
     const char *e = strchr(s, ',');
     size_t l = e ? (size_t)(e - s) : strlen(s);
-    if (l == gl && strncmp(s, group, l) == 0) return 1;
-    if (!e) break;
+    if (l == gl && strncmp(s, group, l) == 0)
+      return 1;
+    if (!e)
+      break;
     s = e + 1;
   }
   return 0;
@@ -370,8 +387,8 @@ static void open_raw(void *vctx, long iters) {
     CHECK_SYS(fd >= 0, "shm_open");
     struct stat st;
     CHECK_SYS(fstat(fd, &st) == 0, "fstat");
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-                   MAP_SHARED, fd, 0);
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   fd, 0);
     CHECK_SYS(p != MAP_FAILED, "mmap");
     CHECK_SYS(munmap(p, (size_t)st.st_size) == 0, "munmap");
     close(fd);
@@ -389,8 +406,8 @@ static void open_raw_fault(open_ctx *c, long iters, int write) {
     CHECK_SYS(fd >= 0, "shm_open");
     struct stat st;
     CHECK_SYS(fstat(fd, &st) == 0, "fstat");
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-                   MAP_SHARED, fd, 0);
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   fd, 0);
     CHECK_SYS(p != MAP_FAILED, "mmap");
     if (write)
       __atomic_fetch_or((unsigned char *)p + st.st_size - 1, 0,
@@ -401,8 +418,12 @@ static void open_raw_fault(open_ctx *c, long iters, int write) {
     close(fd);
   }
 }
-static void open_raw_rdfault(void *c, long iters) { open_raw_fault(c, iters, 0); }
-static void open_raw_wrfault(void *c, long iters) { open_raw_fault(c, iters, 1); }
+static void open_raw_rdfault(void *c, long iters) {
+  open_raw_fault(c, iters, 0);
+}
+static void open_raw_wrfault(void *c, long iters) {
+  open_raw_fault(c, iters, 1);
+}
 
 /* The raw sequence plus the system calls an attaching open and close make
  * by the lifetime protocol (docs/format.md), with no library logic: lock
@@ -417,8 +438,8 @@ static void open_raw_protocol(void *vctx, long iters) {
   for (long i = 0; i < iters; i++) {
     int fd = shm_open(c->shm_name, O_RDWR, 0);
     CHECK_SYS(fd >= 0, "shm_open");
-    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
-                       .l_start = slot, .l_len = 1};
+    struct flock fl = {
+        .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = slot, .l_len = 1};
     /* the first free slot from the guess on (others are attached), then
      * the one found: one lock operation per iteration, as for an attacher
      * that knows a free slot */
@@ -430,15 +451,14 @@ static void open_raw_protocol(void *vctx, long iters) {
       fl.l_start = 512 + 16 * ((getpid() + k) % 1100);
     }
     found = fl.l_start;
-    CHECK_SYS(pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head,
-              "pread");
-    struct flock doom = {.l_type = F_WRLCK, .l_whence = SEEK_SET,
-                         .l_start = 257, .l_len = 1};
+    CHECK_SYS(pread(fd, head, sizeof head, 0) == (ssize_t)sizeof head, "pread");
+    struct flock doom = {
+        .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 257, .l_len = 1};
     CHECK_SYS(fcntl(fd, F_OFD_GETLK, &doom) == 0, "probe");
     struct stat st;
     CHECK_SYS(fstat(fd, &st) == 0, "fstat");
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE,
-                   MAP_SHARED, fd, 0);
+    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ | PROT_WRITE, MAP_SHARED,
+                   fd, 0);
     CHECK_SYS(p != MAP_FAILED, "mmap");
     unsigned char rec[16];
     off_t at = fl.l_start;
@@ -538,8 +558,8 @@ static void bench_open(void) {
            "ash_attach + ash_view_release + ash_cache_clear",
            "the raw sequence plus the protocol's system calls (lock, head "
            "read, doom probe, 2 record writes, unlock)");
-  run_pair("protocol-floor-vs-raw", K_TIME, 0, open_raw_protocol, open_raw,
-           &c, opt.reps, 0, T_NONE, 0,
+  run_pair("protocol-floor-vs-raw", K_TIME, 0, open_raw_protocol, open_raw, &c,
+           opt.reps, 0, T_NONE, 0,
            "the raw sequence plus the protocol's system calls",
            "shm_open + fstat + mmap + munmap + close");
   snprintf(nm, sizeof nm, "reopen-attach%s%s", *sz ? "-" : "", sz);
@@ -575,8 +595,8 @@ static void bench_open(void) {
 static void make_many(open_ctx *c, int narrays, uint32_t max_attachers) {
   ash_segment *s = NULL;
   CHECK_ASH(ash_segment_create_ex(c->ash_name, (uint64_t)narrays * 64 + 4096,
-                                  (uint32_t)narrays, max_attachers,
-                                  ASH_PERSIST, 0600, &s));
+                                  (uint32_t)narrays, max_attachers, ASH_PERSIST,
+                                  0600, &s));
   for (int i = 0; i < narrays; i++) {
     char an[32];
     snprintf(an, sizeof an, "a%d", i);
@@ -602,7 +622,9 @@ static void scale_attach(void *vctx, long iters) {
   }
 }
 
-static void scale_raw(void *vctx, long iters) { open_raw(&((scale_ctx *)vctx)->o, iters); }
+static void scale_raw(void *vctx, long iters) {
+  open_raw(&((scale_ctx *)vctx)->o, iters);
+}
 static void scale_protocol(void *vctx, long iters) {
   open_raw_protocol(&((scale_ctx *)vctx)->o, iters);
 }
@@ -664,8 +686,8 @@ static void bench_scale(void) {
              "attached",
              "shm_open + fstat + mmap + munmap + close");
     snprintf(nm, sizeof nm, "floor-with-%d-attachers", attachers[k]);
-    run_pair(nm, K_TIME, 0, scale_protocol, scale_raw, &c, opt.reps, 0,
-             T_NONE, 0,
+    run_pair(nm, K_TIME, 0, scale_protocol, scale_raw, &c, opt.reps, 0, T_NONE,
+             0,
              "the raw sequence plus the protocol's system calls, N-1 other "
              "processes attached (each lock operation walks their locks)",
              "shm_open + fstat + mmap + munmap + close");
@@ -710,8 +732,8 @@ static void create_ours(void *vctx, long iters) {
   for (long i = 0; i < iters; i++) {
     int64_t shape[1] = {(int64_t)c->bytes};
     ash_view *v = NULL;
-    CHECK_ASH(ash_create(c->ash_name, ASH_UINT8, 1, shape, ASH_PERSIST, 0600,
-                         &v));
+    CHECK_ASH(
+        ash_create(c->ash_name, ASH_UINT8, 1, shape, ASH_PERSIST, 0600, &v));
     touch_pages(ash_view_data(v), c->bytes);
     ash_view_release(v);
     CHECK_ASH(ash_unlink(c->ash_name, 0));
@@ -724,8 +746,8 @@ static void create_small_ours(void *vctx, long iters) {
   for (long i = 0; i < iters; i++) {
     int64_t shape[1] = {8192};
     ash_view *v = NULL;
-    CHECK_ASH(ash_create(c->ash_name, ASH_UINT8, 1, shape, ASH_PERSIST, 0600,
-                         &v));
+    CHECK_ASH(
+        ash_create(c->ash_name, ASH_UINT8, 1, shape, ASH_PERSIST, 0600, &v));
     ash_view_release(v);
     CHECK_ASH(ash_unlink(c->ash_name, 0));
   }
@@ -747,8 +769,12 @@ static void create_small_raw(void *vctx, long iters, int reserve) {
     CHECK_SYS(shm_unlink(c->raw_shm) == 0, "shm_unlink");
   }
 }
-static void create_small_ftruncate(void *c, long it) { create_small_raw(c, it, 0); }
-static void create_small_fallocate(void *c, long it) { create_small_raw(c, it, 1); }
+static void create_small_ftruncate(void *c, long it) {
+  create_small_raw(c, it, 0);
+}
+static void create_small_fallocate(void *c, long it) {
+  create_small_raw(c, it, 1);
+}
 
 static void bench_create_small(void) {
   create_ctx c;
@@ -806,51 +832,61 @@ typedef struct {
   ash_view *vi;     /* the same bytes as int64                             */
   unsigned char *d; /* ash_view_data(v)                                    */
   unsigned char *buf;
-  uint64_t n, ns;   /* bytes of v and of vs                                */
+  uint64_t n, ns; /* bytes of v and of vs                                */
   int64_t rows, cols;
 } copy_ctx;
 
 static void cp_write_ours(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) CHECK_ASH(ash_view_write(c->v, c->buf, c->n));
+  for (long i = 0; i < it; i++)
+    CHECK_ASH(ash_view_write(c->v, c->buf, c->n));
 }
 static void cp_write_raw(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) memcpy(c->d, c->buf, c->n);
+  for (long i = 0; i < it; i++)
+    memcpy(c->d, c->buf, c->n);
 }
 static void cp_read_ours(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) CHECK_ASH(ash_view_read(c->v, c->buf, c->n));
+  for (long i = 0; i < it; i++)
+    CHECK_ASH(ash_view_read(c->v, c->buf, c->n));
 }
 static void cp_read_raw(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) memcpy(c->buf, c->d, c->n);
+  for (long i = 0; i < it; i++)
+    memcpy(c->buf, c->d, c->n);
 }
 static void fill0_ours(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) CHECK_ASH(ash_view_fill_f64(c->v, 0.0));
+  for (long i = 0; i < it; i++)
+    CHECK_ASH(ash_view_fill_f64(c->v, 0.0));
 }
 static void fill0_raw(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) memset(c->d, 0, c->n);
+  for (long i = 0; i < it; i++)
+    memset(c->d, 0, c->n);
 }
 static void fillx_ours(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) CHECK_ASH(ash_view_fill_f64(c->v, 1.5));
+  for (long i = 0; i < it; i++)
+    CHECK_ASH(ash_view_fill_f64(c->v, 1.5));
 }
 /* Anchor for non-zero fills: memset of the same bytes (the store bandwidth
  * bound; a non-zero double pattern cannot be written faster than that). */
 static void fillx_raw(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) memset(c->d, 0x3f, c->n);
+  for (long i = 0; i < it; i++)
+    memset(c->d, 0x3f, c->n);
 }
 static void filli_ours(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) CHECK_ASH(ash_view_fill_i64(c->v, 3));
+  for (long i = 0; i < it; i++)
+    CHECK_ASH(ash_view_fill_i64(c->v, 3));
 }
 static void filli_int_ours(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) CHECK_ASH(ash_view_fill_i64(c->vi, 3));
+  for (long i = 0; i < it; i++)
+    CHECK_ASH(ash_view_fill_i64(c->vi, 3));
 }
 /* Plain C loop storing doubles: what a user would write by hand. */
 static void fillx_loop(void *p, long it) {
@@ -858,13 +894,15 @@ static void fillx_loop(void *p, long it) {
   for (long i = 0; i < it; i++) {
     double *x = (double *)(void *)c->d;
     size_t n = c->n / sizeof(double);
-    for (size_t k = 0; k < n; k++) x[k] = 1.5;
+    for (size_t k = 0; k < n; k++)
+      x[k] = 1.5;
     __asm__ volatile("" ::"r"(x) : "memory");
   }
 }
 static void sread_ours(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) CHECK_ASH(ash_view_read(c->vs, c->buf, c->ns));
+  for (long i = 0; i < it; i++)
+    CHECK_ASH(ash_view_read(c->vs, c->buf, c->ns));
 }
 static void sread_raw(void *p, long it) {
   copy_ctx *c = p;
@@ -887,7 +925,8 @@ static void swrite_raw(void *p, long it) {
 }
 static void sfill_ours(void *p, long it) {
   copy_ctx *c = p;
-  for (long i = 0; i < it; i++) CHECK_ASH(ash_view_fill_f64(c->vs, 1.5));
+  for (long i = 0; i < it; i++)
+    CHECK_ASH(ash_view_fill_f64(c->vs, 1.5));
 }
 static void sfill_raw(void *p, long it) {
   copy_ctx *c = p;
@@ -905,17 +944,19 @@ static void bench_copy(void) {
   memset(&c, 0, sizeof c);
   c.cols = 1024; /* 8 KiB rows */
   c.rows = (int64_t)(opt.copy_bytes / ((uint64_t)c.cols * sizeof(double)));
-  if (c.rows < 2) c.rows = 2;
+  if (c.rows < 2)
+    c.rows = 2;
   int64_t shape[2] = {c.rows, c.cols};
-  CHECK_ASH(ash_create(ash_name, ASH_FLOAT64, 2, shape, ASH_PERSIST, 0600,
-                       &c.v));
+  CHECK_ASH(
+      ash_create(ash_name, ASH_FLOAT64, 2, shape, ASH_PERSIST, 0600, &c.v));
   c.n = ash_view_nbytes(c.v);
   c.d = ash_view_data(c.v);
   CHECK_ASH(ash_view_slice(c.v, 0, 0, ASH_NONE, 2, 0, &c.vs));
   CHECK_ASH(ash_view_reinterpret(c.v, ASH_INT64, &c.vi));
   c.ns = ash_view_nbytes(c.vs);
   c.buf = malloc(c.n);
-  if (!c.buf) die("out of memory");
+  if (!c.buf)
+    die("out of memory");
   for (uint64_t i = 0; i < c.n / sizeof(double); i++)
     ((double *)(void *)c.buf)[i] = (double)(i & 1023);
   memset(c.d, 0, c.n); /* fault every page before timing */
@@ -938,18 +979,18 @@ static void bench_copy(void) {
   run_pair(NAME("fill_i64(3)"), K_TPUT, n, filli_ours, fillx_raw, &c, R, 0,
            T_MIN_RATIO, 0.9, "ash_view_fill_i64(float64 view, 3)",
            "memset 0x3f, same bytes");
-  run_pair(NAME("fill_i64(3)-int64"), K_TPUT, n, filli_int_ours, fillx_raw,
-           &c, R, 0, T_MIN_RATIO, 0.9,
+  run_pair(NAME("fill_i64(3)-int64"), K_TPUT, n, filli_int_ours, fillx_raw, &c,
+           R, 0, T_MIN_RATIO, 0.9,
            "ash_view_fill_i64(int64 reinterpretation, 3)",
            "memset 0x3f, same bytes");
-  run_pair(NAME("fill_f64(1.5)-vs-loop"), K_TPUT, n, fillx_ours, fillx_loop,
-           &c, R, 0, T_NONE, 0, "ash_view_fill_f64(v, 1.5)",
+  run_pair(NAME("fill_f64(1.5)-vs-loop"), K_TPUT, n, fillx_ours, fillx_loop, &c,
+           R, 0, T_NONE, 0, "ash_view_fill_f64(v, 1.5)",
            "C loop storing doubles (-O2)");
   snprintf(sz, sizeof sz, "%.0fMiB", (double)c.ns / MIB);
   run_pair(NAME("strided-read"), K_TPUT, ns, sread_ours, sread_raw, &c, R, 0,
            T_NONE, 0, "ash_view_read(v[::2])", "memcpy per row");
-  run_pair(NAME("strided-write"), K_TPUT, ns, swrite_ours, swrite_raw, &c, R,
-           0, T_NONE, 0, "ash_view_write(v[::2])", "memcpy per row");
+  run_pair(NAME("strided-write"), K_TPUT, ns, swrite_ours, swrite_raw, &c, R, 0,
+           T_NONE, 0, "ash_view_write(v[::2])", "memcpy per row");
   run_pair(NAME("strided-fill"), K_TPUT, ns, sfill_ours, sfill_raw, &c, R, 0,
            T_MIN_RATIO, 0.95, "ash_view_fill_f64(v[::2], 1.5)",
            "memset per row");
@@ -966,7 +1007,8 @@ static void bench_copy(void) {
 /* ------------------------------------------------------------------------ */
 
 static void usage(FILE *f) {
-  fprintf(f,
+  fprintf(
+      f,
       "usage: ash-bench-core [options]\n"
       "  --json FILE       also write the results as JSON to FILE\n"
       "  --only LIST       groups to run, comma separated: open, scale\n"
@@ -980,7 +1022,8 @@ static void usage(FILE *f) {
       "                    env ASH_BENCH_COPY_MIB)\n"
       "  --open-kib N      size of the open benchmark in KiB (default 1024)\n"
       "  --rep-ms MS       minimum duration of one repetition (default 60)\n"
-      "  --quick           --reps 5 --create-reps 3 --create-mib 256 --rep-ms 20\n"
+      "  --quick           --reps 5 --create-reps 3 --create-mib 256 --rep-ms "
+      "20\n"
       "  --clock cpu|wall  time in process CPU time (user + system: not\n"
       "                    inflated by other processes on a shared machine)\n"
       "                    or wall-clock time (default)\n"
@@ -993,7 +1036,8 @@ static uint64_t parse_u64(const char *s, const char *what) {
   char *end;
   errno = 0;
   unsigned long long v = strtoull(s, &end, 10);
-  if (errno || end == s || *end || v == 0) die("bad %s: \"%s\"", what, s);
+  if (errno || end == s || *end || v == 0)
+    die("bad %s: \"%s\"", what, s);
   return v;
 }
 
@@ -1006,32 +1050,64 @@ int main(int argc, char **argv) {
   for (int i = 1; i < argc; i++) {
     const char *a = argv[i];
     const char *val = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEEDVAL() do { if (!val) die("%s needs a value", a); i++; } while (0)
-    if (!strcmp(a, "--json")) { NEEDVAL(); opt.json = val; }
-    else if (!strcmp(a, "--only")) { NEEDVAL(); opt.only = val; }
-    else if (!strcmp(a, "--reps")) { NEEDVAL(); opt.reps = (int)parse_u64(val, a); }
-    else if (!strcmp(a, "--create-reps")) { NEEDVAL(); opt.create_reps = (int)parse_u64(val, a); }
-    else if (!strcmp(a, "--create-mib")) { NEEDVAL(); opt.create_bytes = parse_u64(val, a) << 20; }
-    else if (!strcmp(a, "--copy-mib")) { NEEDVAL(); opt.copy_bytes = parse_u64(val, a) << 20; }
-    else if (!strcmp(a, "--open-kib")) { NEEDVAL(); opt.open_bytes = parse_u64(val, a) << 10; }
-    else if (!strcmp(a, "--rep-ms")) { NEEDVAL(); opt.rep_ms = (double)parse_u64(val, a); }
-    else if (!strcmp(a, "--quick")) {
-      opt.reps = 5; opt.create_reps = 3; opt.create_bytes = 256ull << 20;
-      opt.rep_ms = 20;
-    }
-    else if (!strcmp(a, "--clock")) {
+#define NEEDVAL()                                                              \
+  do {                                                                         \
+    if (!val)                                                                  \
+      die("%s needs a value", a);                                              \
+    i++;                                                                       \
+  } while (0)
+    if (!strcmp(a, "--json")) {
       NEEDVAL();
-      if (!strcmp(val, "cpu")) opt.cpu = 1;
-      else if (!strcmp(val, "wall")) opt.cpu = 0;
-      else die("--clock takes cpu or wall, not \"%s\"", val);
+      opt.json = val;
+    } else if (!strcmp(a, "--only")) {
+      NEEDVAL();
+      opt.only = val;
+    } else if (!strcmp(a, "--reps")) {
+      NEEDVAL();
+      opt.reps = (int)parse_u64(val, a);
+    } else if (!strcmp(a, "--create-reps")) {
+      NEEDVAL();
+      opt.create_reps = (int)parse_u64(val, a);
+    } else if (!strcmp(a, "--create-mib")) {
+      NEEDVAL();
+      opt.create_bytes = parse_u64(val, a) << 20;
+    } else if (!strcmp(a, "--copy-mib")) {
+      NEEDVAL();
+      opt.copy_bytes = parse_u64(val, a) << 20;
+    } else if (!strcmp(a, "--open-kib")) {
+      NEEDVAL();
+      opt.open_bytes = parse_u64(val, a) << 10;
+    } else if (!strcmp(a, "--rep-ms")) {
+      NEEDVAL();
+      opt.rep_ms = (double)parse_u64(val, a);
+    } else if (!strcmp(a, "--quick")) {
+      opt.reps = 5;
+      opt.create_reps = 3;
+      opt.create_bytes = 256ull << 20;
+      opt.rep_ms = 20;
+    } else if (!strcmp(a, "--clock")) {
+      NEEDVAL();
+      if (!strcmp(val, "cpu"))
+        opt.cpu = 1;
+      else if (!strcmp(val, "wall"))
+        opt.cpu = 0;
+      else
+        die("--clock takes cpu or wall, not \"%s\"", val);
+    } else if (!strcmp(a, "--strict"))
+      opt.strict = 1;
+    else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+      usage(stdout);
+      return 0;
+    } else {
+      usage(stderr);
+      die("unknown option %s", a);
     }
-    else if (!strcmp(a, "--strict")) opt.strict = 1;
-    else if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-    else { usage(stderr); die("unknown option %s", a); }
 #undef NEEDVAL
   }
-  if (opt.reps > 64) opt.reps = 64;
-  if (opt.create_reps > 64) opt.create_reps = 64;
+  if (opt.reps > 64)
+    opt.reps = 64;
+  if (opt.create_reps > 64)
+    opt.create_reps = 64;
 
   g_page = sysconf(_SC_PAGESIZE);
   install_cleanup();
@@ -1048,11 +1124,16 @@ int main(int argc, char **argv) {
          "(GiB/s) higher is better\n\n");
   print_header();
   double t0 = now_ns();
-  if (want("open")) bench_open();
-  if (want("scale")) bench_scale();
-  if (want("create")) bench_create();
-  if (want("create") || want("small")) bench_create_small();
-  if (want("copy")) bench_copy();
+  if (want("open"))
+    bench_open();
+  if (want("scale"))
+    bench_scale();
+  if (want("create"))
+    bench_create();
+  if (want("create") || want("small"))
+    bench_create_small();
+  if (want("copy"))
+    bench_copy();
   printf("\n%d benchmarks in %.1f s\n", g_nres, (now_ns() - t0) / 1e9);
 
   if (opt.json) {
@@ -1061,8 +1142,10 @@ int main(int argc, char **argv) {
   }
   int missed = 0;
   for (int i = 0; i < g_nres; i++)
-    if (!strcmp(g_res[i].status, "MISS")) missed++;
-  if (missed) printf("%d target(s) missed\n", missed);
+    if (!strcmp(g_res[i].status, "MISS"))
+      missed++;
+  if (missed)
+    printf("%d target(s) missed\n", missed);
   cleanup_paths();
   return opt.strict && missed ? 1 : 0;
 }

@@ -152,8 +152,8 @@ static void report(struct row r) {
     snprintf(tgt, sizeof tgt, ">= %.2fx", r.target);
   else if (r.tkind == T_MAX_DIFF)
     snprintf(tgt, sizeof tgt, "+%.0f %s", r.target, r.unit);
-  printf("%-15s %12.4g %12.4g %-5s %7.3fx %+11.4g  %-10s %s\n", r.name,
-         r.ours, r.anchor, r.unit, r.ratio, r.ours - r.anchor, tgt, r.status);
+  printf("%-15s %12.4g %12.4g %-5s %7.3fx %+11.4g  %-10s %s\n", r.name, r.ours,
+         r.anchor, r.unit, r.ratio, r.ours - r.anchor, tgt, r.status);
   fflush(stdout);
   g_rows[g_nrows++] = r;
 }
@@ -178,8 +178,7 @@ static void compare(rep_fn ours, void *octx, rep_fn anchor, void *actx,
 /* ---- kernels of this program (exported: -rdynamic) ------------------------------ */
 
 void bk_axpy(int n, double a, const double *x, int incx, double *y, int incy);
-void bk_axpy(int n, double a, const double *x, int incx, double *y,
-             int incy) {
+void bk_axpy(int n, double a, const double *x, int incx, double *y, int incy) {
   for (int i = 0; i < n; i++)
     y[i * incy] += a * x[i * incx];
 }
@@ -230,18 +229,20 @@ static void bench_call(void) {
   c.views[1] = array("cy", 1, &n);
   c.x = ash_view_data(c.views[0]);
   c.y = ash_view_data(c.views[1]);
-  CHECK_ASH(ash_kernel_open(NULL, "void bk_axpy(int n, double a, const double *x, "
-                        "int incx, double *y, int incy)",
-                        "n=size(x)=size(y), a=a, x=x, incx=inc(x), y=y, "
-                        "incy=inc(y)", &c.k));
+  CHECK_ASH(ash_kernel_open(NULL,
+                            "void bk_axpy(int n, double a, const double *x, "
+                            "int incx, double *y, int incy)",
+                            "n=size(x)=size(y), a=a, x=x, incx=inc(x), y=y, "
+                            "incy=inc(y)",
+                            &c.k));
   void *self = dlopen(NULL, RTLD_NOW);
   *(void **)&c.fn = dlsym(self, "bk_axpy");
   c.iters = opt.quick ? 100000 : 1000000;
   double o, a;
   compare(call_kernel, &c, call_direct, &c, &o, &a);
   report((struct row){"call-overhead", "ns", "ash_kernel_call(axpy n=16)",
-                      "direct call", o * 1e9, a * 1e9, o / a, T_MAX_DIFF,
-                      1000, NULL});
+                      "direct call", o * 1e9, a * 1e9, o / a, T_MAX_DIFF, 1000,
+                      NULL});
   ash_kernel_close(c.k);
   dlclose(self);
   ash_view_release(c.views[0]);
@@ -331,8 +332,8 @@ static void bench_strided(void) {
   CHECK_ASH(ash_view_slice(rows, 1, ASH_NONE, ASH_NONE, -1, 0, &v));
   CHECK_ASH(ash_view_copy(copy, v));
   struct loop_ctx strided = {0}, contig;
-  CHECK_ASH(ash_kernel_open(NULL, "loop bk_scale(f8 x -> f8 y)", NULL,
-                        &strided.k));
+  CHECK_ASH(
+      ash_kernel_open(NULL, "loop bk_scale(f8 x -> f8 y)", NULL, &strided.k));
   strided.views[0] = v;
   strided.views[1] = out;
   contig = strided;
@@ -370,9 +371,9 @@ static double gemm_kernel(void *p) {
 static double gemm_direct(void *p) {
   struct gemm_ctx *c = p;
   double t0 = now_s();
-  c->fn(101, 111, 111, c->n, c->n, c->n, 1.0, ash_view_data(c->views[0]),
-        c->n, ash_view_data(c->views[1]), c->n, 0.0,
-        ash_view_data(c->views[2]), c->n);
+  c->fn(101, 111, 111, c->n, c->n, c->n, 1.0, ash_view_data(c->views[0]), c->n,
+        ash_view_data(c->views[1]), c->n, 0.0, ash_view_data(c->views[2]),
+        c->n);
   return now_s() - t0;
 }
 
@@ -395,16 +396,17 @@ static void bench_dgemm(void) {
       p[j] = (double)((j * 7 + i) % 13) * 0.1;
   }
   *(void **)&c.fn = dlsym(blas, "cblas_dgemm");
-  CHECK_ASH(ash_kernel_open("libopenblas.so.0",
-                        "void cblas_dgemm(int order, int transa, int transb, "
-                        "int m, int n, int k, double alpha, const double *a, "
-                        "int lda, const double *b, int ldb, double beta, "
-                        "double *c, int ldc)",
-                        "order=101, transa=111, transb=111, "
-                        "m=len(a)=len(c), n=dim(b,1)=dim(c,1), "
-                        "k=dim(a,1)=len(b), alpha=alpha, a=a, lda=ld(a), "
-                        "b=b, ldb=ld(b), beta=beta, c=c, ldc=ld(c)",
-                        &c.k));
+  CHECK_ASH(
+      ash_kernel_open("libopenblas.so.0",
+                      "void cblas_dgemm(int order, int transa, int transb, "
+                      "int m, int n, int k, double alpha, const double *a, "
+                      "int lda, const double *b, int ldb, double beta, "
+                      "double *c, int ldc)",
+                      "order=101, transa=111, transb=111, "
+                      "m=len(a)=len(c), n=dim(b,1)=dim(c,1), "
+                      "k=dim(a,1)=len(b), alpha=alpha, a=a, lda=ld(a), "
+                      "b=b, ldb=ld(b), beta=beta, c=c, ldc=ld(c)",
+                      &c.k));
   double o, a;
   compare(gemm_kernel, &c, gemm_direct, &c, &o, &a);
   const char *nt = getenv("OPENBLAS_NUM_THREADS");
@@ -427,10 +429,11 @@ static void write_json(const char *path) {
   fprintf(f, "{\"reps\": %d, \"rows\": [\n", opt.reps);
   for (int i = 0; i < g_nrows; i++) {
     const struct row *r = &g_rows[i];
-    fprintf(f, "  {\"name\": \"%s\", \"unit\": \"%s\", \"ours\": %.6g, "
+    fprintf(f,
+            "  {\"name\": \"%s\", \"unit\": \"%s\", \"ours\": %.6g, "
             "\"anchor\": %.6g, \"ratio\": %.4f, \"ours_desc\": \"%s\", "
-            "\"anchor_desc\": \"%s\", \"status\": \"%s\"}%s\n", r->name,
-            r->unit, r->ours, r->anchor, r->ratio, r->ours_desc,
+            "\"anchor_desc\": \"%s\", \"status\": \"%s\"}%s\n",
+            r->name, r->unit, r->ours, r->anchor, r->ratio, r->ours_desc,
             r->anchor_desc, r->status, i + 1 < g_nrows ? "," : "");
   }
   fprintf(f, "]}\n");
@@ -451,7 +454,8 @@ int main(int argc, char **argv) {
       opt.strict = 1;
     else {
       printf("usage: %s [--reps N] [--quick] [--only call,sin,strided,dgemm]"
-             " [--json FILE] [--strict]\n", argv[0]);
+             " [--json FILE] [--strict]\n",
+             argv[0]);
       return strcmp(argv[i], "--help") == 0 ? 0 : 2;
     }
   }

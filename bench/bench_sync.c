@@ -353,8 +353,9 @@ static void bench_ownerdead(ash_view *shared, int n) {
   for (int i = 0; i < n; i++)
     mx = lat[i] > mx ? lat[i] : mx;
   double m = median(lat, n);
-  printf("%-28s %12.1f ms median, %.1f ms max over %d kills   target <= 100 ms\n",
-         "owner death hand-over", m, mx, n);
+  printf(
+      "%-28s %12.1f ms median, %.1f ms max over %d kills   target <= 100 ms\n",
+      "owner death hand-over", m, mx, n);
 }
 
 int main(int argc, char **argv) {
@@ -387,8 +388,8 @@ int main(int argc, char **argv) {
   CHECK_ASH(ash_segment_create(segname, arena, 4, ASH_PERSIST, 0600, &seg));
   CHECK_ASH(ash_segment_add_array(seg, "data", ASH_INT64, 1, &small, &v));
   CHECK_ASH(ash_segment_add_array(seg, "raw", ASH_INT64, 1, &rawn, &raw));
-  CHECK_ASH(ash_segment_add_array(seg, "shared", ASH_INT64, 1, &shared_n,
-                                  &shared));
+  CHECK_ASH(
+      ash_segment_add_array(seg, "shared", ASH_INT64, 1, &shared_n, &shared));
   printf("%-28s %12s %12s\n", "benchmark", "ours", "anchor");
   if (strstr(only, "lock"))
     bench_lock(v, raw, quick ? 3 : 11);

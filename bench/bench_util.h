@@ -10,8 +10,8 @@
 
 #include "arrayshare.h"
 
-__attribute__((format(printf, 1, 2), noreturn)) static void die(
-    const char *fmt, ...) {
+__attribute__((format(printf, 1, 2), noreturn)) static void die(const char *fmt,
+                                                                ...) {
   va_list ap;
   va_start(ap, fmt);
   fputs("bench: ", stderr);
@@ -21,12 +21,12 @@ __attribute__((format(printf, 1, 2), noreturn)) static void die(
   exit(2); /* atexit: the program's cleanup */
 }
 
-#define CHECK_ASH(call)                                                      \
-  do {                                                                       \
-    ash_status st_ = (call);                                                 \
-    if (st_ != ASH_OK)                                                       \
-      die("%s:%d: %s -> %s (%s)", __FILE__, __LINE__, #call,                 \
-          ash_err_name(st_), ash_last_error());                              \
+#define CHECK_ASH(call)                                                        \
+  do {                                                                         \
+    ash_status st_ = (call);                                                   \
+    if (st_ != ASH_OK)                                                         \
+      die("%s:%d: %s -> %s (%s)", __FILE__, __LINE__, #call,                   \
+          ash_err_name(st_), ash_last_error());                                \
   } while (0)
 
 #endif

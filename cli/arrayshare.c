@@ -64,7 +64,8 @@ static const char HELP_MAIN[] =
     "  -V, --version  show the versions (same as 'arrayshare version')\n"
     "\n"
     "Names, the same for every command:\n"
-    "  NAME               a segment in /dev/shm (letters, digits, '_', '.', '-')\n"
+    "  NAME               a segment in /dev/shm (letters, digits, '_', '.', "
+    "'-')\n"
     "  NAME/ARRAY         one of its arrays; NAME/ARRAY[INDEX] a slice (dump)\n"
     "  ash://NAME/...     a descriptor, as the bindings print them; also\n"
     "                     ash+file:///PATH?... for a file-backed segment\n"
@@ -103,7 +104,8 @@ static const char HELP_INFO[] =
     "Show one segment in detail: size, format version, creator pid, creation\n"
     "time (ISO 8601), policy, free arena bytes, the attach table (pid, alive\n"
     "or dead) and every array with dtype, shape, strides, nbytes and its\n"
-    "descriptor. NAME may also be NAME/ARRAY or a descriptor (ash://NAME/...):\n"
+    "descriptor. NAME may also be NAME/ARRAY or a descriptor "
+    "(ash://NAME/...):\n"
     "the segment holding that array is shown. Inspecting does not attach.\n"
     "\n"
     "Options:\n"
@@ -123,7 +125,8 @@ static const char HELP_CREATE[] =
     "which:\n"
     "  --persist   policy \"persist\": the segment outlives the command and\n"
     "              stays until 'arrayshare rm NAME'.\n"
-    "  --hold      policy \"auto\": the command stays attached (after printing\n"
+    "  --hold      policy \"auto\": the command stays attached (after "
+    "printing\n"
     "              the descriptor) until SIGINT, SIGTERM or SIGHUP; the\n"
     "              segment is removed when its last attacher detaches.\n"
     "Without either, create refuses: an auto segment whose only attacher is\n"
@@ -138,7 +141,8 @@ static const char HELP_CREATE[] =
     "  --mode MODE     permission bits in octal (default 0600)\n"
     "  --array ARRAY   the array's name (default \"data\"; or NAME/ARRAY)\n"
     "  --file          the argument is a file path (file-backed segment)\n"
-    "  --json          print {\"descriptor\", \"name\", \"array\", \"policy\"}\n"
+    "  --json          print {\"descriptor\", \"name\", \"array\", "
+    "\"policy\"}\n"
     "  -h, --help      show this help\n";
 
 static const char HELP_DUMP[] =
@@ -146,17 +150,21 @@ static const char HELP_DUMP[] =
     "\n"
     "Print the values of an array the way NumPy's print() shows them, after\n"
     "a header line with the descriptor, dtype and shape. TARGET is a segment\n"
-    "NAME (its first array), NAME/ARRAY, a descriptor such as ash://NAME/ARRAY\n"
-    "or one printed by a binding (slices included, e.g. \"NAME/ARRAY[1:3, ::-1]\"),\n"
+    "NAME (its first array), NAME/ARRAY, a descriptor such as "
+    "ash://NAME/ARRAY\n"
+    "or one printed by a binding (slices included, e.g. \"NAME/ARRAY[1:3, "
+    "::-1]\"),\n"
     "or with --file the path of a file-backed segment.\n"
     "Arrays of more than 1000 elements are summarised with '...', showing\n"
     "the first and last 3 entries of each axis, as NumPy does.\n"
     "Dumping does not attach.\n"
     "\n"
-    "With --json: {\"arrays\": [{\"target\", \"descriptor\", \"dtype\", \"shape\",\n"
+    "With --json: {\"arrays\": [{\"target\", \"descriptor\", \"dtype\", "
+    "\"shape\",\n"
     "\"values\"}], \"errors\": [...]}, every value, never summarised: nested\n"
     "lists as NumPy's tolist() gives them (complex as [re, im]; NaN and\n"
-    "infinities, which JSON lacks, as the strings \"nan\", \"inf\", \"-inf\").\n"
+    "infinities, which JSON lacks, as the strings \"nan\", \"inf\", "
+    "\"-inf\").\n"
     "\n"
     "Options:\n"
     "  --values-only     omit the header line\n"
@@ -201,9 +209,12 @@ static const char HELP_GC[] =
     "                 \"unfinished\": being created or removed now, reaped\n"
     "                 only if its creator died before finishing it). Without\n"
     "                 it, with PATTERNs, each segment acted on is listed as\n"
-    "                 \"reaped\", \"pruned\", \"kept\" (attached meanwhile) or\n"
-    "                 \"skipped\" (unfinished: plain 'arrayshare gc' takes it)\n"
-    "  --json         print {\"reaped\": N, \"dry_run\": ..., \"segments\": [...]}\n"
+    "                 \"reaped\", \"pruned\", \"kept\" (attached meanwhile) "
+    "or\n"
+    "                 \"skipped\" (unfinished: plain 'arrayshare gc' takes "
+    "it)\n"
+    "  --json         print {\"reaped\": N, \"dry_run\": ..., \"segments\": "
+    "[...]}\n"
     "  -h, --help     show this help\n";
 
 static const char HELP_VERSION[] =
@@ -279,7 +290,8 @@ typedef struct opts {
 
 static const char *opt_val(const opts *o, unsigned id) {
   for (int i = 0; i < NOPTS; i++)
-    if (OPTS[i].id == id) return o->val[i];
+    if (OPTS[i].id == id)
+      return o->val[i];
   return NULL;
 }
 
@@ -311,10 +323,13 @@ static struct {
 static void json_error_fields(json_writer *j, const char *cmd,
                               const char *target, const char *code, int status,
                               const char *msg) {
-  if (cmd) json_kv_string(j, "command", cmd);
-  if (target) json_kv_string(j, "target", target);
+  if (cmd)
+    json_kv_string(j, "command", cmd);
+  if (target)
+    json_kv_string(j, "target", target);
   json_kv_string(j, "code", code);
-  if (status) json_kv_int(j, "status", status);
+  if (status)
+    json_kv_int(j, "status", status);
   json_kv_string(j, "message", msg);
 }
 
@@ -355,9 +370,8 @@ static void errors_free(void) {
   G.nerrs = G.caperrs = 0;
 }
 
-__attribute__((format(printf, 2, 3))) static int usage_error(const char *cmd,
-                                                             const char *fmt,
-                                                             ...) {
+__attribute__((format(printf, 2, 3))) static int
+usage_error(const char *cmd, const char *fmt, ...) {
   va_list ap;
   va_start(ap, fmt);
   if (G.json) {
@@ -374,8 +388,7 @@ __attribute__((format(printf, 2, 3))) static int usage_error(const char *cmd,
   vfprintf(stderr, fmt, ap);
   va_end(ap);
   if (cmd)
-    fprintf(stderr, "\nTry '" PROG " %s --help' for more information.\n",
-            cmd);
+    fprintf(stderr, "\nTry '" PROG " %s --help' for more information.\n", cmd);
   else
     fputs("\nTry '" PROG " --help' for more information.\n", stderr);
   return EXIT_USAGE;
@@ -416,15 +429,17 @@ static int parse_opts(const char *cmd, unsigned allowed, int argc, char **argv,
         return usage_error(cmd, "unknown option '--%.*s'", (int)len, name);
       if (eq) {
         if (!OPTS[k].has_arg)
-          return usage_error(cmd, "option '--%s' takes no value",
-                             OPTS[k].lng);
+          return usage_error(cmd, "option '--%s' takes no value", OPTS[k].lng);
         inline_val = eq + 1;
       }
     } else {
-      if (a[2] != '\0') return usage_error(cmd, "unknown option '%s'", a);
+      if (a[2] != '\0')
+        return usage_error(cmd, "unknown option '%s'", a);
       for (int j = 0; j < NOPTS; j++)
-        if ((OPTS[j].id & allowed) && OPTS[j].shrt == a[1]) k = j;
-      if (k < 0) return usage_error(cmd, "unknown option '%s'", a);
+        if ((OPTS[j].id & allowed) && OPTS[j].shrt == a[1])
+          k = j;
+      if (k < 0)
+        return usage_error(cmd, "unknown option '%s'", a);
     }
     o->set |= OPTS[k].id;
     if (OPTS[k].has_arg) {
@@ -459,7 +474,8 @@ static int report_error(const char *cmd, const char *subject, int status,
     if (G.nerrs == G.caperrs) {
       int cap = G.caperrs ? 2 * G.caperrs : 8;
       err_entry *e = realloc(G.errs, (size_t)cap * sizeof *e);
-      if (!e) return EXIT_FAIL;
+      if (!e)
+        return EXIT_FAIL;
       G.errs = e;
       G.caperrs = cap;
     }
@@ -473,7 +489,8 @@ static int report_error(const char *cmd, const char *subject, int status,
 
 static int lib_error(const char *cmd, const char *subject, int status) {
   const char *detail = ash_last_error();
-  if (!detail || !*detail) detail = ash_strerror(status);
+  if (!detail || !*detail)
+    detail = ash_strerror(status);
   char msg[4600];
   if (subject && *subject && !strstr(detail, subject))
     snprintf(msg, sizeof msg, "%s: %s", subject, detail);
@@ -492,8 +509,8 @@ static void tuple_str(char *buf, size_t cap, int n, const int64_t *v) {
   buf[0] = '\0';
   len += (size_t)snprintf(buf + len, cap - len, "(");
   for (int i = 0; i < n && len < cap; i++)
-    len += (size_t)snprintf(buf + len, cap - len, "%s%" PRId64,
-                            i ? ", " : "", v[i]);
+    len += (size_t)snprintf(buf + len, cap - len, "%s%" PRId64, i ? ", " : "",
+                            v[i]);
   if (len < cap)
     snprintf(buf + len, cap - len, "%s)", n == 1 ? "," : "");
 }
@@ -502,7 +519,8 @@ static void tuple_str(char *buf, size_t cap, int n, const int64_t *v) {
 
 static void json_int_array(json_writer *j, int n, const int64_t *v) {
   json_array_begin_flat(j);
-  for (int i = 0; i < n; i++) json_int(j, v[i]);
+  for (int i = 0; i < n; i++)
+    json_int(j, v[i]);
   json_array_end(j);
 }
 
@@ -603,12 +621,15 @@ static int is_pattern(const char *a) {
 static int check_filters(const char *cmd, const opts *o) {
   for (int i = 0; i < o->npos; i++) {
     cli_target t;
-    if (is_pattern(o->pos[i])) continue;
+    if (is_pattern(o->pos[i]))
+      continue;
     int rc = parse_target(cmd, o->pos[i], 0, &t);
-    if (rc) return rc;
+    if (rc)
+      return rc;
     if (t.flags & ASH_FILE)
-      return usage_error(cmd, "\"%s\": file-backed segments are not in "
-                              "/dev/shm; name them with info --file",
+      return usage_error(cmd,
+                         "\"%s\": file-backed segments are not in "
+                         "/dev/shm; name them with info --file",
                          o->pos[i]);
   }
   return 0;
@@ -616,11 +637,13 @@ static int check_filters(const char *cmd, const opts *o) {
 
 /* @return 1 when segment @name is selected by the filters (all when none). */
 static int filter_match(const opts *o, const char *name) {
-  if (o->npos == 0) return 1;
+  if (o->npos == 0)
+    return 1;
   for (int i = 0; i < o->npos; i++) {
     cli_target t;
     if (is_pattern(o->pos[i])) {
-      if (fnmatch(o->pos[i], name, 0) == 0) return 1;
+      if (fnmatch(o->pos[i], name, 0) == 0)
+        return 1;
     } else if (parse_target(NULL, o->pos[i], 0, &t) == 0 &&
                strcmp(t.seg, name) == 0) {
       return 1;
@@ -645,34 +668,46 @@ static int parse_shape(const char *cmd, const char *s, int *ndim,
                        int64_t *shape) {
   const char *p = s;
   int n = 0;
-  while (*p == ' ') p++;
+  while (*p == ' ')
+    p++;
   int paren = *p == '(';
-  if (paren) p++;
-  while (*p == ' ') p++;
+  if (paren)
+    p++;
+  while (*p == ' ')
+    p++;
   while (*p && *p != ')') {
-    if (*p < '0' || *p > '9') goto bad;
+    if (*p < '0' || *p > '9')
+      goto bad;
     if (n >= ASH_MAX_NDIM)
       return usage_error(cmd, "--shape: more than %d dimensions in \"%s\"",
                          ASH_MAX_NDIM, s);
     char *end;
     errno = 0;
     long long v = strtoll(p, &end, 10);
-    if (errno) goto bad;
+    if (errno)
+      goto bad;
     shape[n++] = v;
     p = end;
-    while (*p == ' ') p++;
-    if (*p != ',' && *p != 'x') break;
+    while (*p == ' ')
+      p++;
+    if (*p != ',' && *p != 'x')
+      break;
     char sep = *p++;
-    while (*p == ' ') p++;
+    while (*p == ' ')
+      p++;
     /* "3," and "(3,)": a trailing comma after the only dimension. */
-    if ((*p == '\0' || *p == ')') && !(sep == ',' && n == 1)) goto bad;
+    if ((*p == '\0' || *p == ')') && !(sep == ',' && n == 1))
+      goto bad;
   }
   if (paren) {
-    if (*p != ')') goto bad;
+    if (*p != ')')
+      goto bad;
     p++;
-    while (*p == ' ') p++;
+    while (*p == ' ')
+      p++;
   }
-  if (*p) goto bad;
+  if (*p)
+    goto bad;
   *ndim = n;
   return 0;
 bad:
@@ -699,7 +734,8 @@ typedef struct seg_row {
 } seg_row;
 
 static void row_free(seg_row *r) {
-  for (int i = 0; i < r->narrays; i++) free(r->anames[i]);
+  for (int i = 0; i < r->narrays; i++)
+    free(r->anames[i]);
   free(r->anames);
   free(r->adtype);
   free(r->andim);
@@ -714,7 +750,8 @@ static int inspect_row(const char *name, seg_row *r) {
   r->name = strdup(name);
   ash_segment *seg = NULL;
   int st = ash_segment_open(name, ASH_NOATTACH, &seg);
-  if (st == ASH_E_NOENT) return 0;
+  if (st == ASH_E_NOENT)
+    return 0;
   if (st != ASH_OK) {
     const char *m = ash_last_error();
     r->error = strdup(m && *m ? m : ash_strerror(st));
@@ -724,16 +761,19 @@ static int inspect_row(const char *name, seg_row *r) {
   r->policy = ash_segment_policy(seg);
   ash_segment_attachers(seg, &r->alive, &r->dead);
   int n = ash_segment_array_count(seg);
-  if (n < 0) n = 0;
+  if (n < 0)
+    n = 0;
   r->anames = calloc((size_t)n + 1, sizeof *r->anames);
   r->adtype = calloc((size_t)n + 1, sizeof *r->adtype);
   r->andim = calloc((size_t)n + 1, sizeof *r->andim);
   r->ashape = calloc((size_t)n + 1, sizeof *r->ashape);
-  if (!r->anames || !r->adtype || !r->andim || !r->ashape) n = 0;
+  if (!r->anames || !r->adtype || !r->andim || !r->ashape)
+    n = 0;
   for (int i = 0; i < n; i++) {
     const char *an = ash_segment_array_name(seg, i);
     ash_view *v = NULL;
-    if (!an || ash_segment_view(seg, an, &v) != ASH_OK) continue;
+    if (!an || ash_segment_view(seg, an, &v) != ASH_OK)
+      continue;
     int k = r->narrays++;
     r->anames[k] = strdup(an);
     r->adtype[k] = ash_view_dtype(v);
@@ -748,10 +788,12 @@ static int inspect_row(const char *name, seg_row *r) {
 
 static int cmd_ls(const char *cmd, opts *o) {
   int rc = check_filters(cmd, o);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   ash_list *l = NULL;
   int st = ash_list_segments(&l);
-  if (st != ASH_OK) return lib_error(cmd, NULL, st);
+  if (st != ASH_OK)
+    return lib_error(cmd, NULL, st);
   int n = ash_list_count(l);
   seg_row *rows = calloc((size_t)n + 1, sizeof *rows);
   if (!rows) {
@@ -762,7 +804,8 @@ static int cmd_ls(const char *cmd, opts *o) {
   int nrows = 0;
   for (int i = 0; i < n; i++) {
     const char *name = ash_list_name(l, i);
-    if (!name || !filter_match(o, name)) continue;
+    if (!name || !filter_match(o, name))
+      continue;
     if (inspect_row(name, &rows[nrows]))
       nrows++;
     else
@@ -814,12 +857,14 @@ static int cmd_ls(const char *cmd, opts *o) {
     char num[32];
     for (int i = 0; i < nrows; i++) {
       int l1 = (int)strlen(rows[i].name);
-      if (l1 > wn) wn = l1;
+      if (l1 > wn)
+        wn = l1;
       int l2 = snprintf(num, sizeof num, "%" PRIu64, rows[i].size);
-      if (l2 > ws) ws = l2;
+      if (l2 > ws)
+        ws = l2;
     }
-    printf("%-*s  %*s  %-7s  %5s  %4s  %s\n", wn, "NAME", ws, "SIZE",
-           "POLICY", "ALIVE", "DEAD", "ARRAYS");
+    printf("%-*s  %*s  %-7s  %5s  %4s  %s\n", wn, "NAME", ws, "SIZE", "POLICY",
+           "ALIVE", "DEAD", "ARRAYS");
     for (int i = 0; i < nrows; i++) {
       seg_row *r = &rows[i];
       if (r->error) {
@@ -829,7 +874,8 @@ static int cmd_ls(const char *cmd, opts *o) {
       }
       printf("%-*s  %*" PRIu64 "  %-7s  %5d  %4d  ", wn, r->name, ws, r->size,
              policy_name(r->policy), r->alive, r->dead);
-      if (r->narrays == 0) fputs("-", stdout);
+      if (r->narrays == 0)
+        fputs("-", stdout);
       for (int k = 0; k < r->narrays; k++) {
         char shp[TUPLE_MAX];
         tuple_str(shp, sizeof shp, r->andim[k], r->ashape[k]);
@@ -839,7 +885,8 @@ static int cmd_ls(const char *cmd, opts *o) {
       fputc('\n', stdout);
     }
   }
-  for (int i = 0; i < nrows; i++) row_free(&rows[i]);
+  for (int i = 0; i < nrows; i++)
+    row_free(&rows[i]);
   free(rows);
   return EXIT_OK;
 }
@@ -861,9 +908,9 @@ typedef struct {
 
 static void sync_info_of(ash_segment *seg, ash_view *v, sync_info *si) {
   memset(si, 0, sizeof *si);
-  si->has_lock = (v ? ash_view_lock_state(v, &si->state, &si->pid)
-                    : ash_segment_lock_state(seg, &si->state, &si->pid)) ==
-                 ASH_OK;
+  si->has_lock =
+      (v ? ash_view_lock_state(v, &si->state, &si->pid)
+         : ash_segment_lock_state(seg, &si->state, &si->pid)) == ASH_OK;
   if (v) {
     si->has_version = ash_view_version(v, &si->version) == ASH_OK;
     const char *d = shown_descriptor(v);
@@ -929,32 +976,33 @@ static void print_sync(const sync_info *si, const char *in, int w) {
   int64_t ppid = 0;
   int palive = 0;
   ash_ring_producer(si->ring, &ppid, &palive);
-  printf("%s%-*s%" PRId64 " slots of %" PRIu64 " bytes, head %" PRId64, in,
-         w, "ring:", ash_ring_nslots(si->ring),
-         ash_ring_slot_nbytes(si->ring), ash_ring_head(si->ring));
+  printf("%s%-*s%" PRId64 " slots of %" PRIu64 " bytes, head %" PRId64, in, w,
+         "ring:", ash_ring_nslots(si->ring), ash_ring_slot_nbytes(si->ring),
+         ash_ring_head(si->ring));
   if (ppid)
     printf(", producer pid %" PRId64 " (%s)", ppid, palive ? "alive" : "dead");
   printf("\n");
   ash_list *l = NULL;
   ash_ring_consumer_list(si->ring, &l);
   for (int i = 0; i < ash_list_count(l); i++)
-    printf("%s  consumer pid %s at %" PRId64 " (%s)\n", in,
-           ash_list_name(l, i), ash_list_value(l, i),
-           ash_list_flag(l, i) ? "alive" : "dead");
+    printf("%s  consumer pid %s at %" PRId64 " (%s)\n", in, ash_list_name(l, i),
+           ash_list_value(l, i), ash_list_flag(l, i) ? "alive" : "dead");
   ash_list_free(l);
 }
 
 static int cmd_info(const char *cmd, opts *o) {
   if (o->npos != 1)
-    return usage_error(cmd, o->npos ? "too many arguments"
-                                    : "missing segment NAME");
+    return usage_error(cmd,
+                       o->npos ? "too many arguments" : "missing segment NAME");
   cli_target t;
   int rc = parse_target(cmd, o->pos[0], o->set & O_FILE, &t);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   unsigned flags = t.flags;
   ash_segment *seg = NULL;
   int st = ash_segment_open(t.seg, flags | ASH_NOATTACH, &seg);
-  if (st != ASH_OK) return lib_error(cmd, t.seg, st);
+  if (st != ASH_OK)
+    return lib_error(cmd, t.seg, st);
   if (t.array[0]) { /* NAME/ARRAY: the array must be there */
     ash_view *av = NULL;
     st = ash_segment_view(seg, t.array, &av);
@@ -975,12 +1023,15 @@ static int cmd_info(const char *cmd, opts *o) {
     alive += ash_list_flag(att, i);
   int dead = nat - alive;
   int narr = ash_segment_array_count(seg);
-  if (narr < 0) narr = 0;
+  if (narr < 0)
+    narr = 0;
   ash_view **views = calloc((size_t)narr + 1, sizeof *views);
-  if (!views) narr = 0;
+  if (!views)
+    narr = 0;
   for (int i = 0; i < narr; i++) {
     const char *an = ash_segment_array_name(seg, i);
-    if (an) ash_segment_view(seg, an, &views[i]);
+    if (an)
+      ash_segment_view(seg, an, &views[i]);
   }
   char fmtver[32];
   snprintf(fmtver, sizeof fmtver, "%d.%d", ASH_FORMAT_MAJOR,
@@ -1018,7 +1069,8 @@ static int cmd_info(const char *cmd, opts *o) {
     json_array_begin(&j);
     for (int i = 0; i < narr; i++) {
       ash_view *v = views[i];
-      if (!v) continue;
+      if (!v)
+        continue;
       int nd = ash_view_ndim(v);
       json_object_begin(&j);
       json_kv_string(&j, "name", ash_view_array_name(v));
@@ -1055,7 +1107,8 @@ static int cmd_info(const char *cmd, opts *o) {
     printf("arrays:       %d\n", narr);
     for (int i = 0; i < narr; i++) {
       ash_view *v = views[i];
-      if (!v) continue;
+      if (!v)
+        continue;
       char shp[TUPLE_MAX], strd[TUPLE_MAX];
       int nd = ash_view_ndim(v);
       tuple_str(shp, sizeof shp, nd, ash_view_shape(v));
@@ -1074,7 +1127,8 @@ static int cmd_info(const char *cmd, opts *o) {
   for (int i = 0; arr_sync && i < narr; i++)
     ash_ring_close(arr_sync[i].ring);
   free(arr_sync);
-  for (int i = 0; i < narr; i++) ash_view_release(views[i]);
+  for (int i = 0; i < narr; i++)
+    ash_view_release(views[i]);
   free(views);
   ash_list_free(att);
   ash_segment_close(seg);
@@ -1087,20 +1141,22 @@ static int cmd_info(const char *cmd, opts *o) {
 
 static int cmd_create(const char *cmd, opts *o) {
   if (o->npos != 1)
-    return usage_error(cmd, o->npos ? "too many arguments"
-                                    : "missing segment NAME");
+    return usage_error(cmd,
+                       o->npos ? "too many arguments" : "missing segment NAME");
   const char *dts = opt_val(o, O_DTYPE);
   const char *shs = opt_val(o, O_SHAPE);
   const char *ms = opt_val(o, O_MODE);
   const char *arr = opt_val(o, O_ARRAY);
-  if (!shs) return usage_error(cmd, "missing --shape (e.g. --shape 3,4)");
+  if (!shs)
+    return usage_error(cmd, "missing --shape (e.g. --shape 3,4)");
   int dtype = ASH_FLOAT64;
   if (dts && ash_dtype_parse(dts, &dtype) != ASH_OK)
     return usage_error(cmd, "--dtype: %s", ash_last_error());
   int ndim = 0;
   int64_t shape[ASH_MAX_NDIM] = {0};
   int rc = parse_shape(cmd, shs, &ndim, shape);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   unsigned mode = 0;
   if (ms) {
     char *end;
@@ -1115,25 +1171,28 @@ static int cmd_create(const char *cmd, opts *o) {
   }
   cli_target t;
   rc = parse_target(cmd, o->pos[0], o->set & O_FILE, &t);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   if (t.descriptor || t.view)
     return usage_error(cmd, "create takes NAME or NAME/ARRAY, not \"%s\"",
                        t.arg);
   if (t.array[0] && arr && strcmp(arr, t.array) != 0)
     return usage_error(cmd, "two array names: \"%s\" and --array %s", t.arg,
                        arr);
-  if (t.array[0]) arr = t.array;
-  if (!arr) arr = "data";
+  if (t.array[0])
+    arr = t.array;
+  if (!arr)
+    arr = "data";
   if (!(o->set & (O_PERSIST | O_HOLD)))
     return usage_error(
-        cmd,
-        "give --persist (policy \"persist\": the segment stays until "
-        "'arrayshare rm') or --hold (policy \"auto\": this command stays "
-        "attached until interrupted); an \"auto\" segment whose only "
-        "attacher is this command would be removed as soon as it exits");
+        cmd, "give --persist (policy \"persist\": the segment stays until "
+             "'arrayshare rm') or --hold (policy \"auto\": this command stays "
+             "attached until interrupted); an \"auto\" segment whose only "
+             "attacher is this command would be removed as soon as it exits");
   const char *target = t.seg;
   unsigned flags = t.flags;
-  if (o->set & O_PERSIST) flags |= ASH_PERSIST;
+  if (o->set & O_PERSIST)
+    flags |= ASH_PERSIST;
   /* --hold: the signals that end the hold are blocked before the segment
    * exists, so one sent as soon as the descriptor is printed is not lost. */
   sigset_t stop;
@@ -1141,14 +1200,17 @@ static int cmd_create(const char *cmd, opts *o) {
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
   sigaddset(&stop, SIGHUP);
-  if (o->set & O_HOLD) sigprocmask(SIG_BLOCK, &stop, NULL);
+  if (o->set & O_HOLD)
+    sigprocmask(SIG_BLOCK, &stop, NULL);
 
   uint64_t arena = 0;
   int st = ash_arena_bytes_for(dtype, ndim, shape, &arena);
-  if (st != ASH_OK) return lib_error(cmd, NULL, st);
+  if (st != ASH_OK)
+    return lib_error(cmd, NULL, st);
   ash_segment *seg = NULL;
   st = ash_segment_create(target, arena, 1, flags, mode, &seg);
-  if (st != ASH_OK) return lib_error(cmd, target, st);
+  if (st != ASH_OK)
+    return lib_error(cmd, target, st);
   ash_view *v = NULL;
   st = ash_segment_add_array(seg, arr, dtype, ndim, shape, &v);
   if (st != ASH_OK) {
@@ -1202,12 +1264,13 @@ static int dump_view(const char *cmd, const char *label, ash_view *v,
                            small, sizeof small, &need);
   if (st == ASH_OK && need >= sizeof small) {
     text = malloc(need + 1);
-    st = text ? ash_view_format(v, 0, d->threshold, d->edgeitems,
-                                d->linewidth, 0, text, need + 1, &need)
+    st = text ? ash_view_format(v, 0, d->threshold, d->edgeitems, d->linewidth,
+                                0, text, need + 1, &need)
               : ASH_E_NOMEM;
   }
   if (st != ASH_OK) {
-    if (text != small) free(text);
+    if (text != small)
+      free(text);
     return lib_error(cmd, label, st);
   }
   if (header) {
@@ -1218,7 +1281,8 @@ static int dump_view(const char *cmd, const char *label, ash_view *v,
     printf("%s dtype=%s shape=%s\n", desc ? desc : label, dn ? dn : "?", shp);
   }
   printf("%s\n", text);
-  if (text != small) free(text);
+  if (text != small)
+    free(text);
   return EXIT_OK;
 }
 
@@ -1227,22 +1291,26 @@ static int json_elem(json_writer *j, const ash_view *v, const int64_t *idx) {
   int nd = ash_view_ndim(v), dt = ash_view_dtype(v), st;
   if (dt == ASH_BOOL || (dt >= ASH_INT8 && dt <= ASH_INT64)) {
     int64_t x = 0;
-    if ((st = ash_view_get_i64(v, nd, idx, &x)) != ASH_OK) return st;
+    if ((st = ash_view_get_i64(v, nd, idx, &x)) != ASH_OK)
+      return st;
     if (dt == ASH_BOOL)
       json_bool(j, x != 0);
     else
       json_int(j, x);
   } else if (dt >= ASH_UINT8 && dt <= ASH_UINT64) {
     uint64_t x = 0;
-    if ((st = ash_view_get_u64(v, nd, idx, &x)) != ASH_OK) return st;
+    if ((st = ash_view_get_u64(v, nd, idx, &x)) != ASH_OK)
+      return st;
     json_uint(j, x);
   } else if (dt >= ASH_FLOAT16 && dt <= ASH_FLOAT64) {
     double x = 0;
-    if ((st = ash_view_get_f64(v, nd, idx, &x)) != ASH_OK) return st;
+    if ((st = ash_view_get_f64(v, nd, idx, &x)) != ASH_OK)
+      return st;
     json_double(j, x);
   } else {
     double re = 0, im = 0;
-    if ((st = ash_view_get_c128(v, nd, idx, &re, &im)) != ASH_OK) return st;
+    if ((st = ash_view_get_c128(v, nd, idx, &re, &im)) != ASH_OK)
+      return st;
     json_array_begin_flat(j);
     json_double(j, re);
     json_double(j, im);
@@ -1255,7 +1323,8 @@ static int json_elem(json_writer *j, const ash_view *v, const int64_t *idx) {
 static int json_values(json_writer *j, const ash_view *v, int dim,
                        int64_t *idx) {
   int nd = ash_view_ndim(v);
-  if (dim == nd) return json_elem(j, v, idx);
+  if (dim == nd)
+    return json_elem(j, v, idx);
   if (dim == nd - 1)
     json_array_begin_flat(j);
   else
@@ -1288,26 +1357,31 @@ static int dump_json(json_writer *j, const char *cmd, const char *label,
 }
 
 static int cmd_dump(const char *cmd, opts *o) {
-  if (o->npos < 1) return usage_error(cmd, "missing TARGET (a name or descriptor)");
+  if (o->npos < 1)
+    return usage_error(cmd, "missing TARGET (a name or descriptor)");
   dump_opts nopt = {-1, 0, 0};
   const char *s;
   int64_t v64 = 0;
   if ((s = opt_val(o, O_THRESHOLD))) {
     int rc = parse_int_opt(cmd, "threshold", s, 0, INT64_MAX, &v64);
-    if (rc) return rc;
+    if (rc)
+      return rc;
     nopt.threshold = v64;
   }
   if ((s = opt_val(o, O_EDGEITEMS))) {
     int rc = parse_int_opt(cmd, "edgeitems", s, 1, 1000000, &v64);
-    if (rc) return rc;
+    if (rc)
+      return rc;
     nopt.edgeitems = (int)v64;
   }
   if ((s = opt_val(o, O_LINEWIDTH))) {
     int rc = parse_int_opt(cmd, "linewidth", s, 1, 1000000, &v64);
-    if (rc) return rc;
+    if (rc)
+      return rc;
     nopt.linewidth = (int)v64;
   }
-  if (o->set & O_FULL) nopt.threshold = INT64_MAX;
+  if (o->set & O_FULL)
+    nopt.threshold = INT64_MAX;
   const char *arr = opt_val(o, O_ARRAY);
 
   /* Every TARGET is checked before anything is printed. */
@@ -1349,7 +1423,8 @@ static int cmd_dump(const char *cmd, opts *o) {
       st = ash_segment_open(t->seg, t->flags | ASH_NOATTACH, &seg);
       if (st == ASH_OK) {
         st = ash_segment_view(seg, arr, &v);
-        if (st != ASH_OK && arr) label = arr;
+        if (st != ASH_OK && arr)
+          label = arr;
         ash_segment_close(seg);
       }
     } else {
@@ -1359,9 +1434,11 @@ static int cmd_dump(const char *cmd, opts *o) {
       rc = lib_error(cmd, label, st);
       continue;
     }
-    int r = G.json ? dump_json(&j, cmd, t->arg, v)
-                   : dump_view(cmd, t->arg, v, &nopt, !(o->set & O_VALUES_ONLY));
-    if (r != EXIT_OK) rc = r;
+    int r = G.json
+                ? dump_json(&j, cmd, t->arg, v)
+                : dump_view(cmd, t->arg, v, &nopt, !(o->set & O_VALUES_ONLY));
+    if (r != EXIT_OK)
+      rc = r;
     ash_view_release(v);
   }
   if (G.json) {
@@ -1391,12 +1468,16 @@ static int names_add(name_list *l, const char *name, const char *what,
   if (l->n == l->cap) {
     int cap = l->cap ? 2 * l->cap : 16;
     char **nn = realloc(l->name, (size_t)cap * sizeof *nn);
-    if (nn) l->name = nn;
+    if (nn)
+      l->name = nn;
     const char **nw = realloc(l->what, (size_t)cap * sizeof *nw);
-    if (nw) l->what = nw;
+    if (nw)
+      l->what = nw;
     char **ny = realloc(l->why, (size_t)cap * sizeof *ny);
-    if (ny) l->why = ny;
-    if (!nn || !nw || !ny) return -1;
+    if (ny)
+      l->why = ny;
+    if (!nn || !nw || !ny)
+      return -1;
     l->cap = cap;
   }
   l->name[l->n] = strdup(name);
@@ -1417,13 +1498,16 @@ static void names_free(name_list *l) {
 }
 
 static int cmd_rm(const char *cmd, opts *o) {
-  if (o->npos < 1) return usage_error(cmd, "missing segment NAME");
+  if (o->npos < 1)
+    return usage_error(cmd, "missing segment NAME");
   int file = (o->set & O_FILE) != 0;
   cli_target *ts = calloc((size_t)o->npos, sizeof *ts);
-  if (!ts) return lib_error(cmd, NULL, ASH_E_NOMEM);
+  if (!ts)
+    return lib_error(cmd, NULL, ASH_E_NOMEM);
   int rc = EXIT_OK;
   for (int i = 0; i < o->npos && rc == EXIT_OK; i++) {
-    if (!file && is_pattern(o->pos[i])) continue;
+    if (!file && is_pattern(o->pos[i]))
+      continue;
     rc = parse_target(cmd, o->pos[i], file, &ts[i]);
     if (rc == EXIT_OK && (ts[i].array[0] || ts[i].view))
       rc = usage_error(cmd,
@@ -1448,7 +1532,8 @@ static int cmd_rm(const char *cmd, opts *o) {
       int matched = 0;
       for (int k = 0; k < ash_list_count(l); k++) {
         const char *name = ash_list_name(l, k);
-        if (!name || fnmatch(o->pos[i], name, 0) != 0) continue;
+        if (!name || fnmatch(o->pos[i], name, 0) != 0)
+          continue;
         matched = 1;
         st = ash_unlink(name, 0);
         if (st == ASH_OK)
@@ -1476,7 +1561,8 @@ static int cmd_rm(const char *cmd, opts *o) {
     json_object_begin(&j);
     json_key(&j, "removed");
     json_array_begin(&j);
-    for (int i = 0; i < removed.n; i++) json_string(&j, removed.name[i]);
+    for (int i = 0; i < removed.n; i++)
+      json_string(&j, removed.name[i]);
     json_array_end(&j);
     json_errors(&j, cmd);
     json_object_end(&j);
@@ -1503,7 +1589,8 @@ static void gc_reason(const char *name, char *why, size_t cap) {
  * segments' own locks. */
 static int cmd_gc(const char *cmd, opts *o) {
   int rc = check_filters(cmd, o);
-  if (rc) return rc;
+  if (rc)
+    return rc;
   int dry = (o->set & O_DRY_RUN) != 0;
   int reaped = 0;
   name_list found = {0};
@@ -1512,9 +1599,10 @@ static int cmd_gc(const char *cmd, opts *o) {
     const char *pattern = o->npos ? o->pos[p] : NULL;
     ash_list *cand = NULL, *done = NULL;
     int st = ash_gc_match(pattern, ASH_DRY_RUN, &cand);
-    if (st != ASH_OK) return lib_error(cmd, pattern, st);
+    if (st != ASH_OK)
+      return lib_error(cmd, pattern, st);
     int n = ash_list_count(cand);
-    char (*why)[200] = calloc((size_t)n + 1, sizeof *why);
+    char(*why)[200] = calloc((size_t)n + 1, sizeof *why);
     for (int i = 0; why && i < n; i++)
       gc_reason(ash_list_name(cand, i), why[i], sizeof why[i]);
     if (!dry && (st = ash_gc_match(pattern, 0, &done)) != ASH_OK) {
@@ -1568,7 +1656,8 @@ static int cmd_gc(const char *cmd, opts *o) {
 }
 
 static int cmd_version(const char *cmd, opts *o) {
-  if (o->npos > 0) return usage_error(cmd, "unexpected argument '%s'", o->pos[0]);
+  if (o->npos > 0)
+    return usage_error(cmd, "unexpected argument '%s'", o->pos[0]);
   unsigned rt = ash_version();
   const char *rts = ash_version_string();
   printf(PROG " %s\n", ASH_VERSION_STRING);
@@ -1579,7 +1668,7 @@ static int cmd_version(const char *cmd, opts *o) {
   if ((rt >> 16) != ASH_VERSION_MAJOR)
     fprintf(stderr,
             PROG ": %s: warning: the library loaded (%u.%u.%u) has a "
-            "different major version than this command was built for\n",
+                 "different major version than this command was built for\n",
             cmd, rt >> 16, (rt >> 8) & 0xFF, rt & 0xFF);
   return EXIT_OK;
 }
@@ -1610,7 +1699,8 @@ static const command COMMANDS[] = {
 
 static const command *find_command(const char *name) {
   for (int i = 0; i < NCOMMANDS; i++)
-    if (strcmp(COMMANDS[i].name, name) == 0) return &COMMANDS[i];
+    if (strcmp(COMMANDS[i].name, name) == 0)
+      return &COMMANDS[i];
   return NULL;
 }
 
@@ -1619,9 +1709,11 @@ static int cmd_help(const char *cmd, opts *o) {
     fputs(HELP_MAIN, stdout);
     return EXIT_OK;
   }
-  if (o->npos > 1) return usage_error(cmd, "too many arguments");
+  if (o->npos > 1)
+    return usage_error(cmd, "too many arguments");
   const command *c = find_command(o->pos[0]);
-  if (!c) return usage_error(cmd, "unknown command '%s'", o->pos[0]);
+  if (!c)
+    return usage_error(cmd, "unknown command '%s'", o->pos[0]);
   fputs(c->help, stdout);
   return EXIT_OK;
 }
@@ -1650,13 +1742,15 @@ int main(int argc, char **argv) {
     name = "version";
   const command *c = find_command(name);
   if (!c) {
-    if (name[0] == '-') return usage_error(NULL, "unknown option '%s'", name);
+    if (name[0] == '-')
+      return usage_error(NULL, "unknown option '%s'", name);
     return usage_error(NULL, "unknown command '%s'", name);
   }
   /* --json anywhere before "--" makes every error JSON, usage errors met
    * while parsing the options included. */
   for (int i = 2; i < argc && strcmp(argv[i], "--") != 0; i++)
-    if ((c->allowed & O_JSON) && strcmp(argv[i], "--json") == 0) G.json = 1;
+    if ((c->allowed & O_JSON) && strcmp(argv[i], "--json") == 0)
+      G.json = 1;
   opts o;
   int rc = parse_opts(c->name, c->allowed, argc - 2, argv + 2, &o);
   if (rc == 0) {

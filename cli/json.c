@@ -17,7 +17,8 @@ void json_init(json_writer *j, FILE *out) {
 
 static void indent(json_writer *j) {
   fputc('\n', j->out);
-  for (int i = 0; i < j->depth; i++) fputs("  ", j->out);
+  for (int i = 0; i < j->depth; i++)
+    fputs("  ", j->out);
 }
 
 /* Called before every value or key: writes the comma and the line break. */
@@ -27,8 +28,10 @@ static void before_item(json_writer *j) {
     return;
   }
   if (j->depth > 0) {
-    if (j->count[j->depth] > 0) fputs(j->flat && j->depth >= j->flat ? ", " : ",", j->out);
-    if (!j->flat || j->depth < j->flat) indent(j);
+    if (j->count[j->depth] > 0)
+      fputs(j->flat && j->depth >= j->flat ? ", " : ",", j->out);
+    if (!j->flat || j->depth < j->flat)
+      indent(j);
   }
   j->count[j->depth]++;
 }
@@ -36,16 +39,20 @@ static void before_item(json_writer *j) {
 static void open_(json_writer *j, char c) {
   before_item(j);
   fputc(c, j->out);
-  if (j->depth < JSON_MAX_DEPTH - 1) j->depth++;
+  if (j->depth < JSON_MAX_DEPTH - 1)
+    j->depth++;
   j->count[j->depth] = 0;
 }
 
 static void close_(json_writer *j, char c) {
   int had = j->count[j->depth] > 0;
   int was_flat = j->flat && j->depth >= j->flat;
-  if (j->depth > 0) j->depth--;
-  if (had && !was_flat) indent(j);
-  if (j->flat && j->depth < j->flat) j->flat = 0;
+  if (j->depth > 0)
+    j->depth--;
+  if (had && !was_flat)
+    indent(j);
+  if (j->flat && j->depth < j->flat)
+    j->flat = 0;
   fputc(c, j->out);
 }
 
@@ -55,7 +62,8 @@ void json_array_begin(json_writer *j) { open_(j, '['); }
 void json_array_end(json_writer *j) { close_(j, ']'); }
 void json_array_begin_flat(json_writer *j) {
   open_(j, '[');
-  if (!j->flat) j->flat = j->depth;
+  if (!j->flat)
+    j->flat = j->depth;
 }
 
 /* Length of the valid UTF-8 sequence at s, or 0 if it is not valid. */
@@ -63,7 +71,8 @@ static int utf8_len(const unsigned char *s) {
   unsigned char c = s[0];
   int n;
   uint32_t cp;
-  if (c < 0x80) return 1;
+  if (c < 0x80)
+    return 1;
   if (c >= 0xC2 && c <= 0xDF) {
     n = 2;
     cp = c & 0x1F;
@@ -77,12 +86,14 @@ static int utf8_len(const unsigned char *s) {
     return 0;
   }
   for (int i = 1; i < n; i++) {
-    if ((s[i] & 0xC0) != 0x80) return 0;
+    if ((s[i] & 0xC0) != 0x80)
+      return 0;
     cp = (cp << 6) | (s[i] & 0x3F);
   }
   if ((n == 3 && cp < 0x800) || (n == 4 && (cp < 0x10000 || cp > 0x10FFFF)))
     return 0;
-  if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
+  if (cp >= 0xD800 && cp <= 0xDFFF)
+    return 0;
   return n;
 }
 
@@ -92,14 +103,36 @@ static void write_string(FILE *out, const char *str) {
   while (*s) {
     unsigned char c = *s;
     switch (c) {
-    case '"': fputs("\\\"", out); s++; continue;
-    case '\\': fputs("\\\\", out); s++; continue;
-    case '\b': fputs("\\b", out); s++; continue;
-    case '\f': fputs("\\f", out); s++; continue;
-    case '\n': fputs("\\n", out); s++; continue;
-    case '\r': fputs("\\r", out); s++; continue;
-    case '\t': fputs("\\t", out); s++; continue;
-    default: break;
+    case '"':
+      fputs("\\\"", out);
+      s++;
+      continue;
+    case '\\':
+      fputs("\\\\", out);
+      s++;
+      continue;
+    case '\b':
+      fputs("\\b", out);
+      s++;
+      continue;
+    case '\f':
+      fputs("\\f", out);
+      s++;
+      continue;
+    case '\n':
+      fputs("\\n", out);
+      s++;
+      continue;
+    case '\r':
+      fputs("\\r", out);
+      s++;
+      continue;
+    case '\t':
+      fputs("\\t", out);
+      s++;
+      continue;
+    default:
+      break;
     }
     if (c < 0x20 || c == 0x7F) {
       fprintf(out, "\\u%04x", (unsigned)c);
@@ -162,9 +195,11 @@ void json_double(json_writer *j, double v) {
   char buf[40];
   for (int prec = 1; prec <= 17; prec++) {
     snprintf(buf, sizeof buf, "%.*g", prec, v);
-    if (strtod(buf, NULL) == v) break;
+    if (strtod(buf, NULL) == v)
+      break;
   }
-  if (!strpbrk(buf, ".e")) strcat(buf, ".0");
+  if (!strpbrk(buf, ".e"))
+    strcat(buf, ".0");
   before_item(j);
   fputs(buf, j->out);
 }

@@ -20,7 +20,7 @@ typedef struct json_writer {
   int depth;
   int count[JSON_MAX_DEPTH]; /* values written so far at each depth */
   int after_key;             /* a key was written; its value comes next */
-  int flat;                  /* depth from which items stay on one line (0: none) */
+  int flat; /* depth from which items stay on one line (0: none) */
 } json_writer;
 
 void json_init(json_writer *j, FILE *out);

@@ -12,7 +12,7 @@ PKGS=(build-essential cmake pkgconf swig libffi-dev libcriterion-dev
       openmpi-bin libopenmpi-dev python3-mpi4py ruby-mpi
       debhelper dh-python lintian fakeroot
       luajit luarocks python3-venv python3-pip python3-setuptools python3-wheel
-      clang libclang-rt-14-dev python3-hypothesis)
+      clang clang-format libclang-rt-14-dev python3-hypothesis)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

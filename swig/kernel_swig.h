@@ -18,11 +18,11 @@
 #endif
 
 /* Around a declaration that shadows on purpose (see kernel.i). */
-#define ASH_SWIG_SHADOW_BEGIN                                                 \
-  _Pragma("GCC diagnostic push")                                             \
-  _Pragma("GCC diagnostic ignored \"-Wshadow\"") {
-#define ASH_SWIG_SHADOW_END                                                   \
-  }                                                                           \
+#define ASH_SWIG_SHADOW_BEGIN                                                  \
+  _Pragma("GCC diagnostic push")                                               \
+      _Pragma("GCC diagnostic ignored \"-Wshadow\"") {
+#define ASH_SWIG_SHADOW_END                                                    \
+  }                                                                            \
   _Pragma("GCC diagnostic pop")
 
 struct ash_swig_kcall {
@@ -48,8 +48,8 @@ static inline ash_status ash_swig_kernel_call(ash_kernel *k, int nviews,
                                               int nscalars,
                                               const double *scalars,
                                               int nthreads, double *out) {
-  struct ash_swig_kcall c = {k, nviews, views, nscalars, scalars, nthreads,
-                             out, ASH_OK};
+  struct ash_swig_kcall c = {k,       nviews,   views, nscalars,
+                             scalars, nthreads, out,   ASH_OK};
   int held = views != NULL && nviews > 0 && nviews <= ASH_KERNEL_MAX_OPERANDS
                  ? nviews
                  : 0;
@@ -57,16 +57,14 @@ static inline ash_status ash_swig_kernel_call(ash_kernel *k, int nviews,
   for (int i = 0; i < held; i++)
     ash_view_retain(views[i]);
 #if defined(SWIGPYTHON)
-  Py_BEGIN_ALLOW_THREADS
-  ash_swig_kcall_run(&c);
+  Py_BEGIN_ALLOW_THREADS ash_swig_kcall_run(&c);
   Py_END_ALLOW_THREADS
 #elif defined(SWIGRUBY)
   rb_thread_call_without_gvl(ash_swig_kcall_run, &c, NULL, NULL);
 #else
   ash_swig_kcall_run(&c);
 #endif
-  for (int i = 0; i < held; i++)
-    ash_view_release(views[i]);
+      for (int i = 0; i < held; i++) ash_view_release(views[i]);
   ash_kernel_close(k);
   return c.status;
 }

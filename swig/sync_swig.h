@@ -71,14 +71,13 @@ static inline ash_status ash_swig_block(ash_swig_wait_fn fn, void *ctx,
       t = timeout; /* NaN: the library's error */
     struct ash_swig_chunk c = {fn, ctx, t, ASH_OK};
 #if defined(SWIGPYTHON)
-    Py_BEGIN_ALLOW_THREADS
-    ash_swig_chunk_run(&c);
+    Py_BEGIN_ALLOW_THREADS ash_swig_chunk_run(&c);
     Py_END_ALLOW_THREADS
 #else
     rb_thread_call_without_gvl(ash_swig_chunk_run, &c, NULL, NULL);
 #endif
-    if (c.status != ASH_E_TIMEOUT || (left >= 0 && left <= t))
-      return c.status;
+        if (c.status != ASH_E_TIMEOUT ||
+            (left >= 0 && left <= t)) return c.status;
     if (left >= 0)
       left -= t;
 #if defined(SWIGPYTHON)
@@ -187,8 +186,7 @@ static inline ash_status ash_swig_ring_block(ash_swig_wait_fn fn,
   return r;
 }
 
-static inline ash_status ash_swig_view_lock(const ash_view *v,
-                                            double timeout) {
+static inline ash_status ash_swig_view_lock(const ash_view *v, double timeout) {
   struct ash_swig_vcall c = {.v = v};
   int jump;
   ash_status r = ash_swig_view_block(ash_swig_do_view_lock, &c, timeout, &jump);
@@ -200,9 +198,9 @@ static inline ash_status ash_swig_segment_lock(ash_segment *seg,
   struct ash_swig_vcall c = {.seg = seg};
   int jump;
   ash_segment *s = ash_segment_retain(seg);
-  ash_status r = s ? ash_swig_block(ash_swig_do_segment_lock, &c, timeout,
-                                    &jump)
-                   : ash_segment_lock(NULL, timeout);
+  ash_status r =
+      s ? ash_swig_block(ash_swig_do_segment_lock, &c, timeout, &jump)
+        : ash_segment_lock(NULL, timeout);
   ash_segment_close(s);
   return s ? ash_swig_resume(r, jump) : r;
 }
@@ -211,7 +209,8 @@ static inline ash_status ash_swig_view_write_begin(const ash_view *v,
                                                    double timeout) {
   struct ash_swig_vcall c = {.v = v};
   int jump;
-  ash_status r = ash_swig_view_block(ash_swig_do_write_begin, &c, timeout, &jump);
+  ash_status r =
+      ash_swig_view_block(ash_swig_do_write_begin, &c, timeout, &jump);
   return ash_swig_resume(r, jump);
 }
 
@@ -221,7 +220,8 @@ static inline ash_status ash_swig_view_wait_change(const ash_view *v,
                                                    int64_t *out) {
   struct ash_swig_vcall c = {.v = v, .version = version, .out = out};
   int jump;
-  ash_status r = ash_swig_view_block(ash_swig_do_wait_change, &c, timeout, &jump);
+  ash_status r =
+      ash_swig_view_block(ash_swig_do_wait_change, &c, timeout, &jump);
   return ash_swig_resume(r, jump);
 }
 
@@ -233,12 +233,9 @@ static inline void *ash_swig_copy_buf(uint64_t nbytes, ash_status *r) {
   return b;
 }
 
-static inline ash_status ash_swig_view_read_snapshot(const ash_view *v,
-                                                     uint64_t nbytes,
-                                                     double timeout,
-                                                     char **bytes,
-                                                     size_t *nbytes_out,
-                                                     int64_t *out) {
+static inline ash_status
+ash_swig_view_read_snapshot(const ash_view *v, uint64_t nbytes, double timeout,
+                            char **bytes, size_t *nbytes_out, int64_t *out) {
   ash_status r;
   *bytes = NULL;
   *nbytes_out = 0;
@@ -259,18 +256,15 @@ static inline ash_status ash_swig_view_read_snapshot(const ash_view *v,
   return ASH_OK;
 }
 
-static inline ash_status ash_swig_view_wait_any(int nviews,
-                                                ash_view *const *views,
-                                                int nversions,
-                                                const int64_t *versions,
-                                                double timeout, int *out) {
+static inline ash_status
+ash_swig_view_wait_any(int nviews, ash_view *const *views, int nversions,
+                       const int64_t *versions, double timeout, int *out) {
   if (views == NULL || nviews < 1 || nviews > 128 || nversions != nviews)
-    return ash_view_wait_any(nviews, views, nversions, versions, timeout,
-                             out);
+    return ash_view_wait_any(nviews, views, nversions, versions, timeout, out);
   for (int i = 0; i < nviews; i++)
     ash_view_retain(views[i]);
-  struct ash_swig_vcall c = {.nviews = nviews, .views = views,
-                             .versions = versions, .index = out};
+  struct ash_swig_vcall c = {
+      .nviews = nviews, .views = views, .versions = versions, .index = out};
   int jump;
   ash_status r = ash_swig_block(ash_swig_do_wait_any, &c, timeout, &jump);
   for (int i = 0; i < nviews; i++)
@@ -282,7 +276,8 @@ static inline ash_status ash_swig_ring_write_begin(ash_ring *r, double timeout,
                                                    ash_view **out) {
   struct ash_swig_vcall c = {.ring = r, .view_out = out};
   int jump;
-  ash_status e = ash_swig_ring_block(ash_swig_do_ring_write_begin, &c, timeout, &jump);
+  ash_status e =
+      ash_swig_ring_block(ash_swig_do_ring_write_begin, &c, timeout, &jump);
   return ash_swig_resume(e, jump);
 }
 
@@ -290,7 +285,8 @@ static inline ash_status ash_swig_ring_write(ash_ring *r, const void *src,
                                              uint64_t nbytes, double timeout) {
   struct ash_swig_vcall c = {.ring = r, .src = src, .nbytes = nbytes};
   int jump;
-  ash_status e = ash_swig_ring_block(ash_swig_do_ring_write, &c, timeout, &jump);
+  ash_status e =
+      ash_swig_ring_block(ash_swig_do_ring_write, &c, timeout, &jump);
   return ash_swig_resume(e, jump);
 }
 
@@ -320,26 +316,25 @@ static inline ash_status ash_swig_ring_read_begin(ash_ring *r, double timeout,
                                                   ash_view **out) {
   struct ash_swig_vcall c = {.ring = r, .view_out = out};
   int jump;
-  ash_status e = ash_swig_ring_block(ash_swig_do_ring_read_begin, &c, timeout, &jump);
+  ash_status e =
+      ash_swig_ring_block(ash_swig_do_ring_read_begin, &c, timeout, &jump);
   return ash_swig_resume(e, jump);
 }
 
 /* ---- the vector form of atomics: the old values as a list ------------------ */
 
-static inline ash_status ash_swig_view_atomic_vec(const ash_view *v, int op,
-                                                  int nindex,
-                                                  const int64_t *index,
-                                                  int nvalues,
-                                                  const int64_t *values,
-                                                  int64_t **olds, int *nolds) {
+static inline ash_status
+ash_swig_view_atomic_vec(const ash_view *v, int op, int nindex,
+                         const int64_t *index, int nvalues,
+                         const int64_t *values, int64_t **olds, int *nolds) {
   *olds = NULL;
   *nolds = 0;
-  int64_t *buf = (int64_t *)malloc(sizeof(int64_t) *
-                                   (size_t)(nindex > 0 ? nindex : 1));
+  int64_t *buf =
+      (int64_t *)malloc(sizeof(int64_t) * (size_t)(nindex > 0 ? nindex : 1));
   if (buf == NULL)
     return ASH_E_NOMEM;
-  ash_status r = ash_view_atomic_vec(v, op, nindex, index, nvalues, values,
-                                     buf);
+  ash_status r =
+      ash_view_atomic_vec(v, op, nindex, index, nvalues, values, buf);
   if (r != ASH_OK) {
     free(buf);
     return r;

@@ -30,8 +30,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "arrayshare.h"
 #include "../bench_util.h"
+#include "arrayshare.h"
 
 typedef struct {
   double *data;

@@ -72,8 +72,9 @@ static void report(const char *bench, const char *what, double bytes,
   printf("%-10s %-44s %12.0f B  %12.4f %s\n", bench, what, bytes, value, unit);
   fflush(stdout);
   if (json) {
-    fprintf(json, "%s\n  {\"bench\": \"%s\", \"what\": \"%s\", \"bytes\": %.0f, "
-                  "\"value\": %.6g, \"unit\": \"%s\", \"ranks\": %d}",
+    fprintf(json,
+            "%s\n  {\"bench\": \"%s\", \"what\": \"%s\", \"bytes\": %.0f, "
+            "\"value\": %.6g, \"unit\": \"%s\", \"ranks\": %d}",
             json_first ? "" : ",", bench, what, bytes, value, unit, size);
     json_first = 0;
   }
@@ -131,8 +132,8 @@ static void bench_memory(size_t bytes, int reps) {
     /* arrayshare: one copy on the node. */
     MPI_Barrier(MPI_COMM_WORLD);
     double before = pss_bytes();
-    if (ash_mpi_open(ctx, bench_name(name, sizeof name), ASH_UINT8, 1, shape,
-                     0, 0600, &v))
+    if (ash_mpi_open(ctx, bench_name(name, sizeof name), ASH_UINT8, 1, shape, 0,
+                     0600, &v))
       die("open");
     unsigned char *p = ash_view_data(v);
     if (ash_mpi_node_rank(ctx) == 0)
@@ -178,8 +179,8 @@ static void bench_memory(size_t bytes, int reps) {
   }
   double m_ash = median(ash, reps), m_plain = median(plain, reps),
          m_win = median(win, reps);
-  report("memory", "arrayshare node-shared array: sum of Pss", bytes, m_ash / bytes,
-         "x S");
+  report("memory", "arrayshare node-shared array: sum of Pss", bytes,
+         m_ash / bytes, "x S");
   report("memory", "plain MPI (copy per rank): sum of Pss", bytes,
          m_plain / bytes, "x S");
   report("memory", "MPI_Win_allocate_shared: sum of Pss", bytes, m_win / bytes,

@@ -76,6 +76,7 @@ ASH_EXTERN const char *ash_version_string(void);
 typedef int ash_status;
 
 /* XX(suffix, value, message). Append only; values never change. */
+/* clang-format off */
 #define ASH_ERRNO_MAP(XX)                                                     \
   XX(INVAL,    -1001, "invalid argument")                                     \
   XX(NAME,     -1002, "invalid name")                                         \
@@ -111,13 +112,14 @@ typedef int ash_status;
   XX(DEADLOCK, -1030, "the calling thread holds this lock already")          \
   XX(NOTOWNER, -1031, "the calling thread does not hold this lock")          \
   XX(OVERRUN,  -1032, "ring slot overwritten while it was read")
+/* clang-format on */
 
 typedef enum ash_errno {
 #define ASH__ERR_ENUM(suffix, value, msg) ASH_E_##suffix = (value),
   ASH_OK = 0,
   ASH_ERRNO_MAP(ASH__ERR_ENUM)
 #undef ASH__ERR_ENUM
-  ASH_E_FIRST_ = -1999 /* lowest reserved value, not a code */
+      ASH_E_FIRST_ = -1999 /* lowest reserved value, not a code */
 } ash_errno;
 
 /*! ash_strerror() :
@@ -146,10 +148,10 @@ ASH_EXTERN int ash_last_error_code(void);
 /* Limits and names                                                        */
 /* ---------------------------------------------------------------------- */
 
-#define ASH_MAX_NDIM 32          /* dimensions of an array or view        */
-#define ASH_NAME_MAX 200         /* characters of a segment name          */
-#define ASH_ARRAY_NAME_MAX 63    /* characters of an array name           */
-#define ASH_SHM_PREFIX "ash."    /* names live in /dev/shm as ash.NAME     */
+#define ASH_MAX_NDIM 32       /* dimensions of an array or view        */
+#define ASH_NAME_MAX 200      /* characters of a segment name          */
+#define ASH_ARRAY_NAME_MAX 63 /* characters of an array name           */
+#define ASH_SHM_PREFIX "ash." /* names live in /dev/shm as ash.NAME     */
 
 /*! ash_name_check() :
  *  Validates a segment name (@is_array == 0) or an array name (@is_array != 0).
@@ -239,18 +241,18 @@ typedef struct ash_list ash_list;
 /* Flags for ash_segment_create / ash_segment_open / ash_create / ash_attach /
  * ash_unlink. Bits; append only. */
 enum ash_flags {
-  ASH_PERSIST = 1u << 0,    /* create: lifetime policy "persist"             */
-  ASH_OR_OPEN = 1u << 1,    /* create: open instead when the name exists     */
-  ASH_RDONLY = 1u << 2,     /* open: map the arrays read-only                */
-  ASH_FILE = 1u << 3,       /* the name is a filesystem path (file backend)  */
-  ASH_NOATTACH = 1u << 4,   /* open: inspect only; read-only, not counted
+  ASH_PERSIST = 1u << 0,  /* create: lifetime policy "persist"             */
+  ASH_OR_OPEN = 1u << 1,  /* create: open instead when the name exists     */
+  ASH_RDONLY = 1u << 2,   /* open: map the arrays read-only                */
+  ASH_FILE = 1u << 3,     /* the name is a filesystem path (file backend)  */
+  ASH_NOATTACH = 1u << 4, /* open: inspect only; read-only, not counted
                                as an attacher (used by the command line)     */
   ASH_SLICE_STRICT = 1u << 5, /* ash_view_slice: refuse bounds that Python
                                would clamp                                   */
-  ASH_UNPUBLISHED = 1u << 6, /* create: build without a name; see
+  ASH_UNPUBLISHED = 1u << 6,  /* create: build without a name; see
                                ash_segment_publish()                         */
-  ASH_DRY_RUN = 1u << 7,    /* ash_gc_match: report, remove nothing          */
-  ASH_ANON = 1u << 8        /* create: an anonymous, size-sealed segment (see
+  ASH_DRY_RUN = 1u << 7, /* ash_gc_match: report, remove nothing          */
+  ASH_ANON = 1u << 8     /* create: an anonymous, size-sealed segment (see
                                ash_segment_open_fd())                        */
 };
 
@@ -315,12 +317,9 @@ ASH_EXTERN ash_status ash_segment_create(const char *name, uint64_t arena_bytes,
  *  gets ASH_E_FULL. Each slot takes 16 bytes of the segment.
  *  @return as ash_segment_create; ASH_E_INVAL for @max_attachers out of
  *          range. */
-ASH_EXTERN ash_status ash_segment_create_ex(const char *name,
-                                            uint64_t arena_bytes,
-                                            uint32_t max_arrays,
-                                            uint32_t max_attachers,
-                                            unsigned flags, unsigned mode,
-                                            ash_segment **out);
+ASH_EXTERN ash_status ash_segment_create_ex(
+    const char *name, uint64_t arena_bytes, uint32_t max_arrays,
+    uint32_t max_attachers, unsigned flags, unsigned mode, ash_segment **out);
 
 /*! ash_segment_publish() :
  *  Gives a segment created with ASH_UNPUBLISHED its name, with every array
@@ -563,8 +562,8 @@ ASH_EXTERN ash_status ash_create(const char *name, int dtype, int ndim,
  *  descriptor from ash_view_descriptor(), or "frames/labels[1:3, ::-1]".
  *  @flags : ASH_RDONLY, ASH_FILE (a plain path), ASH_NOATTACH.
  *  @return as ash_segment_open and ash_view_from_descriptor. */
-ASH_EXTERN ash_status ash_attach(const char *name_or_descriptor,
-                                 unsigned flags, ash_view **out);
+ASH_EXTERN ash_status ash_attach(const char *name_or_descriptor, unsigned flags,
+                                 ash_view **out);
 
 /* ---------------------------------------------------------------------- */
 /* Views                                                                   */
@@ -1206,10 +1205,9 @@ ASH_EXTERN ash_status ash_view_atomic_u64(const ash_view *v, int op, int nidx,
  *  @olds : receives @nindex results (the old values), or NULL.
  *  @return as ash_view_atomic_i64; ASH_E_INVAL for ASH_ATOMIC_CAS (no
  *          vector form) and for value counts other than 1 or @nindex. */
-ASH_EXTERN ash_status ash_view_atomic_vec(const ash_view *v, int op,
-                                          int nindex, const int64_t *index,
-                                          int nvalues, const int64_t *values,
-                                          int64_t *olds);
+ASH_EXTERN ash_status ash_view_atomic_vec(const ash_view *v, int op, int nindex,
+                                          const int64_t *index, int nvalues,
+                                          const int64_t *values, int64_t *olds);
 
 /* ---- rings of arrays ---------------------------------------------------- */
 
@@ -1250,8 +1248,8 @@ enum ash_ring_flags {
  *  @return ASH_OK, ASH_E_DTYPE, ASH_E_SHAPE, ASH_E_OVERFLOW, ASH_E_INVAL
  *          (@nslots < 1 or above 2^31). */
 ASH_EXTERN ash_status ash_ring_arena_bytes(int dtype, int ndim,
-                                           const int64_t *shape,
-                                           int64_t nslots, uint64_t *total);
+                                           const int64_t *shape, int64_t nslots,
+                                           uint64_t *total);
 
 /*! ash_ring_create() :
  *  Adds ring @name to segment @seg: @nslots slots of @dtype and shape
@@ -1262,9 +1260,9 @@ ASH_EXTERN ash_status ash_ring_arena_bytes(int dtype, int ndim,
  *  @return ASH_OK, the errors of ash_segment_add_array, ASH_E_INVAL (flags,
  *          nslots), ASH_E_FULL (ASH_RING_CONSUMER: no free registration). */
 ASH_EXTERN ash_status ash_ring_create(ash_segment *seg, const char *name,
-                                      int dtype, int ndim,
-                                      const int64_t *shape, int64_t nslots,
-                                      unsigned flags, ash_ring **out);
+                                      int dtype, int ndim, const int64_t *shape,
+                                      int64_t nslots, unsigned flags,
+                                      ash_ring **out);
 
 /*! ash_ring_attach() :
  *  Attaches a ring by name or descriptor ("seg/frames",
@@ -1372,8 +1370,7 @@ ASH_EXTERN ash_status ash_ring_producer(const ash_ring *r, int64_t *pid,
  *  decimal, ash_list_value() the sequence number it reads next,
  *  ash_list_flag() 1 if it lives. Free with ash_list_free().
  *  @return ASH_OK, ASH_E_INVAL, ASH_E_NOMEM. */
-ASH_EXTERN ash_status ash_ring_consumer_list(const ash_ring *r,
-                                             ash_list **out);
+ASH_EXTERN ash_status ash_ring_consumer_list(const ash_ring *r, ash_list **out);
 
 /* ---------------------------------------------------------------------- */
 /* Kernels: compiled code on views (libffi)                                */
@@ -1471,8 +1468,8 @@ enum ash_kernel_type {
  * order the signature first names them, steps[i] the byte stride of
  * operand i along the outer iteration, then the byte strides of each
  * operand's core dimensions, operand by operand. */
-typedef void ash_loop_fn(char **args, const int64_t *dims,
-                         const int64_t *steps, void *data);
+typedef void ash_loop_fn(char **args, const int64_t *dims, const int64_t *steps,
+                         void *data);
 
 /*! ash_kernel_open() :
  *  Opens @library (a path or a soname such as "libopenblas.so.0"; NULL or ""

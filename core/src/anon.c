@@ -24,8 +24,8 @@ ash_status ash_segment_open_fd(int fd, unsigned flags, ash_segment **out) {
   *out = NULL;
   if (flags & ~(unsigned)(ASH_RDONLY | ASH_NOATTACH))
     return ash__err(ASH_E_INVAL,
-                    "open fd %d: flags 0x%x (only ASH_RDONLY, ASH_NOATTACH)", fd,
-                    flags);
+                    "open fd %d: flags 0x%x (only ASH_RDONLY, ASH_NOATTACH)",
+                    fd, flags);
   int acc = fcntl(fd, F_GETFL);
   if (acc < 0)
     return ash__syserr(errno, "open", "the descriptor");
@@ -38,8 +38,8 @@ ash_status ash_segment_open_fd(int fd, unsigned flags, ash_segment **out) {
   int mine = fcntl(fd, F_DUPFD_CLOEXEC, 3); /* the caller keeps @fd */
   if (mine < 0)
     return ash__syserr(errno, "dup", "the descriptor");
-  int backend = fcntl(mine, F_GET_SEALS) >= 0 ? ASH__BACKEND_MEMFD
-                                              : ASH__BACKEND_FILE;
+  int backend =
+      fcntl(mine, F_GET_SEALS) >= 0 ? ASH__BACKEND_MEMFD : ASH__BACKEND_FILE;
   ash__map *m;
   int r = ash__open_fd_once("fd", backend, mine, rw, flags, 0, &m);
   if (r == ASH__RETRY)
@@ -112,9 +112,9 @@ ash_status ash_segment_seal(ash_segment *seg) {
   uint32_t hflags = m->hdr.flags | ASH__HF_WSEALED;
   static const int32_t nopid = 0;
   if (m->attached)
-    (void)ash__meta_write(m, m->hdr.attach_offset +
-                                 (uint64_t)m->slot * ASH__SLOT_SIZE,
-                          &nopid, sizeof nopid);
+    (void)ash__meta_write(
+        m, m->hdr.attach_offset + (uint64_t)m->slot * ASH__SLOT_SIZE, &nopid,
+        sizeof nopid);
   int r = ash__meta_write(m, offsetof(struct ash__hdr, flags), &hflags,
                           sizeof hflags);
   if (r)

@@ -108,10 +108,10 @@ bool ash__owner_alive(ash__map *m, uint32_t id) {
     return true; /* cannot tell: never take a lock on doubt */
   if (fl.l_type != F_WRLCK)
     return false;
-  const uint8_t *rec = m->addr + ash__slot_off(m, slot) +
-                       offsetof(struct ash__slot, gen);
-  uint32_t g = __atomic_load_n((const uint32_t *)(const void *)rec,
-                               __ATOMIC_ACQUIRE);
+  const uint8_t *rec =
+      m->addr + ash__slot_off(m, slot) + offsetof(struct ash__slot, gen);
+  uint32_t g =
+      __atomic_load_n((const uint32_t *)(const void *)rec, __ATOMIC_ACQUIRE);
   return (g & ASH__LK_GEN_MASK) == gen;
 }
 
@@ -225,7 +225,7 @@ int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live) {
     bool gone = fstat(m->fd, &st) != 0 || st.st_nlink == 0;
     if (gone || (uint64_t)st.st_size < m->hdr.total_size) {
       (void)ash__lockop(m->fd, F_UNLCK, off, 1, false);
-      m->stale = true; /* a cached map: the open starts afresh */
+      m->stale = true;   /* a cached map: the open starts afresh */
       return ASH__RETRY; /* removed (the name may be back) or truncated */
     }
   }

@@ -90,7 +90,7 @@ int ash__load_i64(int dtype, const void *p, int64_t *out) {
                       (unsigned long long)e.u);
     *out = (int64_t)e.u;
   } else if ((r = ash__integral(e.re, -9223372036854775808.0,
-                                 9223372036854775808.0, "int64")) == ASH_OK) {
+                                9223372036854775808.0, "int64")) == ASH_OK) {
     *out = (int64_t)e.re;
   }
   return r;
@@ -108,8 +108,8 @@ int ash__load_u64(int dtype, const void *p, uint64_t *out) {
     *out = (uint64_t)e.i;
   } else if (e.kind == ASH_KIND_UINT) {
     *out = e.u;
-  } else if ((r = ash__integral(e.re, 0, 18446744073709551616.0,
-                                 "uint64")) == ASH_OK) {
+  } else if ((r = ash__integral(e.re, 0, 18446744073709551616.0, "uint64")) ==
+             ASH_OK) {
     *out = (uint64_t)e.re;
   }
   return r;
@@ -293,8 +293,8 @@ int ash__pack_c128(int dtype, double re, double im, void *item) {
   if (ash_dtype_kind(dtype) != ASH_KIND_COMPLEX) {
     if (im != 0)
       return ash__err(ASH_E_VALUE,
-                      "value (%g%+gj) has an imaginary part; %s is real", re, im,
-                      ash_dtype_name(dtype));
+                      "value (%g%+gj) has an imaginary part; %s is real", re,
+                      im, ash_dtype_name(dtype));
     return ash__pack_f64(dtype, re, item);
   }
   if (dtype == ASH_COMPLEX128) {

@@ -75,7 +75,8 @@ static char *ash__format(const ash_view *v, unsigned flags) {
     flags |= ASH_DESC_GEN;
   } else if (file) {
     ash__sb_str(&b, "ash+file://");
-    for (const unsigned char *p = (const unsigned char *)v->map->name; *p; p++) {
+    for (const unsigned char *p = (const unsigned char *)v->map->name; *p;
+         p++) {
       if (ash__path_safe(*p)) {
         ash__sb_add(&b, (const char *)p, 1);
       } else {
@@ -202,8 +203,9 @@ int ash__view_apply_index(const char *spec, ash_view **vp) {
       end = p + strlen(p);
     ash_view *v = *vp, *nv = NULL;
     if (axis >= v->ndim)
-      return ash__err(ASH_E_INDEX, "index \"%s\": too many indices for a %d-d "
-                                   "view",
+      return ash__err(ASH_E_INDEX,
+                      "index \"%s\": too many indices for a %d-d "
+                      "view",
                       spec, (*vp)->ndim + 0);
     const char *c1 = memchr(p, ':', (size_t)(end - p));
     int r;
@@ -267,12 +269,12 @@ static int ash__hexval(char c) {
 /* A descriptor, parsed once: its location, its query's keys and its index.
  * Every string is owned. Nothing here has touched a segment yet. */
 struct ash__desc {
-  char *seg;    /* segment name or decoded path */
+  char *seg; /* segment name or decoded path */
   bool file;
-  bool anon;    /* ash+fd://PID/FD */
+  bool anon; /* ash+fd://PID/FD */
   int64_t pid, fd;
-  char *array;  /* NULL or "": the first array */
-  char *index;  /* text inside [], may be NULL */
+  char *array; /* NULL or "": the first array */
+  char *index; /* text inside [], may be NULL */
   bool has_gen, has_dtype, has_offset, ro;
   int64_t gen, offset;
   int dtype;
@@ -322,7 +324,8 @@ static int ash__desc_location(const char *desc, struct ash__desc *d,
   if (br) {
     const char *close = memchr(br, ']', (size_t)(qend - br));
     if (close == NULL || close + 1 != qend)
-      return ash__desc_err(desc, br, "unbalanced '[' (the index ends with ']')");
+      return ash__desc_err(desc, br,
+                           "unbalanced '[' (the index ends with ']')");
     if ((d->index = ash__dup(br + 1, close)) == NULL)
       return ash__err(ASH_E_NOMEM, "out of memory");
   }
@@ -372,8 +375,8 @@ static int ash__desc_location(const char *desc, struct ash__desc *d,
 }
 
 /* One key=value of the query (@key and @val are NUL-terminated copies). */
-static int ash__desc_key(const char *desc, struct ash__desc *d,
-                         const char *key, const char *val) {
+static int ash__desc_key(const char *desc, struct ash__desc *d, const char *key,
+                         const char *val) {
   if (strcmp(key, "array") == 0) {
     if (d->array)
       return ash__err(ASH_E_DESC,
@@ -431,8 +434,8 @@ static int ash__desc_parse(const char *desc, struct ash__desc *d) {
     if (key == NULL || (eq && val == NULL))
       r = ash__err(ASH_E_NOMEM, "out of memory");
     else if (eq == NULL)
-      r = ash__err(ASH_E_DESC, "descriptor \"%.300s\": \"%s\" has no '='",
-                   desc, key);
+      r = ash__err(ASH_E_DESC, "descriptor \"%.300s\": \"%s\" has no '='", desc,
+                   key);
     else
       r = ash__desc_key(desc, d, key, val);
     free(key);
@@ -478,8 +481,8 @@ static int ash__desc_layout(const char *desc, const struct ash__desc *d,
   if (d->nstrides >= 0 && d->nstrides != d->nshape) {
     ash_view_release(c);
     return ash__err(ASH_E_DESC,
-                    "descriptor \"%.300s\": %d strides for %d dimensions",
-                    desc, d->nstrides, d->nshape);
+                    "descriptor \"%.300s\": %d strides for %d dimensions", desc,
+                    d->nstrides, d->nshape);
   }
   uint64_t nb;
   int64_t count;

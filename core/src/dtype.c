@@ -5,10 +5,10 @@
 #include "internal.h"
 
 struct ash__dtype_info {
-  const char *name;   /* canonical NumPy name */
-  int kind;           /* ash_kind */
+  const char *name; /* canonical NumPy name */
+  int kind;         /* ash_kind */
   size_t itemsize;
-  const char *format; /* PEP 3118 */
+  const char *format;  /* PEP 3118 */
   const char *typestr; /* __array_interface__ */
 };
 
@@ -34,31 +34,77 @@ static const struct {
   const char *s;
   int dtype;
 } ash__aliases[] = {
-    {"bool", ASH_BOOL},        {"bool_", ASH_BOOL},      {"b1", ASH_BOOL},
-    {"?", ASH_BOOL},           {"int8", ASH_INT8},       {"i1", ASH_INT8},
-    {"b", ASH_INT8},           {"byte", ASH_INT8},       {"int16", ASH_INT16},
-    {"i2", ASH_INT16},         {"h", ASH_INT16},         {"short", ASH_INT16},
-    {"int32", ASH_INT32},      {"i4", ASH_INT32},        {"i", ASH_INT32},
-    {"intc", ASH_INT32},       {"int64", ASH_INT64},     {"i8", ASH_INT64},
-    {"q", ASH_INT64},          {"l", ASH_INT64},         {"int", ASH_INT64},
-    {"int_", ASH_INT64},       {"long", ASH_INT64},      {"longlong", ASH_INT64},
-    {"intp", ASH_INT64},       {"p", ASH_INT64},         {"uint8", ASH_UINT8},
-    {"u1", ASH_UINT8},         {"B", ASH_UINT8},         {"ubyte", ASH_UINT8},
-    {"uint16", ASH_UINT16},    {"u2", ASH_UINT16},       {"H", ASH_UINT16},
-    {"ushort", ASH_UINT16},    {"uint32", ASH_UINT32},   {"u4", ASH_UINT32},
-    {"I", ASH_UINT32},         {"uintc", ASH_UINT32},    {"uint64", ASH_UINT64},
-    {"u8", ASH_UINT64},        {"Q", ASH_UINT64},        {"L", ASH_UINT64},
-    {"uint", ASH_UINT64},      {"ulonglong", ASH_UINT64}, {"uintp", ASH_UINT64},
-    {"P", ASH_UINT64},         {"float16", ASH_FLOAT16}, {"f2", ASH_FLOAT16},
-    {"e", ASH_FLOAT16},        {"half", ASH_FLOAT16},    {"float32", ASH_FLOAT32},
-    {"f4", ASH_FLOAT32},       {"f", ASH_FLOAT32},       {"single", ASH_FLOAT32},
-    {"float64", ASH_FLOAT64},  {"f8", ASH_FLOAT64},      {"d", ASH_FLOAT64},
-    {"double", ASH_FLOAT64},   {"float", ASH_FLOAT64},   {"float_", ASH_FLOAT64},
-    {"complex64", ASH_COMPLEX64}, {"c8", ASH_COMPLEX64}, {"F", ASH_COMPLEX64},
-    {"csingle", ASH_COMPLEX64},   {"singlecomplex", ASH_COMPLEX64},
-    {"complex128", ASH_COMPLEX128}, {"c16", ASH_COMPLEX128},
-    {"D", ASH_COMPLEX128},     {"cdouble", ASH_COMPLEX128},
-    {"complex", ASH_COMPLEX128}, {"complex_", ASH_COMPLEX128},
+    {"bool", ASH_BOOL},
+    {"bool_", ASH_BOOL},
+    {"b1", ASH_BOOL},
+    {"?", ASH_BOOL},
+    {"int8", ASH_INT8},
+    {"i1", ASH_INT8},
+    {"b", ASH_INT8},
+    {"byte", ASH_INT8},
+    {"int16", ASH_INT16},
+    {"i2", ASH_INT16},
+    {"h", ASH_INT16},
+    {"short", ASH_INT16},
+    {"int32", ASH_INT32},
+    {"i4", ASH_INT32},
+    {"i", ASH_INT32},
+    {"intc", ASH_INT32},
+    {"int64", ASH_INT64},
+    {"i8", ASH_INT64},
+    {"q", ASH_INT64},
+    {"l", ASH_INT64},
+    {"int", ASH_INT64},
+    {"int_", ASH_INT64},
+    {"long", ASH_INT64},
+    {"longlong", ASH_INT64},
+    {"intp", ASH_INT64},
+    {"p", ASH_INT64},
+    {"uint8", ASH_UINT8},
+    {"u1", ASH_UINT8},
+    {"B", ASH_UINT8},
+    {"ubyte", ASH_UINT8},
+    {"uint16", ASH_UINT16},
+    {"u2", ASH_UINT16},
+    {"H", ASH_UINT16},
+    {"ushort", ASH_UINT16},
+    {"uint32", ASH_UINT32},
+    {"u4", ASH_UINT32},
+    {"I", ASH_UINT32},
+    {"uintc", ASH_UINT32},
+    {"uint64", ASH_UINT64},
+    {"u8", ASH_UINT64},
+    {"Q", ASH_UINT64},
+    {"L", ASH_UINT64},
+    {"uint", ASH_UINT64},
+    {"ulonglong", ASH_UINT64},
+    {"uintp", ASH_UINT64},
+    {"P", ASH_UINT64},
+    {"float16", ASH_FLOAT16},
+    {"f2", ASH_FLOAT16},
+    {"e", ASH_FLOAT16},
+    {"half", ASH_FLOAT16},
+    {"float32", ASH_FLOAT32},
+    {"f4", ASH_FLOAT32},
+    {"f", ASH_FLOAT32},
+    {"single", ASH_FLOAT32},
+    {"float64", ASH_FLOAT64},
+    {"f8", ASH_FLOAT64},
+    {"d", ASH_FLOAT64},
+    {"double", ASH_FLOAT64},
+    {"float", ASH_FLOAT64},
+    {"float_", ASH_FLOAT64},
+    {"complex64", ASH_COMPLEX64},
+    {"c8", ASH_COMPLEX64},
+    {"F", ASH_COMPLEX64},
+    {"csingle", ASH_COMPLEX64},
+    {"singlecomplex", ASH_COMPLEX64},
+    {"complex128", ASH_COMPLEX128},
+    {"c16", ASH_COMPLEX128},
+    {"D", ASH_COMPLEX128},
+    {"cdouble", ASH_COMPLEX128},
+    {"complex", ASH_COMPLEX128},
+    {"complex_", ASH_COMPLEX128},
     {"cfloat", ASH_COMPLEX128},
 };
 
@@ -83,11 +129,12 @@ ash_status ash_dtype_parse(const char *spelling, int *out) {
       return ASH_OK;
     }
   }
-  return ash__err(ASH_E_DTYPE,
-                  "dtype \"%.64s\" is not understood (expected bool, int8..int64, "
-                  "uint8..uint64, float16, float32, float64, complex64, "
-                  "complex128 or a code such as \"<f8\", \"u1\", \"d\")",
-                  spelling);
+  return ash__err(
+      ASH_E_DTYPE,
+      "dtype \"%.64s\" is not understood (expected bool, int8..int64, "
+      "uint8..uint64, float16, float32, float64, complex64, "
+      "complex128 or a code such as \"<f8\", \"u1\", \"d\")",
+      spelling);
 }
 
 const char *ash_dtype_name(int dtype) {

@@ -40,20 +40,20 @@ static inline double ash_elem_f16(uint16_t h) {
   return (h & 0x8000) ? -v : v;
 }
 
-#define ASH__ELEM_CASE(DT, T, KIND, FIELD)                                   \
-  case DT: {                                                                 \
-    T x_;                                                                    \
-    memcpy(&x_, p, sizeof x_);                                               \
-    *e = (ash_elem){.kind = KIND, .FIELD = x_};                              \
-    return;                                                                  \
+#define ASH__ELEM_CASE(DT, T, KIND, FIELD)                                     \
+  case DT: {                                                                   \
+    T x_;                                                                      \
+    memcpy(&x_, p, sizeof x_);                                                 \
+    *e = (ash_elem){.kind = KIND, .FIELD = x_};                                \
+    return;                                                                    \
   }
 
-#define ASH__ELEM_CPLX(DT, T)                                                 \
-  case DT: {                                                                  \
-    T x_[2];                                                                  \
-    memcpy(x_, p, sizeof x_);                                                 \
-    *e = (ash_elem){.kind = ASH_KIND_COMPLEX, .re = x_[0], .im = x_[1]};      \
-    return;                                                                   \
+#define ASH__ELEM_CPLX(DT, T)                                                  \
+  case DT: {                                                                   \
+    T x_[2];                                                                   \
+    memcpy(x_, p, sizeof x_);                                                  \
+    *e = (ash_elem){.kind = ASH_KIND_COMPLEX, .re = x_[0], .im = x_[1]};       \
+    return;                                                                    \
   }
 
 /* Decodes the element of dtype @dtype at @p into *@e (kind

@@ -18,8 +18,8 @@ const char *ash_strerror(int code) {
   switch (code) {
   case ASH_OK:
     return "success";
-#define ASH__ERR_MSG(suffix, value, msg) \
-  case ASH_E_##suffix:                   \
+#define ASH__ERR_MSG(suffix, value, msg)                                       \
+  case ASH_E_##suffix:                                                         \
     return msg;
     ASH_ERRNO_MAP(ASH__ERR_MSG)
 #undef ASH__ERR_MSG
@@ -32,8 +32,8 @@ const char *ash_err_name(int code) {
   switch (code) {
   case ASH_OK:
     return "OK";
-#define ASH__ERR_NAME(suffix, value, msg) \
-  case ASH_E_##suffix:                    \
+#define ASH__ERR_NAME(suffix, value, msg)                                      \
+  case ASH_E_##suffix:                                                         \
     return #suffix;
     ASH_ERRNO_MAP(ASH__ERR_NAME)
 #undef ASH__ERR_NAME

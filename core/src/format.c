@@ -38,7 +38,8 @@ int ash__layout_make(uint64_t arena_bytes, uint32_t max_arrays,
     return ash__err(ASH_E_INVAL, "max_attachers %u: must be 1 to %d",
                     max_attachers, ASH__ATTACH_CAP_MAX);
   uint64_t index_offset = ash__round_up(
-      ASH__ATTACH_OFFSET + (uint64_t)max_attachers * ASH__SLOT_SIZE, ASH__ALIGN);
+      ASH__ATTACH_OFFSET + (uint64_t)max_attachers * ASH__SLOT_SIZE,
+      ASH__ALIGN);
   uint64_t dir_offset = ash__round_up(
       index_offset + (uint64_t)max_arrays * sizeof(uint32_t), ASH__ALIGN);
   uint64_t arena_offset = ash__round_up(
@@ -107,13 +108,14 @@ int ash__validate_header(const struct ash__hdr *h, uint64_t real_size,
     return ash__err(ASH_E_VERSION, "segment \"%s\": unknown lock kind %u", name,
                     h->lock_kind);
   if (h->total_size > real_size)
-    return ash__err(ASH_E_TRUNC,
-                    "segment \"%s\": header says %llu bytes but only %llu exist "
-                    "(truncated by another process?)",
-                    name, (unsigned long long)h->total_size,
-                    (unsigned long long)real_size);
+    return ash__err(
+        ASH_E_TRUNC,
+        "segment \"%s\": header says %llu bytes but only %llu exist "
+        "(truncated by another process?)",
+        name, (unsigned long long)h->total_size, (unsigned long long)real_size);
   uint64_t attach_end, dir_end, dir_bytes, arena_end, index_end = 0;
-  bool ok = h->entry_size == ASH__ENTRY_SIZE && h->slot_size == ASH__SLOT_SIZE &&
+  bool ok = h->entry_size == ASH__ENTRY_SIZE &&
+            h->slot_size == ASH__SLOT_SIZE &&
             h->lock_offset == ASH__LOCK_OFFSET &&
             h->attach_offset == ASH__ATTACH_OFFSET && h->attach_cap >= 1 &&
             h->attach_cap <= ASH__ATTACH_CAP_MAX && h->dir_cap >= 1 &&
@@ -150,8 +152,8 @@ int ash__validate_entry(const struct ash__hdr *h, const struct ash__entry *src,
                     "segment \"%s\": array %u has an unterminated name", seg,
                     index);
   if (ash__name_check(e.name, 1) != ASH_OK)
-    return ash__err(ASH_E_CORRUPT, "segment \"%s\": array %u has an invalid name",
-                    seg, index);
+    return ash__err(ASH_E_CORRUPT,
+                    "segment \"%s\": array %u has an invalid name", seg, index);
   if (!ash__dtype_valid((int)e.dtype))
     return ash__err(ASH_E_CORRUPT,
                     "segment \"%s\": array \"%s\" has unknown dtype %u", seg,

@@ -36,8 +36,7 @@ int ash__deadline_init(double timeout, struct ash__deadline *d) {
     return ash__err(ASH_E_INVAL, "timeout is NaN (give seconds, or a "
                                  "negative value to wait without limit)");
   d->forever = timeout < 0 || timeout > 1e9; /* 30 years: no limit */
-  d->end = d->forever ? INT64_MAX
-                      : ash__clock_ns() + (int64_t)(timeout * 1e9);
+  d->end = d->forever ? INT64_MAX : ash__clock_ns() + (int64_t)(timeout * 1e9);
   d->slice = ASH__SLICE_FIRST_NS;
   return ASH_OK;
 }
@@ -101,8 +100,8 @@ int ash__futex_waitv(_Atomic uint32_t *const *w, const uint32_t *vals, int n,
       v[i] = (struct ash__futex_waitv){vals[i], (uint64_t)(uintptr_t)w[i],
                                        FUTEX2_SIZE_U32, 0};
     struct timespec ts = ash__ts(ash__clock_ns() + (ns > 0 ? ns : 1));
-    long r = syscall(SYS_futex_waitv, v, (unsigned)n, 0, &ts,
-                     (long)CLOCK_MONOTONIC);
+    long r =
+        syscall(SYS_futex_waitv, v, (unsigned)n, 0, &ts, (long)CLOCK_MONOTONIC);
     if (r >= 0)
       return (int)r;
     if (errno != ENOSYS)

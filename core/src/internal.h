@@ -5,9 +5,9 @@
 
 #include <pthread.h>
 #include <setjmp.h>
-#include <stddef.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <sys/types.h>
 
 #include "arrayshare.h"
@@ -56,7 +56,7 @@ int ash__syserr(int err, const char *op, const char *what);
 #define ASH__ENTRY_SIZE 512
 #define ASH__ENTRY_SYNC 448 /* per-array sync block inside an entry */
 #define ASH__SLOT_SIZE 16
-#define ASH__ATTACH_CAP_V10 128  /* format 1.0 */
+#define ASH__ATTACH_CAP_V10 128 /* format 1.0 */
 #define ASH__ATTACH_CAP_DEFAULT 128
 #define ASH__ATTACH_CAP_MAX 65536
 #define ASH__MAX_ARRAYS 4096
@@ -72,34 +72,34 @@ enum { ASH__HF_SEALED = 1u << 0, ASH__HF_WSEALED = 1u << 1 };
 enum { ASH__STATE_INIT = 1, ASH__STATE_READY = 2, ASH__STATE_DOOMED = 3 };
 
 struct ash__hdr {
-  uint64_t magic;          /* 0   */
-  uint16_t fmt_major;      /* 8   */
-  uint16_t fmt_minor;      /* 10  */
-  uint8_t byte_order;      /* 12  */
-  uint8_t lock_kind;       /* 13  */
-  uint16_t reserved0;      /* 14  */
-  uint32_t header_size;    /* 16  = arena_offset, bytes before the arena */
-  uint32_t state;          /* 20  written READY; 1.0 used it, 1.1 ignores it */
-  uint64_t total_size;     /* 24  */
-  uint64_t arena_offset;   /* 32  */
-  uint64_t arena_size;     /* 40  */
-  uint64_t arena_used;     /* 48  under the header lock                 */
-  int64_t ctime_ns;        /* 56  */
-  int64_t creator_pid;     /* 64  */
-  uint64_t creator_start;  /* 72  process start time (clock ticks)      */
-  uint32_t creator_uid;    /* 80  */
-  uint32_t policy;         /* 84  ASH_POLICY_*                          */
-  uint32_t flags;          /* 88  ASH__HF_*                             */
-  uint32_t attach_cap;     /* 92  */
-  uint64_t attach_offset;  /* 96  */
-  uint32_t dir_cap;        /* 104 */
-  uint32_t dir_count;      /* 108 atomic, release-stored after an entry */
-  uint64_t dir_offset;     /* 112 */
-  uint32_t entry_size;     /* 120 */
-  uint32_t lock_offset;    /* 124 */
-  uint32_t slot_size;      /* 128 */
-  uint32_t index_offset;   /* 132 name index (minor >= 1; 0 = none)      */
-  char name[64];           /* 136 segment name, for display             */
+  uint64_t magic;         /* 0   */
+  uint16_t fmt_major;     /* 8   */
+  uint16_t fmt_minor;     /* 10  */
+  uint8_t byte_order;     /* 12  */
+  uint8_t lock_kind;      /* 13  */
+  uint16_t reserved0;     /* 14  */
+  uint32_t header_size;   /* 16  = arena_offset, bytes before the arena */
+  uint32_t state;         /* 20  written READY; 1.0 used it, 1.1 ignores it */
+  uint64_t total_size;    /* 24  */
+  uint64_t arena_offset;  /* 32  */
+  uint64_t arena_size;    /* 40  */
+  uint64_t arena_used;    /* 48  under the header lock                 */
+  int64_t ctime_ns;       /* 56  */
+  int64_t creator_pid;    /* 64  */
+  uint64_t creator_start; /* 72  process start time (clock ticks)      */
+  uint32_t creator_uid;   /* 80  */
+  uint32_t policy;        /* 84  ASH_POLICY_*                          */
+  uint32_t flags;         /* 88  ASH__HF_*                             */
+  uint32_t attach_cap;    /* 92  */
+  uint64_t attach_offset; /* 96  */
+  uint32_t dir_cap;       /* 104 */
+  uint32_t dir_count;     /* 108 atomic, release-stored after an entry */
+  uint64_t dir_offset;    /* 112 */
+  uint32_t entry_size;    /* 120 */
+  uint32_t lock_offset;   /* 124 */
+  uint32_t slot_size;     /* 128 */
+  uint32_t index_offset;  /* 132 name index (minor >= 1; 0 = none)      */
+  char name[64];          /* 136 segment name, for display             */
   uint8_t reserved2[ASH__HDR_SIZE - 200];
 };
 
@@ -110,21 +110,21 @@ struct ash__slot {
 };
 
 struct ash__entry {
-  char name[64];          /* 0   NUL-terminated                        */
-  uint32_t dtype;         /* 64  */
-  uint32_t ndim;          /* 68  */
-  uint64_t offset;        /* 72  from the start of the segment          */
-  uint64_t nbytes;        /* 80  */
-  uint64_t reserved;      /* 88  */
+  char name[64];               /* 0   NUL-terminated                        */
+  uint32_t dtype;              /* 64  */
+  uint32_t ndim;               /* 68  */
+  uint64_t offset;             /* 72  from the start of the segment          */
+  uint64_t nbytes;             /* 80  */
+  uint64_t reserved;           /* 88  */
   int64_t shape[ASH_MAX_NDIM]; /* 96 .. 352 */
-  uint8_t reserved_v10[64]; /* 352 reserved by 1.0, unused             */
-  uint32_t kind;          /* 416 (1.1) ASH__KIND_ARRAY or ASH__KIND_RING */
-  uint32_t ring_flags;    /* 420 ASH_RING_BACKPRESSURE                   */
-  uint64_t ring_ctl;      /* 424 offset of the ring's control block      */
-  uint32_t ring_cons;     /* 432 entries of its consumer table           */
-  uint32_t pad0;          /* 436 */
-  uint64_t pad1;          /* 440 */
-  uint8_t sync[64];       /* 448 per-array sync block (minor >= 1)      */
+  uint8_t reserved_v10[64];    /* 352 reserved by 1.0, unused             */
+  uint32_t kind;               /* 416 (1.1) ASH__KIND_ARRAY or ASH__KIND_RING */
+  uint32_t ring_flags;         /* 420 ASH_RING_BACKPRESSURE                   */
+  uint64_t ring_ctl;           /* 424 offset of the ring's control block      */
+  uint32_t ring_cons;          /* 432 entries of its consumer table           */
+  uint32_t pad0;               /* 436 */
+  uint64_t pad1;               /* 440 */
+  uint8_t sync[64];            /* 448 per-array sync block (minor >= 1)      */
 };
 enum { ASH__KIND_ARRAY = 0, ASH__KIND_RING = 1 }; /* others: read as arrays */
 
@@ -142,7 +142,7 @@ struct ash__array {
   uint64_t offset;
   uint64_t nbytes;
   int64_t shape[ASH_MAX_NDIM];
-  uint64_t ring_ctl;   /* a ring's control block offset; 0: an array */
+  uint64_t ring_ctl; /* a ring's control block offset; 0: an array */
   uint32_t ring_flags;
   uint32_t ring_cons;
 };
@@ -187,14 +187,14 @@ uint64_t ash__array_alloc(uint64_t nbytes);
  * processes sleep on are shared futexes (futex.c). Zero is the initial
  * state: unlocked, version 0, nobody waiting. */
 struct ash__sync {
-  _Atomic uint32_t lock;     /* 0  lock word (below)                      */
-  _Atomic uint32_t tid;      /* 4  thread id of the holder, 0 when free   */
-  _Atomic uint64_t seq;      /* 8  2 x version; odd while a write runs    */
-  _Atomic uint32_t writer;   /* 16 owner id of the writer (bit 31: its
+  _Atomic uint32_t lock;    /* 0  lock word (below)                      */
+  _Atomic uint32_t tid;     /* 4  thread id of the holder, 0 when free   */
+  _Atomic uint64_t seq;     /* 8  2 x version; odd while a write runs    */
+  _Atomic uint32_t writer;  /* 16 owner id of the writer (bit 31: its
                                    write_begin took the lock), 0: none    */
-  _Atomic uint32_t notify;   /* 20 futex: +1 by every notify and publish  */
-  _Atomic uint32_t waiters;  /* 24 threads sleeping on notify             */
-  uint32_t reserved[9];      /* 28 zero                                   */
+  _Atomic uint32_t notify;  /* 20 futex: +1 by every notify and publish  */
+  _Atomic uint32_t waiters; /* 24 threads sleeping on notify             */
+  uint32_t reserved[9];     /* 28 zero                                   */
 };
 _Static_assert(sizeof(struct ash__sync) == 64, "sync block size");
 
@@ -267,48 +267,49 @@ int ash__scan_names(int (*fn)(const char *name, void *ctx), void *ctx,
 /* One mapping of one segment in this process, shared by handles and views.
  * It maps the whole segment (header, tables and arena) once. */
 typedef struct ash__map {
-  atomic_long refs;    /* handles and views in this process */
-  atomic_long arefs;   /* those opened by this process (not inherited
+  atomic_long refs;     /* handles and views in this process */
+  atomic_long arefs;    /* those opened by this process (not inherited
                           through fork): attached while there are any */
-  atomic_long writers; /* writable handles and views */
+  atomic_long writers;  /* writable handles and views */
   pthread_mutex_t lock; /* directory cache, protection, attach state */
   int backend;
-  char *name;     /* user name, absolute path, or memfd display name */
-  int fd;         /* kept open: locks and header updates go through it */
-  bool fd_rw;     /* fd opened O_RDWR (can lock, attach, add arrays) */
+  char *name; /* user name, absolute path, or memfd display name */
+  int fd;     /* kept open: locks and header updates go through it */
+  bool fd_rw; /* fd opened O_RDWR (can lock, attach, add arrays) */
   dev_t dev;
   ino_t ino;
-  uint8_t *addr;  /* the mapping: the whole segment */
+  uint8_t *addr; /* the mapping: the whole segment */
   uint64_t len;
-  uint8_t *base;  /* the arena (addr + hdr.arena_offset) */
-  uint64_t size;  /* arena bytes (hdr.arena_size) */
-  bool arena_rw;  /* arena currently mapped PROT_WRITE */
-  bool attached;  /* holds attach slot `slot` */
+  uint8_t *base; /* the arena (addr + hdr.arena_offset) */
+  uint64_t size; /* arena bytes (hdr.arena_size) */
+  bool arena_rw; /* arena currently mapped PROT_WRITE */
+  bool attached; /* holds attach slot `slot` */
   int slot;
   uint32_t slot_gen;
   atomic_bool sync_used; /* this process locked or wrote in the segment */
-  _Atomic uint32_t lock_id; /* owner id of this process for the sync words: set at
+  _Atomic uint32_t
+      lock_id;           /* owner id of this process for the sync words: set at
                        attach when it may lock (format 1.1, writable
                        words), 0 otherwise and once detached */
   _Atomic bool unlinked; /* this process unlinked the name (atomic: ash_unlink
                             of a name this process maps sets it while other
                             threads detach) */
-  bool stale;     /* removed, truncated or rewritten since it was cached */
-  bool listed;    /* on the process-wide list */
-  bool noattach;  /* an inspection map (ASH_NOATTACH): never listed */
-  bool sealed;    /* memfd with size seals: cannot be truncated */
-  bool wsealed;   /* memfd sealed against writes: mapped read-only */
-  bool norecord;  /* write no attach records (sealed by this process) */
+  bool stale;       /* removed, truncated or rewritten since it was cached */
+  bool listed;      /* on the process-wide list */
+  bool noattach;    /* an inspection map (ASH_NOATTACH): never listed */
+  bool sealed;      /* memfd with size seals: cannot be truncated */
+  bool wsealed;     /* memfd sealed against writes: mapped read-only */
+  bool norecord;    /* write no attach records (sealed by this process) */
   bool unpublished; /* created with ASH_UNPUBLISHED, not linked yet */
-  bool fresh;     /* being built: its attach table is all zero */
+  bool fresh;       /* being built: its attach table is all zero */
   char *tmp_path; /* unpublished, made without O_TMPFILE: its temporary name */
   struct ash__hdr hdr; /* validated private copy of the immutable fields */
-  uint8_t *head;      /* the segment's first head_len bytes, read at open */
+  uint8_t *head;       /* the segment's first head_len bytes, read at open */
   uint32_t head_len;
-  uint32_t head_count; /* dir_count when the head was read */
+  uint32_t head_count;         /* dir_count when the head was read */
   struct ash__array ***arrays; /* chunks of ASH__CHUNK pointers, made and
                                   filled on demand; entry 0 is arr0 */
-  struct ash__array arr0;     /* entry 0's copy, once arr0p is set */
+  struct ash__array arr0;      /* entry 0's copy, once arr0p is set */
   const struct ash__array *arr0p;
   _Atomic uint32_t ningested; /* entries [0, ningested) are all validated
                                  (atomic: read without the lock) */
@@ -337,8 +338,7 @@ int ash__map_add_writer(ash__map *m);
 void ash__map_drop_writer(ash__map *m);
 int ash__map_find(int backend, dev_t dev, ino_t ino, int64_t gen,
                   const char *name, bool writer, bool attach, ash__map **out);
-int ash__map_list_add(ash__map *m, bool writer, ash__map **use,
-                      ash__map **dup);
+int ash__map_list_add(ash__map *m, bool writer, ash__map **use, ash__map **dup);
 bool ash__map_named(int backend, const char *name);
 bool ash__map_listed(int backend, dev_t dev, ino_t ino, uint64_t *magic);
 void ash__map_unlinked(int backend, dev_t dev, ino_t ino);
@@ -353,8 +353,7 @@ int ash__pread_all(int fd, void *buf, size_t n, uint64_t off, const char *name);
 int ash__meta_read(ash__map *m, uint64_t off, void *dst, size_t len);
 int ash__meta_write(ash__map *m, uint64_t off, const void *src, size_t len);
 int ash__meta_entry(ash__map *m, uint32_t i, struct ash__entry *e, bool fresh);
-int ash__meta_index(ash__map *m, uint32_t n, const uint32_t **buf,
-                    bool *owned);
+int ash__meta_index(ash__map *m, uint32_t n, const uint32_t **buf, bool *owned);
 uint32_t ash__dir_count(ash__map *m);
 
 /* ---- the SIGBUS guard (sigbus.c) ------------------------------------------
@@ -369,10 +368,11 @@ struct ash__guard {
   const uint8_t *lo[2], *hi[2];
   struct ash__guard *prev;
 };
-void ash__guard_push(struct ash__guard *g, const ash__map *a, const ash__map *b);
+void ash__guard_push(struct ash__guard *g, const ash__map *a,
+                     const ash__map *b);
 void ash__guard_pop(struct ash__guard *g);
 int ash__guard_fault(const ash__map *m);
-#define ASH__GUARD(g, a, b)                                                   \
+#define ASH__GUARD(g, a, b)                                                    \
   (ash__guard_push(&(g), (a), (b)), sigsetjmp((g).env, 0) != 0)
 
 /* ---- attach table, locks and liveness (attach.c) ----------------------- */
@@ -396,8 +396,8 @@ bool ash__owner_alive(ash__map *m, uint32_t id);
  * (ASH__EXPIRED); and waking its sleepers (@count: how many sleep). */
 enum { ASH__EXPIRED = 2 };
 int ash__sync_wait(_Atomic uint32_t *word, _Atomic uint32_t *count,
-                   bool counted, int (*ready)(void *ctx, bool check),
-                   void *ctx, struct ash__deadline *d);
+                   bool counted, int (*ready)(void *ctx, bool check), void *ctx,
+                   struct ash__deadline *d);
 int ash__sync_wake(_Atomic uint32_t *word, _Atomic uint32_t *count, bool all);
 /* The pid in the slot of owner id @id, 0 when unknown (display only). */
 int64_t ash__owner_pid(const ash__map *m, uint32_t id);
@@ -405,10 +405,10 @@ int64_t ash__owner_pid(const ash__map *m, uint32_t id);
  * Format 1.1 only. */
 static inline struct ash__sync *ash__sync_block(const ash__map *m,
                                                 int64_t index) {
-  uint64_t off = index < 0 ? ASH__SEGSYNC_OFFSET
-                           : m->hdr.dir_offset +
-                                 (uint64_t)index * ASH__ENTRY_SIZE +
-                                 ASH__ENTRY_SYNC;
+  uint64_t off = index < 0
+                     ? ASH__SEGSYNC_OFFSET
+                     : m->hdr.dir_offset + (uint64_t)index * ASH__ENTRY_SIZE +
+                           ASH__ENTRY_SYNC;
   return (struct ash__sync *)(void *)(m->addr + off);
 }
 int ash__reap_auto(ash__map *m);
@@ -465,7 +465,7 @@ struct ash_view {
   int64_t shape[ASH_MAX_NDIM];
   int64_t strides[ASH_MAX_NDIM];
   _Atomic(char *) desc[4]; /* descriptors made, by ASH_DESC_* flags */
-  bool counted; /* see ASH__COUNTED */
+  bool counted;            /* see ASH__COUNTED */
   pid_t pid;
 };
 

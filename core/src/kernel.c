@@ -61,9 +61,11 @@ static int ash__kernel_prepare(ash_kernel *k, const char *signature,
     break;
   case ASH_KERNEL_MAP:
     if (!no_bind)
-      return ash__err(ASH_E_SIGNATURE, "binder \"%.100s\": map kernels take "
+      return ash__err(ASH_E_SIGNATURE,
+                      "binder \"%.100s\": map kernels take "
                       "no binder (their operands are the parameters and "
-                      "out)", bind);
+                      "out)",
+                      bind);
     ash__loop_operands(k);
     k->ew.nin = s->nparam;
     for (int i = 0; i < s->nparam; i++)
@@ -144,18 +146,16 @@ const char *ash_kernel_signature(const ash_kernel *k) {
   return k ? k->canon : NULL;
 }
 int ash_kernel_nviews(const ash_kernel *k) { return k ? k->ops.nviews : 0; }
-int ash_kernel_nscalars(const ash_kernel *k) {
-  return k ? k->ops.nscalars : 0;
-}
+int ash_kernel_nscalars(const ash_kernel *k) { return k ? k->ops.nscalars : 0; }
 
 const char *ash_kernel_view_name(const ash_kernel *k, int index) {
   return index >= 0 && index < ash_kernel_nviews(k) ? k->ops.view[index].name
-                                                     : NULL;
+                                                    : NULL;
 }
 
 const char *ash_kernel_scalar_name(const ash_kernel *k, int index) {
   return index >= 0 && index < ash_kernel_nscalars(k) ? k->ops.scalar[index]
-                                                       : NULL;
+                                                      : NULL;
 }
 
 int ash_kernel_result_dtype(const ash_kernel *k) {
@@ -165,7 +165,7 @@ int ash_kernel_result_dtype(const ash_kernel *k) {
 
 int ash_kernel_view_writes(const ash_kernel *k, int index) {
   return index >= 0 && index < ash_kernel_nviews(k) ? k->ops.view[index].writes
-                                                     : -1;
+                                                    : -1;
 }
 
 /* ---- calls ---------------------------------------------------------------------- */

@@ -18,9 +18,9 @@
 
 #define ASH__K_MAXPARAM 64 /* parameters of a prototype          */
 #define ASH__K_MAXOP ASH_KERNEL_MAX_OPERANDS
-#define ASH__K_MAXCORE 32  /* distinct core dimensions of a loop */
-#define ASH__K_NAME 64     /* names of operands and parameters   */
-#define ASH__K_MAXCHAIN 4  /* sources of one binder item         */
+#define ASH__K_MAXCORE 32 /* distinct core dimensions of a loop */
+#define ASH__K_NAME 64    /* names of operands and parameters   */
+#define ASH__K_MAXCHAIN 4 /* sources of one binder item         */
 
 /* ---- C types (kernel_sig.c) -------------------------------------------- */
 
@@ -56,7 +56,7 @@ struct ash__param {
   int col;                /* 1-based column in the signature */
 };
 
-struct ash__operand {   /* an operand of a loop or map kernel */
+struct ash__operand { /* an operand of a loop or map kernel */
   char name[ASH__K_NAME];
   int dtype;
   int ncore;
@@ -73,9 +73,9 @@ struct ash__sig {
   /* loop and map: operands, inputs first */
   int nin, nout;
   struct ash__operand op[ASH__K_MAXOP];
-  int ndim;                          /* distinct core dimensions     */
+  int ndim; /* distinct core dimensions     */
   char dim[ASH__K_MAXCORE][ASH__K_NAME];
-  int64_t dimfixed[ASH__K_MAXCORE];  /* fixed size, or -1 for a name */
+  int64_t dimfixed[ASH__K_MAXCORE]; /* fixed size, or -1 for a name */
 };
 
 /* Parses @text into @s (zeroed first). ASH_E_SIGNATURE with the column. */
@@ -85,7 +85,7 @@ char *ash__sig_format(const struct ash__sig *s);
 /* "double", "const int32_t *", ... into buf. */
 const char *ash__ctype_str(struct ash__ctype t, char *buf, size_t n);
 size_t ash__ckind_size(int kind);
-bool ash__ckind_int(int kind);    /* bool, char and the integers */
+bool ash__ckind_int(int kind); /* bool, char and the integers */
 bool ash__ckind_signed(int kind);
 /* Whether a view of @dtype may be the pointee of @kind (void: any). */
 bool ash__ckind_accepts(int kind, int dtype);
@@ -93,8 +93,15 @@ bool ash__ckind_accepts(int kind, int dtype);
 int ash__ckind_dtype(int kind);
 
 /* A lexer shared by the signature and binder parsers. */
-enum { ASH__T_END, ASH__T_IDENT, ASH__T_INT, ASH__T_FLOAT, ASH__T_PUNCT,
-       ASH__T_ARROW, ASH__T_ELLIPSIS };
+enum {
+  ASH__T_END,
+  ASH__T_IDENT,
+  ASH__T_INT,
+  ASH__T_FLOAT,
+  ASH__T_PUNCT,
+  ASH__T_ARROW,
+  ASH__T_ELLIPSIS
+};
 struct ash__tok {
   int kind;
   const char *s;

@@ -108,16 +108,16 @@ static int ash__put_err(int rc, int kind, bool dbl, int64_t iv, double dv,
   char t[64];
   ash__ctype_str((struct ash__ctype){(uint8_t)kind, 0, 0}, t, sizeof t);
   if (!dbl)
-    return ash__err(rc, "parameter %s: %s = %" PRId64 " does not fit %s",
-                    param, what, iv, t);
+    return ash__err(rc, "parameter %s: %s = %" PRId64 " does not fit %s", param,
+                    what, iv, t);
   if (kind == ASH__C_F32)
     return ash__err(rc, "parameter %s: %s = %g overflows float", param, what,
                     dv);
   if (!isfinite(dv) || dv != trunc(dv))
     return ash__err(rc, "parameter %s (%s): %s = %g is not an integer", param,
                     t, what, dv);
-  return ash__err(rc, "parameter %s: %s = %g does not fit %s", param, what,
-                  dv, t);
+  return ash__err(rc, "parameter %s: %s = %g does not fit %s", param, what, dv,
+                  t);
 }
 
 double ash__arg_to_double(int kind, const void *p) {
@@ -196,7 +196,8 @@ static int ash__parse_source(struct ash__lex *lx, struct ash__rawsrc *r) {
     return ash__lex_next(lx);
   }
   if (t->kind != ASH__T_IDENT)
-    return ash__lex_err(lx, t->col, "a source is expected (a literal, a name "
+    return ash__lex_err(lx, t->col,
+                        "a source is expected (a literal, a name "
                         "or size(), len(), dim(), stride(), inc(), ld())");
   if (ash__tok_is(t, "null") || ash__tok_is(t, "NULL")) {
     r->what = ASH__S_NULL;
@@ -217,8 +218,10 @@ static int ash__parse_source(struct ash__lex *lx, struct ash__rawsrc *r) {
          strcmp(ash__srcfns[f].name, word) != 0)
     f++;
   if (f == sizeof ash__srcfns / sizeof ash__srcfns[0])
-    return ash__lex_err(lx, r->col, "unknown function \"%s\" (size, len, dim, "
-                        "stride, inc, ld)", word);
+    return ash__lex_err(lx, r->col,
+                        "unknown function \"%s\" (size, len, dim, "
+                        "stride, inc, ld)",
+                        word);
   r->what = ash__srcfns[f].what;
   if ((rc = ash__lex_next(lx)) != ASH_OK)
     return rc;
@@ -263,7 +266,8 @@ static int ash__parse_item(struct ash__lex *lx, const struct ash__sig *s,
   if (ash__tok_is(t, "split") && *lx->p != '=' &&
       lx->p[strspn(lx->p, " \t\n")] == '(') {
     int col = t->col;
-    if ((rc = ash__lex_next(lx)) != ASH_OK || (rc = ash__lex_next(lx)) != ASH_OK)
+    if ((rc = ash__lex_next(lx)) != ASH_OK ||
+        (rc = ash__lex_next(lx)) != ASH_OK)
       return rc;
     int p = ash__find_param(s, t);
     if (p < 0)
@@ -284,14 +288,15 @@ static int ash__parse_item(struct ash__lex *lx, const struct ash__sig *s,
     return ash__lex_err(lx, t->col, "%s has no parameter \"%.*s\"", s->name,
                         (int)t->len, t->s);
   if (raw[p].col)
-    return ash__lex_err(lx, t->col, "parameter %s is bound twice (first at "
-                        "column %d)", s->param[p].name, raw[p].col);
+    return ash__lex_err(lx, t->col,
+                        "parameter %s is bound twice (first at "
+                        "column %d)",
+                        s->param[p].name, raw[p].col);
   raw[p].col = t->col;
   if ((rc = ash__lex_next(lx)) != ASH_OK)
     return rc;
   if (!ash__tok_punct(t, '='))
-    return ash__lex_err(lx, t->col, "'=' expected after %s",
-                        s->param[p].name);
+    return ash__lex_err(lx, t->col, "'=' expected after %s", s->param[p].name);
   while (ash__tok_punct(t, '=')) {
     if (raw[p].nsrc == ASH__K_MAXCHAIN)
       return ash__lex_err(lx, t->col, "more than %d sources", ASH__K_MAXCHAIN);
@@ -350,8 +355,10 @@ static int ash__resolve(struct ash__lex *lx, const struct ash__sig *s, int p,
     if (r->what == ASH__S_NULL)
       return ASH_OK;
     if (r->what != ASH__S_DATA)
-      return ash__lex_err(lx, r->col, "pointer parameter %s (%s) takes a view "
-                          "or null", pa->name, tn);
+      return ash__lex_err(lx, r->col,
+                          "pointer parameter %s (%s) takes a view "
+                          "or null",
+                          pa->name, tn);
   } else if (r->what == ASH__S_NULL) {
     return ash__lex_err(lx, r->col, "parameter %s (%s) is not a pointer",
                         pa->name, tn);
@@ -360,8 +367,10 @@ static int ash__resolve(struct ash__lex *lx, const struct ash__sig *s, int p,
     union ash__arg a;
     bool dbl = r->what == ASH__S_FLOAT;
     if (dbl && ash__ckind_int(pa->t.kind))
-      return ash__lex_err(lx, r->col, "integer parameter %s (%s) given the "
-                          "float %g", pa->name, tn, r->f);
+      return ash__lex_err(lx, r->col,
+                          "integer parameter %s (%s) given the "
+                          "float %g",
+                          pa->name, tn, r->f);
     int rc = dbl ? ash__put_double(pa->t.kind, r->f, &a)
                  : ash__put_int(pa->t.kind, r->i, &a);
     return rc ? ash__put_err(rc, pa->t.kind, dbl, r->i, r->f, pa->name,
@@ -371,7 +380,8 @@ static int ash__resolve(struct ash__lex *lx, const struct ash__sig *s, int p,
   if (r->what == ASH__S_DATA && !pa->t.ptr) { /* a call-time scalar */
     for (int i = 0; i < ops->nviews; i++)
       if (strcmp(ops->view[i].name, r->ref) == 0)
-        return ash__lex_err(lx, r->col, "\"%s\" is a view; arithmetic "
+        return ash__lex_err(lx, r->col,
+                            "\"%s\" is a view; arithmetic "
                             "parameter %s needs a scalar or size(), ...",
                             r->ref, pa->name);
     out->what = ASH__S_SCALAR;
@@ -393,8 +403,10 @@ static int ash__resolve(struct ash__lex *lx, const struct ash__sig *s, int p,
   if (r->what == ASH__S_DATA) {
     if (v->pointee >= 0 && v->pointee != pa->t.kind &&
         pa->t.kind != ASH__C_VOID && v->pointee != ASH__C_VOID)
-      return ash__lex_err(lx, r->col, "view %s is passed as two different "
-                          "types", r->ref);
+      return ash__lex_err(lx, r->col,
+                          "view %s is passed as two different "
+                          "types",
+                          r->ref);
     if (v->pointee < 0 || v->pointee == ASH__C_VOID)
       v->pointee = pa->t.kind;
     v->writes = v->writes || !pa->t.cnst;
@@ -402,8 +414,10 @@ static int ash__resolve(struct ash__lex *lx, const struct ash__sig *s, int p,
       v->layout = ASH__L_CONTIG;
   } else if (layout != ASH__L_SHAPE) {
     if (v->layout > ASH__L_CONTIG && v->layout != layout)
-      return ash__lex_err(lx, r->col, "view %s is given two layouts (use one "
-                          "of stride(), inc(), ld())", r->ref);
+      return ash__lex_err(lx, r->col,
+                          "view %s is given two layouts (use one "
+                          "of stride(), inc(), ld())",
+                          r->ref);
     v->layout = layout;
   }
   return ASH_OK;
@@ -414,7 +428,8 @@ static int ash__check_split(struct ash__lex *lx, const struct ash__sig *s,
                             const struct ash__operands *ops, int col) {
   const struct ash__param *pa = &s->param[plan->split];
   if (s->ret.kind != ASH__C_VOID)
-    return ash__lex_err(lx, col, "split() needs a function returning void "
+    return ash__lex_err(lx, col,
+                        "split() needs a function returning void "
                         "(a split call has no single result)");
   if (pa->t.ptr || !ash__ckind_int(pa->t.kind))
     return ash__lex_err(lx, col, "split(%s): not an integer parameter",
@@ -422,13 +437,16 @@ static int ash__check_split(struct ash__lex *lx, const struct ash__sig *s,
   const struct ash__binding *b = &plan->bind[plan->split];
   for (int i = 0; i < b->nsrc; i++)
     if (b->src[i].what != ASH__S_SIZE && b->src[i].what != ASH__S_LEN)
-      return ash__lex_err(lx, col, "split(%s): %s must be bound to size() or "
-                          "len() of views", pa->name, pa->name);
+      return ash__lex_err(lx, col,
+                          "split(%s): %s must be bound to size() or "
+                          "len() of views",
+                          pa->name, pa->name);
   for (int i = 0; i < ops->nviews; i++)
     if (ops->view[i].layout == ASH__L_LD)
-      return ash__lex_err(lx, col, "split(%s): view %s is 2-d (ld()), it "
-                          "cannot be cut into ranges", pa->name,
-                          ops->view[i].name);
+      return ash__lex_err(lx, col,
+                          "split(%s): view %s is 2-d (ld()), it "
+                          "cannot be cut into ranges",
+                          pa->name, ops->view[i].name);
   return ASH_OK;
 }
 
@@ -439,14 +457,20 @@ static int ash__bind_param(struct ash__lex *lx, const struct ash__sig *s,
   const struct ash__param *pa = &s->param[p];
   int rc;
   if (pa->name[0] == '\0')
-    return ash__lex_err(lx, 1, "parameter %d of %s has no name: name it in "
-                        "the prototype to bind it", p + 1, s->name);
+    return ash__lex_err(lx, 1,
+                        "parameter %d of %s has no name: name it in "
+                        "the prototype to bind it",
+                        p + 1, s->name);
   if (raw[p].col == 0)
-    return ash__lex_err(lx, (int)strlen(lx->text) + 1, "parameter %s of %s "
-                        "is not bound", pa->name, s->name);
+    return ash__lex_err(lx, (int)strlen(lx->text) + 1,
+                        "parameter %s of %s "
+                        "is not bound",
+                        pa->name, s->name);
   if (pa->t.ptr && raw[p].nsrc > 1)
-    return ash__lex_err(lx, raw[p].src[1].col, "pointer parameter %s takes "
-                        "one source", pa->name);
+    return ash__lex_err(lx, raw[p].src[1].col,
+                        "pointer parameter %s takes "
+                        "one source",
+                        pa->name);
   plan->bind[p].nsrc = raw[p].nsrc;
   for (int i = 0; i < raw[p].nsrc; i++)
     if ((rc = ash__resolve(lx, s, p, &raw[p].src[i], &plan->bind[p].src[i],
@@ -501,7 +525,8 @@ int ash__bind_parse_loop(const char *bind, void **data) {
   if ((rc = ash__lex_next(&lx)) != ASH_OK || lx.t.kind == ASH__T_END)
     return rc;
   if (!ash__tok_is(&lx.t, "data"))
-    return ash__lex_err(&lx, lx.t.col, "a loop kernel's binder is "
+    return ash__lex_err(&lx, lx.t.col,
+                        "a loop kernel's binder is "
                         "\"data=ADDRESS\"");
   if ((rc = ash__lex_next(&lx)) != ASH_OK ||
       (!ash__tok_punct(&lx.t, '=') &&
@@ -511,7 +536,8 @@ int ash__bind_parse_loop(const char *bind, void **data) {
   if (lx.t.kind == ASH__T_INT)
     *data = (void *)(uintptr_t)lx.t.ival;
   else if (!ash__tok_is(&lx.t, "null"))
-    return ash__lex_err(&lx, lx.t.col, "an address (an integer) or null is "
+    return ash__lex_err(&lx, lx.t.col,
+                        "an address (an integer) or null is "
                         "expected");
   if ((rc = ash__lex_next(&lx)) != ASH_OK)
     return rc;
@@ -548,25 +574,29 @@ static int ash__check_layout(const struct ash__kview *kv, const ash_view *v,
   switch (kv->layout) {
   case ASH__L_CONTIG:
     if (!(v->flags & ASH_VIEW_C_CONTIGUOUS))
-      return ash__err(ASH_E_CONTIG, "view %s is not C-contiguous and its "
+      return ash__err(ASH_E_CONTIG,
+                      "view %s is not C-contiguous and its "
                       "parameter has no stride: bind stride(%s), inc(%s) or "
-                      "ld(%s) (nothing is copied)", kv->name, kv->name,
-                      kv->name, kv->name);
+                      "ld(%s) (nothing is copied)",
+                      kv->name, kv->name, kv->name, kv->name);
     break;
   case ASH__L_STRIDE:
   case ASH__L_INC:
     if (!ash__flat_stride(v, &vs->bstride) || vs->bstride % isz != 0)
-      return ash__err(ASH_E_CONTIG, "view %s: its elements are not equally "
-                      "spaced, %s(%s) cannot describe them", kv->name,
-                      kv->layout == ASH__L_INC ? "inc" : "stride", kv->name);
+      return ash__err(ASH_E_CONTIG,
+                      "view %s: its elements are not equally "
+                      "spaced, %s(%s) cannot describe them",
+                      kv->name, kv->layout == ASH__L_INC ? "inc" : "stride",
+                      kv->name);
     break;
   case ASH__L_LD:
     if (v->ndim != 2 || (v->shape[1] > 1 && v->strides[1] != isz) ||
-        (v->shape[0] > 1 && (v->strides[0] < v->shape[1] * isz ||
-                             v->strides[0] % isz != 0)))
-      return ash__err(ASH_E_CONTIG, "view %s: ld(%s) needs a 2-d view whose "
-                      "rows are contiguous and do not overlap", kv->name,
-                      kv->name);
+        (v->shape[0] > 1 &&
+         (v->strides[0] < v->shape[1] * isz || v->strides[0] % isz != 0)))
+      return ash__err(ASH_E_CONTIG,
+                      "view %s: ld(%s) needs a 2-d view whose "
+                      "rows are contiguous and do not overlap",
+                      kv->name, kv->name);
     vs->ld = v->shape[0] > 1 ? v->strides[0] / isz
                              : (v->shape[1] > 1 ? v->shape[1] : 1);
     break;
@@ -595,28 +625,30 @@ int ash__check_view(const char *name, const ash_view *v, int dtype_or_kind,
                     : v->dtype == dtype_or_kind;
   if (!ok) {
     int want = is_kind ? ash__ckind_dtype(dtype_or_kind) : dtype_or_kind;
-    return ash__err(ASH_E_DTYPE, "view %s is %s, the kernel needs %s%s",
-                    name, ash_dtype_name(v->dtype), ash_dtype_name(want),
-                    is_kind && dtype_or_kind == ASH__C_CHAR
-                        ? " (or uint8, bool)" : "");
+    return ash__err(
+        ASH_E_DTYPE, "view %s is %s, the kernel needs %s%s", name,
+        ash_dtype_name(v->dtype), ash_dtype_name(want),
+        is_kind && dtype_or_kind == ASH__C_CHAR ? " (or uint8, bool)" : "");
   }
   if (writes && (v->flags & ASH_VIEW_READONLY))
-    return ash__err(ASH_E_RDONLY, "view %s is read-only and the kernel "
-                    "writes it", name);
+    return ash__err(ASH_E_RDONLY,
+                    "view %s is read-only and the kernel "
+                    "writes it",
+                    name);
   int dt = is_kind ? ash__ckind_dtype(dtype_or_kind) : dtype_or_kind;
   size_t align = is_kind ? ash__ckind_size(dtype_or_kind) : v->itemsize;
   if (dt == ASH_COMPLEX64 || dt == ASH_COMPLEX128)
     align /= 2; /* complex: the alignment of its parts */
   if (!ash__aligned(v, align))
-    return ash__err(ASH_E_INVAL, "view %s is not aligned for %s elements",
-                    name, ash_dtype_name(v->dtype));
+    return ash__err(ASH_E_INVAL, "view %s is not aligned for %s elements", name,
+                    ash_dtype_name(v->dtype));
   return ASH_OK;
 }
 
 static void ash__src_str(const struct ash__source *src,
                          const struct ash__operands *ops, char *buf, size_t n) {
   static const char *const fn[] = {
-      [ASH__S_SIZE] = "size", [ASH__S_LEN] = "len", [ASH__S_DIM] = "dim",
+      [ASH__S_SIZE] = "size",     [ASH__S_LEN] = "len", [ASH__S_DIM] = "dim",
       [ASH__S_STRIDE] = "stride", [ASH__S_INC] = "inc", [ASH__S_LD] = "ld"};
   switch (src->what) {
   case ASH__S_SCALAR:
@@ -733,11 +765,11 @@ int ash__bind_prepare(struct ash__pcall *pc, ash_view *const *views,
     const struct ash__kview *kv = &ops->view[i];
     struct ash__vstate *vs = &pc->vs[i];
     vs->v = views[i];
-    rc = kv->pointee >= 0
-             ? ash__check_view(kv->name, views[i], kv->pointee, true,
-                               kv->writes)
-             : (views[i] ? ASH_OK
-                         : ash__err(ASH_E_INVAL, "view %s is NULL", kv->name));
+    rc =
+        kv->pointee >= 0
+            ? ash__check_view(kv->name, views[i], kv->pointee, true, kv->writes)
+            : (views[i] ? ASH_OK
+                        : ash__err(ASH_E_INVAL, "view %s is NULL", kv->name));
     if (rc || (rc = ash__check_layout(kv, views[i], vs)) != ASH_OK)
       return rc;
   }
@@ -750,8 +782,8 @@ int ash__bind_prepare(struct ash__pcall *pc, ash_view *const *views,
       pc->args[p].p = NULL;
     } else {
       const struct ash__vstate *vs = &pc->vs[src->index];
-      pc->args[p].p = ash__range_ptr(&ops->view[src->index], vs, 0,
-                                     vs->v->size);
+      pc->args[p].p =
+          ash__range_ptr(&ops->view[src->index], vs, 0, vs->v->size);
     }
   }
   pc->split_n = 0;
@@ -759,11 +791,11 @@ int ash__bind_prepare(struct ash__pcall *pc, ash_view *const *views,
     pc->split_n = pc->ival[pc->plan->split];
     for (int i = 0; i < ops->nviews; i++)
       if (pc->vs[i].v->size != pc->split_n)
-        return ash__err(ASH_E_SHAPE, "split(%s): view %s has %" PRId64
-                        " elements, %s is %" PRId64,
-                        pc->s->param[pc->plan->split].name, ops->view[i].name,
-                        pc->vs[i].v->size, pc->s->param[pc->plan->split].name,
-                        pc->split_n);
+        return ash__err(
+            ASH_E_SHAPE,
+            "split(%s): view %s has %" PRId64 " elements, %s is %" PRId64,
+            pc->s->param[pc->plan->split].name, ops->view[i].name,
+            pc->vs[i].v->size, pc->s->param[pc->plan->split].name, pc->split_n);
   }
   return ASH_OK;
 }

@@ -23,9 +23,7 @@ static struct ash__cif *ash__cifs;
 
 static void ash__ffi_prepare(void) { pthread_mutex_lock(&ash__ffi_lock); }
 static void ash__ffi_parent(void) { pthread_mutex_unlock(&ash__ffi_lock); }
-static void ash__ffi_child(void) {
-  pthread_mutex_init(&ash__ffi_lock, NULL);
-}
+static void ash__ffi_child(void) { pthread_mutex_init(&ash__ffi_lock, NULL); }
 static void ash__ffi_init(void) {
   pthread_atfork(ash__ffi_prepare, ash__ffi_parent, ash__ffi_child);
 }
@@ -103,8 +101,10 @@ int ash__cif_get(struct ash__ctype ret, int nargs,
   if (st != FFI_OK) {
     pthread_mutex_unlock(&ash__ffi_lock);
     free(c);
-    return ash__err(ASH_E_SIGNATURE, "libffi cannot prepare this call "
-                    "(ffi_prep_cif status %d)", (int)st);
+    return ash__err(ASH_E_SIGNATURE,
+                    "libffi cannot prepare this call "
+                    "(ffi_prep_cif status %d)",
+                    (int)st);
   }
   c->refs = 1;
   c->next = ash__cifs;
@@ -147,9 +147,9 @@ int ash__dl_open(const char *library, const char *symbol, void **handle,
   void *sym = dlsym(h, symbol);
   if (sym == NULL) {
     const char *e = dlerror();
-    rc = ash__err(ASH_E_LIBRARY, "symbol \"%s\" not found in \"%s\": %s",
-                  symbol, self ? "(the program)" : library,
-                  e ? e : "it is NULL");
+    rc =
+        ash__err(ASH_E_LIBRARY, "symbol \"%s\" not found in \"%s\": %s", symbol,
+                 self ? "(the program)" : library, e ? e : "it is NULL");
     dlclose(h);
     goto out;
   }

@@ -32,18 +32,21 @@ static int ash__core_sizes(struct ash__iter *it, const struct ash__sig *s,
     const struct ash__operand *o = &s->op[i];
     const ash_view *v = views[i];
     if (v->ndim < o->ncore)
-      return ash__err(ASH_E_SHAPE, "operand %s has %d dimension%s, its core "
-                      "dimensions need at least %d", o->name, v->ndim,
-                      v->ndim == 1 ? "" : "s", o->ncore);
+      return ash__err(ASH_E_SHAPE,
+                      "operand %s has %d dimension%s, its core "
+                      "dimensions need at least %d",
+                      o->name, v->ndim, v->ndim == 1 ? "" : "s", o->ncore);
     for (int c = 0; c < o->ncore; c++) {
       int d = o->core[c];
       int64_t n = v->shape[v->ndim - o->ncore + c];
       if (size[d] >= 0 && size[d] != n)
         return owner[d] < 0
-                   ? ash__err(ASH_E_SHAPE, "operand %s: core dimension %d is "
+                   ? ash__err(ASH_E_SHAPE,
+                              "operand %s: core dimension %d is "
                               "%" PRId64 ", the signature fixes it to %s",
                               o->name, c, n, s->dim[d])
-                   : ash__err(ASH_E_SHAPE, "operand %s: core dimension %s is "
+                   : ash__err(ASH_E_SHAPE,
+                              "operand %s: core dimension %s is "
                               "%" PRId64 ", but %" PRId64 " in operand %s",
                               o->name, s->dim[d], n, size[d],
                               s->op[owner[d]].name);
@@ -76,8 +79,10 @@ static int ash__outer_shape(struct ash__iter *it, const struct ash__sig *s,
       if (n != 1 && *sk != 1 && n != *sk) {
         ash__shape_str(v->shape, ond, a, sizeof a);
         ash__shape_str(shape, nd, b, sizeof b);
-        return ash__err(ASH_E_SHAPE, "operand %s: outer shape %s does not "
-                        "broadcast with %s", s->op[i].name, a, b);
+        return ash__err(ASH_E_SHAPE,
+                        "operand %s: outer shape %s does not "
+                        "broadcast with %s",
+                        s->op[i].name, a, b);
       }
       if (n != 1)
         *sk = n;
@@ -92,8 +97,10 @@ static int ash__outer_shape(struct ash__iter *it, const struct ash__sig *s,
     if (!ok) {
       ash__shape_str(v->shape, ond, a, sizeof a);
       ash__shape_str(shape, nd, b, sizeof b);
-      return ash__err(ASH_E_SHAPE, "output %s: outer shape %s, the operands "
-                      "broadcast to %s", s->op[i].name, a, b);
+      return ash__err(ASH_E_SHAPE,
+                      "output %s: outer shape %s, the operands "
+                      "broadcast to %s",
+                      s->op[i].name, a, b);
     }
   }
   /* Strides over the broadcast shape, then drop unit dimensions and merge
@@ -230,7 +237,8 @@ int ash__check_overlap(int n, ash_view *const *views, const bool *writes,
           !ash__view_extent(views[j], &jlo, &jhi))
         continue;
       if (ilo < jhi && jlo < ihi && !ash__same_elements(views[i], views[j]))
-        return ash__err(ASH_E_OVERLAP, "output %s overlaps operand %s: split "
+        return ash__err(ASH_E_OVERLAP,
+                        "output %s overlaps operand %s: split "
                         "across threads the result would change (use "
                         "disjoint views, the same view, or one thread)",
                         names[i], names[j]);

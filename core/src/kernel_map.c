@@ -9,21 +9,21 @@
 /* A typed loop: out[i] = f(in0[i], ...), pointers advanced by the steps.
  * The operands were checked to be aligned for their types. */
 #define ASH__EW_LOOP1(NAME, R, A)                                              \
-  static void NAME(char **args, const int64_t *dims, const int64_t *steps,    \
-                   void *data) {                                              \
-    R (*f)(A) = (R(*)(A))((const struct ash__ew *)data)->fn;                 \
-    char *a = args[0], *o = args[1];                                          \
-    for (int64_t i = 0; i < dims[0]; i++, a += steps[0], o += steps[1])       \
-      *(R *)o = f(*(const A *)a);                                             \
+  static void NAME(char **args, const int64_t *dims, const int64_t *steps,     \
+                   void *data) {                                               \
+    R (*f)(A) = (R(*)(A))((const struct ash__ew *)data)->fn;                   \
+    char *a = args[0], *o = args[1];                                           \
+    for (int64_t i = 0; i < dims[0]; i++, a += steps[0], o += steps[1])        \
+      *(R *)o = f(*(const A *)a);                                              \
   }
 #define ASH__EW_LOOP2(NAME, R, A)                                              \
-  static void NAME(char **args, const int64_t *dims, const int64_t *steps,    \
-                   void *data) {                                              \
-    R (*f)(A, A) = (R(*)(A, A))((const struct ash__ew *)data)->fn;           \
-    char *a = args[0], *b = args[1], *o = args[2];                            \
-    for (int64_t i = 0; i < dims[0];                                          \
-         i++, a += steps[0], b += steps[1], o += steps[2])                    \
-      *(R *)o = f(*(const A *)a, *(const A *)b);                              \
+  static void NAME(char **args, const int64_t *dims, const int64_t *steps,     \
+                   void *data) {                                               \
+    R (*f)(A, A) = (R(*)(A, A))((const struct ash__ew *)data)->fn;             \
+    char *a = args[0], *b = args[1], *o = args[2];                             \
+    for (int64_t i = 0; i < dims[0];                                           \
+         i++, a += steps[0], b += steps[1], o += steps[2])                     \
+      *(R *)o = f(*(const A *)a, *(const A *)b);                               \
   }
 
 ASH__EW_LOOP1(ash__ew_d_d, double, double)

@@ -38,9 +38,10 @@ static struct {
   pthread_t threads[ASH__POOL_MAX];
   int nthreads; /* workers started */
   bool stop;
-  int size;     /* ASH_NUM_THREADS or the affinity mask; 0 if invalid */
+  int size; /* ASH_NUM_THREADS or the affinity mask; 0 if invalid */
   char size_err[128];
-} ash__pool = {.mu = PTHREAD_MUTEX_INITIALIZER, .work = PTHREAD_COND_INITIALIZER};
+} ash__pool = {.mu = PTHREAD_MUTEX_INITIALIZER,
+               .work = PTHREAD_COND_INITIALIZER};
 
 static pthread_once_t ash__pool_once = PTHREAD_ONCE_INIT;
 
@@ -83,8 +84,7 @@ int ash__pool_threads(int nthreads, int *out) {
   if (nthreads < 0)
     return ash__err(ASH_E_INVAL, "nthreads %d is negative (0 means all %d)",
                     nthreads, ash__pool.size);
-  *out = nthreads == 0 || nthreads > ash__pool.size ? ash__pool.size
-                                                    : nthreads;
+  *out = nthreads == 0 || nthreads > ash__pool.size ? ash__pool.size : nthreads;
   return ASH_OK;
 }
 
@@ -170,8 +170,8 @@ void ash__pool_run(int threads, int64_t nchunks,
   int helpers = threads - 1;
   if (helpers > nchunks - 1)
     helpers = (int)(nchunks - 1);
-  j.max_helpers = ash__pool_grow(helpers) < helpers ? ash__pool.nthreads
-                                                    : helpers;
+  j.max_helpers =
+      ash__pool_grow(helpers) < helpers ? ash__pool.nthreads : helpers;
   if (j.max_helpers > 0) {
     j.next_job = ash__pool.jobs;
     ash__pool.jobs = &j;

@@ -57,8 +57,8 @@ static int ash__lex_number(struct ash__lex *lx, struct ash__tok *t) {
   }
   t->len = (size_t)(lx->p - t->s);
   if (ash__ident_char(*lx->p, false))
-    return ash__lex_err(lx, t->col, "bad number \"%.*s\"",
-                        (int)(t->len + 1), t->s);
+    return ash__lex_err(lx, t->col, "bad number \"%.*s\"", (int)(t->len + 1),
+                        t->s);
   return ASH_OK;
 }
 
@@ -97,8 +97,7 @@ int ash__lex_next(struct ash__lex *lx) {
     return ASH_OK;
   }
   if (isdigit((unsigned char)c) ||
-      ((c == '-' || c == '+' || c == '.') &&
-       isdigit((unsigned char)lx->p[1])))
+      ((c == '-' || c == '+' || c == '.') && isdigit((unsigned char)lx->p[1])))
     return ash__lex_number(lx, t);
   if (strchr("()*,;=[]", c) == NULL)
     return ash__lex_err(lx, t->col, "unexpected character '%c'", c);
@@ -179,14 +178,14 @@ static const struct {
   const char *name;
   uint8_t kind;
 } ash__typenames[] = {
-    {"int8_t", ASH__C_I8},      {"uint8_t", ASH__C_U8},
-    {"int16_t", ASH__C_I16},    {"uint16_t", ASH__C_U16},
-    {"int32_t", ASH__C_I32},    {"uint32_t", ASH__C_U32},
-    {"int64_t", ASH__C_I64},    {"uint64_t", ASH__C_U64},
-    {"size_t", ASH__C_U64},     {"ssize_t", ASH__C_I64},
-    {"ptrdiff_t", ASH__C_I64},  {"intptr_t", ASH__C_I64},
-    {"uintptr_t", ASH__C_U64},  {"npy_intp", ASH__C_I64},
-    {"npy_uintp", ASH__C_U64},  {"bool", ASH__C_BOOL},
+    {"int8_t", ASH__C_I8},     {"uint8_t", ASH__C_U8},
+    {"int16_t", ASH__C_I16},   {"uint16_t", ASH__C_U16},
+    {"int32_t", ASH__C_I32},   {"uint32_t", ASH__C_U32},
+    {"int64_t", ASH__C_I64},   {"uint64_t", ASH__C_U64},
+    {"size_t", ASH__C_U64},    {"ssize_t", ASH__C_I64},
+    {"ptrdiff_t", ASH__C_I64}, {"intptr_t", ASH__C_I64},
+    {"uintptr_t", ASH__C_U64}, {"npy_intp", ASH__C_I64},
+    {"npy_uintp", ASH__C_U64}, {"bool", ASH__C_BOOL},
     {"_Bool", ASH__C_BOOL},
 };
 
@@ -200,9 +199,9 @@ struct ash__typedefs {
 
 /* Specifiers of one declaration, as they come. */
 struct ash__spec {
-  int sign;     /* 0, 's' signed, 'u' unsigned */
+  int sign; /* 0, 's' signed, 'u' unsigned */
   int nshort, nlong;
-  int base;     /* 0 or 'i' int, 'c' char, 'f' float, 'd' double, 'v' void */
+  int base; /* 0 or 'i' int, 'c' char, 'f' float, 'd' double, 'v' void */
   bool complex_, tagged, have_type, cnst;
   struct ash__ctype named; /* from a typedef name */
   bool is_named;
@@ -266,8 +265,11 @@ static bool ash__spec_word(const struct ash__tok *t, struct ash__spec *sp) {
   static const struct {
     const char *w;
     int base;
-  } bases[] = {{"int", 'i'},   {"char", 'c'},  {"float", 'f'},
-               {"double", 'd'}, {"void", 'v'}};
+  } bases[] = {{"int", 'i'},
+               {"char", 'c'},
+               {"float", 'f'},
+               {"double", 'd'},
+               {"void", 'v'}};
   for (size_t i = 0; i < sizeof bases / sizeof bases[0]; i++)
     if (ash__tok_is(t, bases[i].w)) {
       sp->base = sp->base ? -1 : bases[i].base; /* -1: two base types */
@@ -333,8 +335,9 @@ static int ash__parse_decl(struct ash__lex *lx, const struct ash__typedefs *td,
     } else if (ash__tok_is(k, "struct") || ash__tok_is(k, "union") ||
                ash__tok_is(k, "enum")) {
       if (any)
-        return ash__lex_err(lx, k->col, "invalid combination of type "
-                                        "specifiers");
+        return ash__lex_err(lx, k->col,
+                            "invalid combination of type "
+                            "specifiers");
       bool is_enum = k->s[0] == 'e';
       sp.tag_col = k->col;
       if ((rc = ash__lex_next(lx)) != ASH_OK)
@@ -345,11 +348,13 @@ static int ash__parse_decl(struct ash__lex *lx, const struct ash__typedefs *td,
       t->kind = is_enum ? ASH__C_I32 : ASH__C_OPAQUE;
     } else if (ash__spec_word(k, &sp)) {
       if (sp.base < 0 || sp.sign < 0 || sp.is_named || sp.tagged)
-        return ash__lex_err(lx, k->col, "invalid combination of type "
-                                        "specifiers");
+        return ash__lex_err(lx, k->col,
+                            "invalid combination of type "
+                            "specifiers");
     } else if (!any) {
       if (!ash__typedef_find(td, k, &sp.named))
-        return ash__lex_err(lx, k->col, "unknown type name \"%.*s\" (declare "
+        return ash__lex_err(lx, k->col,
+                            "unknown type name \"%.*s\" (declare "
                             "it first: \"typedef int %.*s;\")",
                             (int)k->len, k->s, (int)k->len, k->s);
       sp.is_named = true;
@@ -367,8 +372,9 @@ static int ash__parse_decl(struct ash__lex *lx, const struct ash__typedefs *td,
   int stars = t->ptr ? 1 : 0;
   while (ash__tok_punct(&lx->t, '*')) {
     if (++stars > 1)
-      return ash__lex_err(lx, lx->t.col, "pointers to pointers are not "
-                                         "supported");
+      return ash__lex_err(lx, lx->t.col,
+                          "pointers to pointers are not "
+                          "supported");
     t->ptr = true;
     do
       if ((rc = ash__lex_next(lx)) != ASH_OK)
@@ -402,11 +408,13 @@ static int ash__parse_decl(struct ash__lex *lx, const struct ash__typedefs *td,
       return rc;
   }
   if (!t->ptr && t->kind == ASH__C_OPAQUE)
-    return ash__lex_err(lx, sp.tag_col, "structs and unions by value are not "
-                                        "supported (pass a pointer)");
+    return ash__lex_err(lx, sp.tag_col,
+                        "structs and unions by value are not "
+                        "supported (pass a pointer)");
   if (!t->ptr && (t->kind == ASH__C_C64 || t->kind == ASH__C_C128))
-    return ash__lex_err(lx, sp.col, "complex values are supported through "
-                                    "pointers only");
+    return ash__lex_err(lx, sp.col,
+                        "complex values are supported through "
+                        "pointers only");
   if (!t->ptr)
     t->cnst = false;
   return ASH_OK;
@@ -416,8 +424,8 @@ static int ash__expect(struct ash__lex *lx, char c) {
   if (!ash__tok_punct(&lx->t, c))
     return lx->t.kind == ASH__T_END
                ? ash__lex_err(lx, lx->t.col, "'%c' expected at the end", c)
-               : ash__lex_err(lx, lx->t.col, "'%c' expected, found \"%.*s\"",
-                              c, (int)lx->t.len, lx->t.s);
+               : ash__lex_err(lx, lx->t.col, "'%c' expected, found \"%.*s\"", c,
+                              (int)lx->t.len, lx->t.s);
   return ash__lex_next(lx);
 }
 
@@ -447,8 +455,9 @@ static int ash__parse_proto(struct ash__lex *lx, const struct ash__typedefs *td,
     if (s->nparam > 0 && (rc = ash__expect(lx, ',')) != ASH_OK)
       return rc;
     if (lx->t.kind == ASH__T_ELLIPSIS)
-      return ash__lex_err(lx, lx->t.col, "variadic functions (...) are not "
-                                         "supported");
+      return ash__lex_err(lx, lx->t.col,
+                          "variadic functions (...) are not "
+                          "supported");
     if (s->nparam == ASH__K_MAXPARAM)
       return ash__lex_err(lx, lx->t.col, "more than %d parameters",
                           ASH__K_MAXPARAM);
@@ -470,15 +479,19 @@ static int ash__parse_proto(struct ash__lex *lx, const struct ash__typedefs *td,
 /* A map kernel's operands: one per parameter, then "out". */
 static int ash__map_operands(struct ash__lex *lx, struct ash__sig *s) {
   if (s->ret.kind == ASH__C_VOID || s->ret.kind == ASH__C_CHAR)
-    return ash__lex_err(lx, 1, "a map kernel returns an arithmetic type, "
-                               "not %s", s->ret.kind ? "char" : "void");
+    return ash__lex_err(lx, 1,
+                        "a map kernel returns an arithmetic type, "
+                        "not %s",
+                        s->ret.kind ? "char" : "void");
   if (s->nparam + 1 > ASH__K_MAXOP)
     return ash__lex_err(lx, 1, "more than %d operands", ASH__K_MAXOP);
   for (int i = 0; i < s->nparam; i++) {
     struct ash__param *p = &s->param[i];
     if (p->t.ptr || p->t.kind == ASH__C_CHAR)
-      return ash__lex_err(lx, p->col, "map kernels take arithmetic values, "
-                                      "not %s", p->t.ptr ? "pointers" : "char");
+      return ash__lex_err(lx, p->col,
+                          "map kernels take arithmetic values, "
+                          "not %s",
+                          p->t.ptr ? "pointers" : "char");
     if (p->name[0] && strcmp(p->name, "out") == 0)
       return ash__lex_err(lx, p->col, "\"out\" names the result");
     struct ash__operand *o = &s->op[i];
@@ -509,8 +522,9 @@ static int ash__core_dim(struct ash__lex *lx, struct ash__sig *s) {
   } else if (t->kind == ASH__T_IDENT) {
     ash__tok_copy(t, name);
   } else {
-    return ash__lex_err(lx, t->col, "a core dimension (a name or a size) is "
-                                    "expected");
+    return ash__lex_err(lx, t->col,
+                        "a core dimension (a name or a size) is "
+                        "expected");
   }
   for (int i = 0; i < s->ndim; i++)
     if (strcmp(s->dim[i], name) == 0)
@@ -567,7 +581,8 @@ static int ash__parse_loop(struct ash__lex *lx, struct ash__sig *s) {
   if (lx->t.kind != ASH__T_IDENT)
     return ash__lex_err(lx, lx->t.col, "the loop function's name is expected");
   ash__tok_copy(&lx->t, s->name);
-  if ((rc = ash__lex_next(lx)) != ASH_OK || (rc = ash__expect(lx, '(')) != ASH_OK)
+  if ((rc = ash__lex_next(lx)) != ASH_OK ||
+      (rc = ash__expect(lx, '(')) != ASH_OK)
     return rc;
   int n = 0;
   bool outputs = false;
@@ -575,7 +590,8 @@ static int ash__parse_loop(struct ash__lex *lx, struct ash__sig *s) {
     if (ash__tok_punct(&lx->t, ')')) {
       if (outputs)
         break;
-      return ash__lex_err(lx, lx->t.col, "'->' expected: a loop kernel needs "
+      return ash__lex_err(lx, lx->t.col,
+                          "'->' expected: a loop kernel needs "
                           "an output");
     }
     if (lx->t.kind == ASH__T_END)
@@ -676,8 +692,10 @@ int ash__sig_parse(const char *text, struct ash__sig *s) {
   if (ash__tok_punct(&lx.t, ';') && (rc = ash__lex_next(&lx)) != ASH_OK)
     return rc;
   if (lx.t.kind != ASH__T_END)
-    return ash__lex_err(&lx, lx.t.col, "unexpected \"%.*s\" after the "
-                        "signature", (int)lx.t.len, lx.t.s);
+    return ash__lex_err(&lx, lx.t.col,
+                        "unexpected \"%.*s\" after the "
+                        "signature",
+                        (int)lx.t.len, lx.t.s);
   return ASH_OK;
 }
 

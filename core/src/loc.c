@@ -7,14 +7,14 @@
  * unless the environment variable ASH_SHM_PREFIX names another one (tests
  * use it to keep their segments, listings and gc runs to themselves). */
 #include <dirent.h>
-#include <stdio.h>
-#include <time.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -73,8 +73,9 @@ int ash__loc_make(const char *name, unsigned flags, struct ash__loc *l) {
         at = 1; /* cwd is "/" */
     }
     if (at + n >= sizeof l->path)
-      return ash__err(ASH_E_NAME, "file path \"%.60s...\" is longer than %d bytes",
-                      name, (int)sizeof l->path - 1);
+      return ash__err(ASH_E_NAME,
+                      "file path \"%.60s...\" is longer than %d bytes", name,
+                      (int)sizeof l->path - 1);
     memcpy(l->path + at, name, n + 1);
     return ASH_OK;
   }
@@ -135,7 +136,8 @@ int ash__scan_names(int (*fn)(const char *name, void *ctx), void *ctx,
     if (strncmp(e->d_name, pre, ash__prefix_len) != 0)
       continue;
     const char *name = e->d_name + ash__prefix_len;
-    if (tmp ? strncmp(name, ".tmp-", 5) != 0 : ash__name_check(name, 0) != ASH_OK)
+    if (tmp ? strncmp(name, ".tmp-", 5) != 0
+            : ash__name_check(name, 0) != ASH_OK)
       continue;
     r = fn(tmp ? e->d_name : name, ctx);
   }

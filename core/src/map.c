@@ -204,7 +204,8 @@ static void ash__fork_own_fd(ash__map *m) {
   int meta = PROT_READ | (m->fd_rw ? PROT_WRITE : 0);
   int arena = PROT_READ | (m->arena_rw ? PROT_WRITE : 0);
   uint64_t head = (uint64_t)(m->base - m->addr);
-  bool ok = mmap(m->addr, head, meta, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED;
+  bool ok =
+      mmap(m->addr, head, meta, MAP_SHARED | MAP_FIXED, fd, 0) != MAP_FAILED;
   if (ok && m->size)
     ok = mmap(m->base, m->size, arena, MAP_SHARED | MAP_FIXED, fd,
               (off_t)head) != MAP_FAILED;
@@ -272,8 +273,7 @@ static void ash__cache_trim_locked(bool all, ash__map **out) {
       struct stat st;
       drop = all || kept >= ASH__CACHE_MAX || m->unlinked || m->stale ||
              (check && m->backend != ASH__BACKEND_MEMFD &&
-              (fstat(m->fd, &st) != 0 || st.st_nlink == 0 ||
-               ash__orphaned(m)));
+              (fstat(m->fd, &st) != 0 || st.st_nlink == 0 || ash__orphaned(m)));
       if (!drop)
         kept++;
     }
@@ -387,8 +387,8 @@ void ash__map_release(ash__map *m, bool writer, bool counted) {
 static bool ash__map_intact(ash__map *m, bool attach,
                             const struct ash__hdr *live_in) {
   struct stat st;
-  if (!attach && (fstat(m->fd, &st) != 0 ||
-                  (uint64_t)st.st_size < m->hdr.total_size))
+  if (!attach &&
+      (fstat(m->fd, &st) != 0 || (uint64_t)st.st_size < m->hdr.total_size))
     return false;
   struct ash__hdr live, mine = m->hdr;
   if (live_in)
@@ -658,8 +658,8 @@ static uint32_t ash__index_scan(const uint32_t *index, uint32_t from,
  * the error set when none is (ASH_E_NOENT left to the caller: *@r stays
  * ASH_OK) or the directory is damaged (two entries of the name). */
 static const struct ash__array *ash__pick(ash__map *m, const char *name,
-                                          const uint16_t *cand,
-                                          uint32_t ncand, int *r) {
+                                          const uint16_t *cand, uint32_t ncand,
+                                          int *r) {
   const struct ash__array *found = NULL;
   pthread_mutex_lock(&m->lock);
   for (uint32_t k = 0; k < ncand && *r == ASH_OK; k++) {

@@ -33,10 +33,10 @@ static double ash__round_to_half(double x) {
     return x;
   double ax = fabs(x);
   int e;
-  frexp(ax, &e);            /* ax = m * 2^e, m in [0.5, 1) */
-  int ulp = e - 11;         /* 11 significant bits */
+  frexp(ax, &e);    /* ax = m * 2^e, m in [0.5, 1) */
+  int ulp = e - 11; /* 11 significant bits */
   if (ulp < -24)
-    ulp = -24;              /* subnormal spacing */
+    ulp = -24; /* subnormal spacing */
   double q = ldexp(rint(ldexp(ax, -ulp)), ulp);
   if (q > 65504.0)
     q = INFINITY;
@@ -388,8 +388,8 @@ static void ash__scalar(const ash_elem *e, int bits, bool plain,
   double from = plain ? 1e16 : ash__sci_from(bits, 1);
   switch (e->kind) {
   case ASH_KIND_BOOL:
-    ash__sb_str(out, e->i ? (plain ? "true" : "True")
-                          : (plain ? "false" : "False"));
+    ash__sb_str(out,
+                e->i ? (plain ? "true" : "True") : (plain ? "false" : "False"));
     break;
   case ASH_KIND_INT:
   case ASH_KIND_UINT:
@@ -429,11 +429,11 @@ struct ash__layout {
   const int64_t *shape;
   const int64_t *shown_stride; /* strides in the gathered (shown) elements */
   int summarize, edge;
-  const char *sep;      /* between elements: " " or ", "                 */
-  const char *row_sep;  /* between rows: sep without trailing blanks, or
+  const char *sep;     /* between elements: " " or ", "                 */
+  const char *row_sep; /* between rows: sep without trailing blanks, or
                            sep itself when nothing breaks lines          */
-  int newlines;         /* line breaks between rows                      */
-  int step;             /* hanging indent added per level: 1, or 0       */
+  int newlines;        /* line breaks between rows                      */
+  int step;            /* hanging indent added per level: 1, or 0       */
   char **strs;
 };
 
@@ -660,7 +660,9 @@ static int ash__format_view(const ash_view *v, unsigned flags,
                           summarize,
                           edge,
                           sep,
-                          oneline ? sep : (flags & ASH_FORMAT_COMMA) ? "," : "",
+                          oneline                      ? sep
+                          : (flags & ASH_FORMAT_COMMA) ? ","
+                                                       : "",
                           !oneline,
                           oneline ? 0 : 1,
                           strs};
@@ -676,14 +678,13 @@ done:
   return rc;
 }
 
-ash_status ash_view_format(const ash_view *v, unsigned flags,
-                           int64_t threshold, int edgeitems, int linewidth,
-                           int indent, char *buf, size_t cap,
-                           size_t *needed) {
+ash_status ash_view_format(const ash_view *v, unsigned flags, int64_t threshold,
+                           int edgeitems, int linewidth, int indent, char *buf,
+                           size_t cap, size_t *needed) {
   if (v == NULL || needed == NULL || (buf == NULL && cap > 0))
     return ash__err(ASH_E_INVAL, "format: view, buffer or length is NULL");
-  if (flags & ~(unsigned)(ASH_FORMAT_COMMA | ASH_FORMAT_PLAIN |
-                          ASH_FORMAT_ONELINE))
+  if (flags &
+      ~(unsigned)(ASH_FORMAT_COMMA | ASH_FORMAT_PLAIN | ASH_FORMAT_ONELINE))
     return ash__err(ASH_E_INVAL, "format: flags 0x%x have unknown bits", flags);
   if (indent < 0 || indent > 1000)
     return ash__err(ASH_E_INVAL, "format: indent %d is not in 0..1000", indent);

@@ -18,41 +18,41 @@
 
 #include "internal.h"
 
-struct ash__ring_hdr { /* the control block's first 64 bytes */
-  uint64_t magic;                   /* 0  ASH__RING_MAGIC              */
-  uint32_t nslots;                  /* 8  */
-  uint32_t cons;                    /* 12 consumer table entries       */
-  uint64_t slot_bytes;              /* 16 */
-  _Atomic uint32_t producer;        /* 24 owner id, 0: none            */
-  _Atomic uint32_t space;           /* 28 futex: a consumer advanced   */
-  _Atomic uint32_t space_waiters;   /* 32 producers sleeping on space  */
-  uint32_t reserved[7];             /* 36 */
+struct ash__ring_hdr {            /* the control block's first 64 bytes */
+  uint64_t magic;                 /* 0  ASH__RING_MAGIC              */
+  uint32_t nslots;                /* 8  */
+  uint32_t cons;                  /* 12 consumer table entries       */
+  uint64_t slot_bytes;            /* 16 */
+  _Atomic uint32_t producer;      /* 24 owner id, 0: none            */
+  _Atomic uint32_t space;         /* 28 futex: a consumer advanced   */
+  _Atomic uint32_t space_waiters; /* 32 producers sleeping on space  */
+  uint32_t reserved[7];           /* 36 */
 };
 _Static_assert(sizeof(struct ash__ring_hdr) == 64, "ring header size");
 
-struct ash__ring_cons { /* a registered consumer */
-  _Atomic uint32_t owner;  /* owner id, 0: free */
+struct ash__ring_cons {   /* a registered consumer */
+  _Atomic uint32_t owner; /* owner id, 0: free */
   uint32_t reserved;
   _Atomic uint64_t cursor; /* the sequence number it reads next */
 };
 
 struct ash_ring {
   atomic_long refs;
-  ash_view *view;                 /* the whole ring array */
+  ash_view *view; /* the whole ring array */
   ash__map *m;
-  struct ash__sync *sync;         /* the array's block: head and notify */
+  struct ash__sync *sync; /* the array's block: head and notify */
   struct ash__ring_hdr *hdr;
   struct ash__ring_cons *cons;
   _Atomic uint64_t *seqs;
   uint32_t nslots, ncons;
   uint64_t slot_bytes;
-  pthread_mutex_t mu;             /* the handle's state below */
-  int reg;                        /* consumer table entry, -1: none */
-  bool producer;                  /* this handle holds the producer role */
+  pthread_mutex_t mu; /* the handle's state below */
+  int reg;            /* consumer table entry, -1: none */
+  bool producer;      /* this handle holds the producer role */
   int64_t cursor, missed;
-  int64_t writing;                /* slot being written, -1: none */
-  int64_t reading;                /* slot being read (zero-copy), -1 */
-  uint64_t read_seq;              /* its word when the read began */
+  int64_t writing;   /* slot being written, -1: none */
+  int64_t reading;   /* slot being read (zero-copy), -1 */
+  uint64_t read_seq; /* its word when the read began */
 };
 
 static int64_t ash__ring_head_of(const struct ash__sync *s) {
@@ -82,9 +82,8 @@ ash_status ash_ring_arena_bytes(int dtype, int ndim, const int64_t *shape,
   int r = ash_arena_bytes_for(dtype, ndim + 1, full, &t);
   if (r)
     return r;
-  if (!ash__add_u64(t, ash__ring_ctl_bytes((uint64_t)nslots,
-                                           ASH_RING_MAX_CONSUMERS),
-                    &t))
+  if (!ash__add_u64(
+          t, ash__ring_ctl_bytes((uint64_t)nslots, ASH_RING_MAX_CONSUMERS), &t))
     return ash__err(ASH_E_OVERFLOW, "arena total overflows");
   *total = t;
   return ASH_OK;
@@ -96,8 +95,8 @@ static int ash__ring_wrap(ash_view *v, ash_ring **out) {
   const struct ash__array *a = v->arr;
   ash__map *m = v->map;
   if (a->ring_ctl == 0) {
-    int r = ash__err(ASH_E_INVAL, "\"%s/%s\" is an array, not a ring",
-                     m->name, a->name);
+    int r = ash__err(ASH_E_INVAL, "\"%s/%s\" is an array, not a ring", m->name,
+                     a->name);
     ash_view_release(v);
     return r;
   }
@@ -195,8 +194,8 @@ ash_status ash_ring_create(ash_segment *seg, const char *name, int dtype,
   *out = NULL;
   if (flags & ~(unsigned)(ASH_RING_BACKPRESSURE | ASH_RING_CONSUMER))
     return ash__err(ASH_E_INVAL, "ash_ring_create: unknown flags 0x%x",
-                    flags & ~(unsigned)(ASH_RING_BACKPRESSURE |
-                                        ASH_RING_CONSUMER));
+                    flags &
+                        ~(unsigned)(ASH_RING_BACKPRESSURE | ASH_RING_CONSUMER));
   uint64_t total = 0;
   int r = ash_ring_arena_bytes(dtype, ndim, shape, nslots, &total);
   if (r)
@@ -388,8 +387,8 @@ ash_status ash_ring_write_end(ash_ring *r) {
   r->writing = -1;
   pthread_mutex_unlock(&r->mu);
   if (n < 0)
-    return ash__err(ASH_E_INVAL, "ring \"%s/%s\": no write open",
-                    r->m->name, ash__rname(r));
+    return ash__err(ASH_E_INVAL, "ring \"%s/%s\": no write open", r->m->name,
+                    ash__rname(r));
   atomic_store_explicit(&r->seqs[n % r->nslots], 2 * (uint64_t)n + 2,
                         memory_order_release);
   atomic_fetch_add_explicit(&r->sync->seq, 2, memory_order_release);
@@ -402,11 +401,10 @@ ash_status ash_ring_write(ash_ring *r, const void *src, uint64_t nbytes,
   if (r == NULL || src == NULL)
     return ash__err(ASH_E_INVAL, "ring or source is NULL");
   if (nbytes != r->slot_bytes)
-    return ash__err(ASH_E_INVAL,
-                    "ring \"%s/%s\": a slot has %llu bytes, not %llu",
-                    r->m->name, ash__rname(r),
-                    (unsigned long long)r->slot_bytes,
-                    (unsigned long long)nbytes);
+    return ash__err(
+        ASH_E_INVAL, "ring \"%s/%s\": a slot has %llu bytes, not %llu",
+        r->m->name, ash__rname(r), (unsigned long long)r->slot_bytes,
+        (unsigned long long)nbytes);
   ash_view *slot;
   int e = ash_ring_write_begin(r, timeout, &slot);
   if (e)
@@ -442,8 +440,8 @@ static int ash__ring_next(ash_ring *r, struct ash__deadline *d,
         r->missed += head - (int64_t)r->nslots - c;
         c = r->cursor = head - (int64_t)r->nslots;
       }
-      uint64_t w = atomic_load_explicit(&r->seqs[c % r->nslots],
-                                        memory_order_acquire);
+      uint64_t w =
+          atomic_load_explicit(&r->seqs[c % r->nslots], memory_order_acquire);
       if (w == 2 * (uint64_t)c + 2) {
         *seqword = w;
         return ASH_OK;
@@ -500,11 +498,10 @@ ash_status ash_ring_read(ash_ring *r, void *dst, uint64_t nbytes,
   if (r == NULL || dst == NULL || out == NULL)
     return ash__err(ASH_E_INVAL, "ring, destination or output is NULL");
   if (nbytes != r->slot_bytes)
-    return ash__err(ASH_E_INVAL,
-                    "ring \"%s/%s\": a slot has %llu bytes, not %llu",
-                    r->m->name, ash__rname(r),
-                    (unsigned long long)r->slot_bytes,
-                    (unsigned long long)nbytes);
+    return ash__err(
+        ASH_E_INVAL, "ring \"%s/%s\": a slot has %llu bytes, not %llu",
+        r->m->name, ash__rname(r), (unsigned long long)r->slot_bytes,
+        (unsigned long long)nbytes);
   struct ash__deadline d;
   pthread_mutex_lock(&r->mu);
   int e = ash__ring_read_check(r, timeout, &d);

@@ -223,8 +223,7 @@ static int ash__open_fresh(const struct ash__loc *l, int fd, bool rw,
   bool usual = got >= (ssize_t)(slot_off + ASH__SLOT_SIZE);
   if (usual && ash__probe(fd, ASH__DOOM_OFFSET, 1))
     r = ASH__RETRY; /* a remover is deciding: open the name again */
-  usual = usual && r == ASH_OK && fstat(fd, &st) == 0 &&
-          S_ISREG(st.st_mode) &&
+  usual = usual && r == ASH_OK && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
           (uint64_t)got == ((uint64_t)st.st_size < ASH__HEAD_MIN
                                 ? (uint64_t)st.st_size
                                 : ASH__HEAD_MIN);
@@ -288,15 +287,15 @@ static int ash__open_once(const struct ash__loc *l, unsigned flags, int64_t gen,
   struct stat st;
   /* open(2) would check permissions: so does this shortcut, for the owner
    * (anyone else opens the name) */
-  mode_t need = (flags & (ASH_RDONLY | ASH_NOATTACH)) ? S_IRUSR
-                                                      : S_IRUSR | S_IWUSR;
+  mode_t need =
+      (flags & (ASH_RDONLY | ASH_NOATTACH)) ? S_IRUSR : S_IRUSR | S_IWUSR;
   if (named && lstat(l->path, &st) == 0 && S_ISREG(st.st_mode) &&
       st.st_uid == geteuid() && (st.st_mode & need) == need) {
     bool noattach = flags & ASH_NOATTACH;
     ash__map *m;
-    int r = ash__map_find(l->backend, st.st_dev, st.st_ino, 0, NULL,
-                          !(flags & (ASH_RDONLY | ASH_NOATTACH)), !noattach,
-                          &m);
+    int r =
+        ash__map_find(l->backend, st.st_dev, st.st_ino, 0, NULL,
+                      !(flags & (ASH_RDONLY | ASH_NOATTACH)), !noattach, &m);
     if (r || m)
       return ash__found(m, r, l->name, gen,
                         !(flags & (ASH_RDONLY | ASH_NOATTACH)), !noattach, out);
@@ -373,7 +372,8 @@ int ash__open_gen(const char *name, unsigned flags, int64_t gen,
                            !(flags & ASH_NOATTACH), out);
 }
 
-ash_status ash_segment_open(const char *name, unsigned flags, ash_segment **out) {
+ash_status ash_segment_open(const char *name, unsigned flags,
+                            ash_segment **out) {
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output handle pointer is NULL");
   return ash__open_gen(name, flags, 0, out);
@@ -439,7 +439,8 @@ static int ash__tmp_open(const struct ash__loc *l, unsigned mode, char **tmp) {
     else
       snprintf(path, sizeof path, "%s/.%s.ash-tmp-%d-%u", dir, base,
                (int)ash__getpid(), atomic_fetch_add(&counter, 1));
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
+    int fd =
+        open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, mode);
     if (fd < 0 && errno == EEXIST)
       continue; /* a dead process of the same pid left it: another name */
     if (fd < 0)
@@ -504,16 +505,15 @@ static void ash__fill_entry(struct ash__entry *e, const char *name, int dtype,
  * nobody can read it half-written. */
 static int ash__init_segment(ash__map *m, const struct ash__seglayout *lay,
                              unsigned flags, const struct ash__first *first) {
-  uint64_t end = first ? lay->dir_offset + ASH__ENTRY_SIZE
-                       : ASH__ATTACH_OFFSET;
+  uint64_t end = first ? lay->dir_offset + ASH__ENTRY_SIZE : ASH__ATTACH_OFFSET;
   if (end > ASH__HEAD_MAX)
     end = ASH__ATTACH_OFFSET; /* large tables: the entry is written apart */
   uint8_t *buf = calloc(1, end);
   if (buf == NULL)
     return ash__err(ASH_E_NOMEM, "out of memory");
   struct ash__hdr *h = (struct ash__hdr *)(void *)buf;
-  ash__hdr_init(h, lay, (flags & ASH_PERSIST) ? ASH_POLICY_PERSIST
-                                              : ASH_POLICY_AUTO,
+  ash__hdr_init(h, lay,
+                (flags & ASH_PERSIST) ? ASH_POLICY_PERSIST : ASH_POLICY_AUTO,
                 m->sealed ? ASH__HF_SEALED : 0,
                 m->backend == ASH__BACKEND_FILE ? "" : m->name);
   h->magic = ASH__MAGIC;
@@ -556,16 +556,17 @@ static int ash__memfd(const char *name) {
 }
 
 /* Builds a complete, attached, nameless segment. */
-static int ash__build(const struct ash__loc *l, const struct ash__seglayout *lay,
-                      unsigned flags, unsigned mode,
-                      const struct ash__first *first, ash__map **out) {
+static int ash__build(const struct ash__loc *l,
+                      const struct ash__seglayout *lay, unsigned flags,
+                      unsigned mode, const struct ash__first *first,
+                      ash__map **out) {
   char *tmp = NULL;
   bool anon = flags & ASH_ANON;
   int fd = anon ? ash__memfd(l->name) : ash__tmp_open(l, mode, &tmp);
   if (fd < 0)
     return ash__syserr(errno, "create", l->name);
-  ash__map *m = ash__map_new(l->name, anon ? ASH__BACKEND_MEMFD : l->backend,
-                             fd, true);
+  ash__map *m =
+      ash__map_new(l->name, anon ? ASH__BACKEND_MEMFD : l->backend, fd, true);
   if (m == NULL) {
     if (tmp)
       unlink(tmp);
@@ -643,7 +644,8 @@ static int ash__publish(ash__map *m) {
     }
     if (e == EEXIST)
       return ash__err(ASH_E_EXIST,
-                      "create \"%s\": a segment with this name exists", m->name);
+                      "create \"%s\": a segment with this name exists",
+                      m->name);
     return ash__syserr(e, "create", m->name);
   }
   m->unpublished = false;
@@ -657,16 +659,18 @@ static int ash__publish(ash__map *m) {
 static ash_status ash__create(const char *name, uint64_t arena_bytes,
                               uint32_t max_arrays, uint32_t max_attachers,
                               unsigned flags, unsigned mode,
-                              const struct ash__first *first,
-                              ash_segment **out, bool *opened) {
+                              const struct ash__first *first, ash_segment **out,
+                              bool *opened) {
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output handle pointer is NULL");
   *out = NULL;
   if (flags & (ASH_RDONLY | ASH_NOATTACH))
-    return ash__err(ASH_E_INVAL, "create: flags RDONLY and NOATTACH are for open");
-  if ((flags & ASH_UNPUBLISHED) && (flags & ASH_OR_OPEN))
     return ash__err(ASH_E_INVAL,
-                    "create: ASH_UNPUBLISHED and ASH_OR_OPEN exclude each other");
+                    "create: flags RDONLY and NOATTACH are for open");
+  if ((flags & ASH_UNPUBLISHED) && (flags & ASH_OR_OPEN))
+    return ash__err(
+        ASH_E_INVAL,
+        "create: ASH_UNPUBLISHED and ASH_OR_OPEN exclude each other");
   if ((flags & ASH_ANON) &&
       (flags & (ASH_PERSIST | ASH_OR_OPEN | ASH_FILE | ASH_UNPUBLISHED)))
     return ash__err(ASH_E_INVAL,
@@ -865,8 +869,8 @@ int ash__reap_name(const char *name, int mode, int *reaped) {
   m->dev = st.st_dev;
   m->ino = st.st_ino;
   m->hdr = h;
-  bool alive = ash__probe(fd, h.attach_offset,
-                          (uint64_t)h.attach_cap * ASH__SLOT_SIZE);
+  bool alive =
+      ash__probe(fd, h.attach_offset, (uint64_t)h.attach_cap * ASH__SLOT_SIZE);
   if (h.policy == ASH_POLICY_AUTO && !alive) {
     if (mode == ASH__REAP_DRY)
       (*reaped)++;
@@ -1074,13 +1078,14 @@ static int ash__add_locked(ash__map *m, const char *name, int dtype, int ndim,
     start = ctl;
   if (used > m->hdr.arena_size || !ash__add_u64(off, alloc, &end) ||
       end > m->hdr.total_size)
-    return ash__err(ASH_E_FULL,
-                    "segment \"%s\": array \"%s\" needs %llu bytes, %llu left in "
-                    "the arena",
-                    m->name, name, (unsigned long long)(alloc + (off - start)),
-                    (unsigned long long)(used > m->hdr.arena_size
-                                             ? 0
-                                             : m->hdr.arena_size - used));
+    return ash__err(
+        ASH_E_FULL,
+        "segment \"%s\": array \"%s\" needs %llu bytes, %llu left in "
+        "the arena",
+        m->name, name, (unsigned long long)(alloc + (off - start)),
+        (unsigned long long)(used > m->hdr.arena_size
+                                 ? 0
+                                 : m->hdr.arena_size - used));
   if (m->hdr.index_offset == 0)
     return ash__err(ASH_E_VERSION,
                     "segment \"%s\" has format 1.0: this library adds arrays "
@@ -1102,9 +1107,8 @@ static int ash__add_locked(ash__map *m, const char *name, int dtype, int ndim,
   uint32_t new_count = count + 1;
   r = ring ? ash__meta_write(m, ctl, ring->init, ring->init_len) : ASH_OK;
   if (r == ASH_OK)
-    r = ash__meta_write(m,
-                        m->hdr.dir_offset + (uint64_t)count * ASH__ENTRY_SIZE,
-                        &e, elen);
+    r = ash__meta_write(
+        m, m->hdr.dir_offset + (uint64_t)count * ASH__ENTRY_SIZE, &e, elen);
   if (r == ASH_OK)
     r = ash__meta_write(m, m->hdr.index_offset + (uint64_t)count * 4, &hash,
                         sizeof hash);
@@ -1118,7 +1122,8 @@ static int ash__add_locked(ash__map *m, const char *name, int dtype, int ndim,
 }
 
 ash_status ash_segment_add_array(ash_segment *seg, const char *name, int dtype,
-                                 int ndim, const int64_t *shape, ash_view **out) {
+                                 int ndim, const int64_t *shape,
+                                 ash_view **out) {
   return ash__segment_add(seg, name, dtype, ndim, shape, NULL, out);
 }
 
@@ -1131,8 +1136,8 @@ int ash__segment_add(ash_segment *seg, const char *name, int dtype, int ndim,
     return ash__err(ASH_E_INVAL, "segment handle is NULL");
   ash__map *m = seg->map;
   if (seg->readonly || !m->fd_rw || m->noattach)
-    return ash__err(ASH_E_RDONLY, "add array to \"%s\": segment opened read-only",
-                    m->name);
+    return ash__err(ASH_E_RDONLY,
+                    "add array to \"%s\": segment opened read-only", m->name);
   int r = ash__name_check(name, 1);
   if (r)
     return r;
@@ -1165,7 +1170,8 @@ int ash__map_view(ash__map *m, const char *name, bool readonly, bool counted,
   return ash__view_new(m, a, readonly, counted, out);
 }
 
-ash_status ash_segment_view(ash_segment *seg, const char *name, ash_view **out) {
+ash_status ash_segment_view(ash_segment *seg, const char *name,
+                            ash_view **out) {
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output view pointer is NULL");
   *out = NULL;
@@ -1201,8 +1207,9 @@ static int ash__same_array(const ash_view *v, const char *name, int dtype,
                   ash_dtype_name(dtype), want);
 }
 
-ash_status ash_create(const char *name, int dtype, int ndim, const int64_t *shape,
-                      unsigned flags, unsigned mode, ash_view **out) {
+ash_status ash_create(const char *name, int dtype, int ndim,
+                      const int64_t *shape, unsigned flags, unsigned mode,
+                      ash_view **out) {
   if (out == NULL)
     return ash__err(ASH_E_INVAL, "output view pointer is NULL");
   *out = NULL;

@@ -13,8 +13,8 @@
 
 #include "internal.h"
 
-__attribute__((tls_model("initial-exec"))) static _Thread_local struct
-    ash__guard *ash__guard_top;
+__attribute__((tls_model(
+    "initial-exec"))) static _Thread_local struct ash__guard *ash__guard_top;
 
 static struct sigaction ash__prev_bus;
 static pthread_once_t ash__bus_once = PTHREAD_ONCE_INIT;

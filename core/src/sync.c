@@ -74,8 +74,8 @@ struct ash__tgt {
 };
 
 #define ASH__TGT_FMT "%s \"%s%s%s\""
-#define ASH__TGT_ARGS(t)                                                      \
-  (t)->arr ? "array" : "segment", (t)->m->name, (t)->arr ? "/" : "",         \
+#define ASH__TGT_ARGS(t)                                                       \
+  (t)->arr ? "array" : "segment", (t)->m->name, (t)->arr ? "/" : "",           \
       (t)->arr ? (t)->arr : ""
 
 static int ash__tgt_view(const ash_view *v, struct ash__tgt *t) {
@@ -163,9 +163,8 @@ int64_t ash__owner_pid(const ash__map *m, uint32_t id) {
 static int ash__take_over(const struct ash__tgt *t, uint32_t w, uint32_t me,
                           uint32_t tid, uint32_t extra) {
   uint32_t nw = me | ASH__LK_DIED | (w & ASH__LK_WAITERS) | extra;
-  if (!atomic_compare_exchange_strong_explicit(&t->s->lock, &w, nw,
-                                               memory_order_acquire,
-                                               memory_order_relaxed))
+  if (!atomic_compare_exchange_strong_explicit(
+          &t->s->lock, &w, nw, memory_order_acquire, memory_order_relaxed))
     return 1; /* changed meanwhile: look again */
   atomic_store_explicit(&t->s->tid, tid, memory_order_relaxed);
   return ash__err(ASH_E_OWNERDEAD,
@@ -236,10 +235,9 @@ static int ash__lock_slow(const struct ash__tgt *t, uint32_t me, uint32_t tid,
     if (!(w & ASH__LK_WAITERS)) {
       if (try_only)
         goto timeout;
-      if (!atomic_compare_exchange_weak_explicit(&s->lock, &w,
-                                                 w | ASH__LK_WAITERS,
-                                                 memory_order_relaxed,
-                                                 memory_order_relaxed))
+      if (!atomic_compare_exchange_weak_explicit(
+              &s->lock, &w, w | ASH__LK_WAITERS, memory_order_relaxed,
+              memory_order_relaxed))
         continue;
       w |= ASH__LK_WAITERS;
     }
@@ -272,9 +270,8 @@ static int ash__lock(const struct ash__tgt *t, double timeout, bool try_only) {
     return r;
   uint32_t tid = ash__tid();
   uint32_t w = 0;
-  if (atomic_compare_exchange_strong_explicit(&t->s->lock, &w, me,
-                                              memory_order_acquire,
-                                              memory_order_relaxed)) {
+  if (atomic_compare_exchange_strong_explicit(
+          &t->s->lock, &w, me, memory_order_acquire, memory_order_relaxed)) {
     atomic_store_explicit(&t->s->tid, tid, memory_order_relaxed);
     return ASH_OK;
   }
@@ -285,8 +282,8 @@ static int ash__lock(const struct ash__tgt *t, double timeout, bool try_only) {
 static int ash__held(const struct ash__tgt *t, uint32_t me, uint32_t *w) {
   *w = atomic_load_explicit(&t->s->lock, memory_order_relaxed);
   uint32_t id = *w & ASH__LK_ID_MASK;
-  if (id == me && atomic_load_explicit(&t->s->tid, memory_order_relaxed) ==
-                      ash__tid())
+  if (id == me &&
+      atomic_load_explicit(&t->s->tid, memory_order_relaxed) == ash__tid())
     return ASH_OK;
   if (id == 0 || id == ASH__LK_ID_MASK)
     return ash__err(ASH_E_NOTOWNER, ASH__TGT_FMT ": the lock is not held",
@@ -382,16 +379,16 @@ static int ash__lock_state(const struct ash__tgt *t, int *state, int64_t *pid) {
   return ASH_OK;
 }
 
-#define ASH__VIEW_TGT(v)                                                      \
-  struct ash__tgt t_;                                                         \
-  int r_ = ash__tgt_view((v), &t_);                                           \
-  if (r_)                                                                     \
+#define ASH__VIEW_TGT(v)                                                       \
+  struct ash__tgt t_;                                                          \
+  int r_ = ash__tgt_view((v), &t_);                                            \
+  if (r_)                                                                      \
   return r_
 
-#define ASH__SEG_TGT(seg)                                                     \
-  struct ash__tgt t_;                                                         \
-  int r_ = ash__tgt_seg((seg), &t_);                                          \
-  if (r_)                                                                     \
+#define ASH__SEG_TGT(seg)                                                      \
+  struct ash__tgt t_;                                                          \
+  int r_ = ash__tgt_seg((seg), &t_);                                           \
+  if (r_)                                                                      \
   return r_
 
 /* The uncontended paths of an array's lock: one CAS to take it, one
@@ -408,9 +405,8 @@ ash_status ash_view_lock(const ash_view *v, double timeout) {
   if (__builtin_expect(v != NULL, 1)) {
     struct ash__sync *s = ash__fast(v, &me);
     if (__builtin_expect(me != 0, 1) && timeout == timeout &&
-        atomic_compare_exchange_strong_explicit(&s->lock, &w, me,
-                                                memory_order_acquire,
-                                                memory_order_relaxed)) {
+        atomic_compare_exchange_strong_explicit(
+            &s->lock, &w, me, memory_order_acquire, memory_order_relaxed)) {
       atomic_store_explicit(&s->tid, ash__tid(), memory_order_relaxed);
       ash__used(v->map);
       return ASH_OK;
@@ -529,8 +525,8 @@ static void ash__spin(_Atomic uint32_t *word, uint32_t n0,
 }
 
 int ash__sync_wait(_Atomic uint32_t *word, _Atomic uint32_t *count,
-                   bool counted, int (*ready)(void *ctx, bool check),
-                   void *ctx, struct ash__deadline *d) {
+                   bool counted, int (*ready)(void *ctx, bool check), void *ctx,
+                   struct ash__deadline *d) {
   uint32_t n0 = atomic_load_explicit(word, memory_order_acquire);
   if (counted) /* before ready() looks: Dekker with ash__sync_wake */
     atomic_fetch_add_explicit(count, 1, memory_order_seq_cst);
@@ -574,8 +570,8 @@ static int ash__torn_check(const struct ash__tgt *t) {
   uint64_t seq = atomic_load_explicit(&s->seq, memory_order_acquire);
   if (!(seq & 1))
     return ASH_OK;
-  uint32_t wr = atomic_load_explicit(&s->writer, memory_order_relaxed) &
-                ASH__LK_ID_MASK;
+  uint32_t wr =
+      atomic_load_explicit(&s->writer, memory_order_relaxed) & ASH__LK_ID_MASK;
   if (wr == 0 || ash__owner_alive(t->m, wr))
     return ASH_OK;
   if (atomic_load_explicit(&s->seq, memory_order_acquire) != seq)
@@ -775,8 +771,8 @@ ash_status ash_view_write_end(const ash_view *v) {
   if ((r = ash__held(&t_, me, &w)))
     return r;
   uint64_t seq = atomic_load_explicit(&s->seq, memory_order_relaxed);
-  bool took = atomic_load_explicit(&s->writer, memory_order_relaxed) &
-              ASH__WR_LOCKED;
+  bool took =
+      atomic_load_explicit(&s->writer, memory_order_relaxed) & ASH__WR_LOCKED;
   atomic_store_explicit(&s->writer, 0, memory_order_relaxed);
   atomic_store_explicit(&s->seq, seq + 1, memory_order_release);
   if (took) /* the whole array was republished: consistent again */
@@ -826,10 +822,10 @@ ash_status ash_view_read_snapshot(const ash_view *v, void *dst, uint64_t nbytes,
     }
     /* A writer is writing: sleep until it publishes (or is found dead). */
     struct ash__snap c = {&t_, s1};
-    r = s1 & 1 ? ash__sync_wait(&s->notify, &s->waiters,
-                                ash__words_writable(t_.m), ash__snap_ready, &c,
-                                &d)
-               : ASH__EXPIRED;
+    r = s1 & 1
+            ? ash__sync_wait(&s->notify, &s->waiters, ash__words_writable(t_.m),
+                             ash__snap_ready, &c, &d)
+            : ASH__EXPIRED;
     if (r == ASH__EXPIRED)
       return ash__err(ASH_E_TIMEOUT,
                       ASH__TGT_FMT ": a write was still in progress at the "
@@ -863,9 +859,8 @@ static int ash__atomic_elem(const ash_view *v, int op, bool u64, int nidx,
                     "ash_view_atomic_i64 for %s",
                     ash_dtype_name(v->dtype));
   if (!u64 && v->dtype == ASH_UINT64)
-    return ash__err(ASH_E_DTYPE,
-                    "uint64 values do not all fit int64: use "
-                    "ash_view_atomic_u64");
+    return ash__err(ASH_E_DTYPE, "uint64 values do not all fit int64: use "
+                                 "ash_view_atomic_u64");
   int r = ash__view_locate(v, nidx, idx, p);
   if (r)
     return r;
@@ -884,14 +879,22 @@ static int ash__atomic_elem(const ash_view *v, int op, bool u64, int nidx,
 static bool ash__fits(int dtype, bool u, uint64_t x) {
   int64_t i = (int64_t)x;
   switch (dtype) {
-  case ASH_INT8: return !u && i >= INT8_MIN && i <= INT8_MAX;
-  case ASH_INT16: return !u && i >= INT16_MIN && i <= INT16_MAX;
-  case ASH_INT32: return !u && i >= INT32_MIN && i <= INT32_MAX;
-  case ASH_INT64: return !u;
-  case ASH_UINT8: return (u || i >= 0) && x <= UINT8_MAX;
-  case ASH_UINT16: return (u || i >= 0) && x <= UINT16_MAX;
-  case ASH_UINT32: return (u || i >= 0) && x <= UINT32_MAX;
-  default: return u || i >= 0; /* uint64 */
+  case ASH_INT8:
+    return !u && i >= INT8_MIN && i <= INT8_MAX;
+  case ASH_INT16:
+    return !u && i >= INT16_MIN && i <= INT16_MAX;
+  case ASH_INT32:
+    return !u && i >= INT32_MIN && i <= INT32_MAX;
+  case ASH_INT64:
+    return !u;
+  case ASH_UINT8:
+    return (u || i >= 0) && x <= UINT8_MAX;
+  case ASH_UINT16:
+    return (u || i >= 0) && x <= UINT16_MAX;
+  case ASH_UINT32:
+    return (u || i >= 0) && x <= UINT32_MAX;
+  default:
+    return u || i >= 0; /* uint64 */
   }
 }
 
@@ -906,42 +909,44 @@ static int ash__value_check(const ash_view *v, bool u, uint64_t x,
                   (long long)(int64_t)x, ash_dtype_name(v->dtype));
 }
 
-#define ASH__ATOMIC_CASE(T)                                                   \
-  {                                                                           \
-    T *q = (T *)(void *)p, x = (T)val, e = (T)expected, o = 0;                \
-    switch (op) {                                                             \
-    case ASH_ATOMIC_LOAD: o = __atomic_load_n(q, __ATOMIC_SEQ_CST); break;    \
-    case ASH_ATOMIC_STORE:                                                    \
-      __atomic_store_n(q, x, __ATOMIC_SEQ_CST);                               \
-      o = x;                                                                  \
-      break;                                                                  \
-    case ASH_ATOMIC_EXCHANGE:                                                 \
-      o = __atomic_exchange_n(q, x, __ATOMIC_SEQ_CST);                        \
-      break;                                                                  \
-    case ASH_ATOMIC_CAS:                                                      \
-      __atomic_compare_exchange_n(q, &e, x, false, __ATOMIC_SEQ_CST,          \
-                                  __ATOMIC_SEQ_CST);                          \
-      o = e;                                                                  \
-      break;                                                                  \
-    case ASH_ATOMIC_ADD:                                                      \
-      o = __atomic_fetch_add(q, x, __ATOMIC_SEQ_CST);                         \
-      break;                                                                  \
-    case ASH_ATOMIC_SUB:                                                      \
-      o = __atomic_fetch_sub(q, x, __ATOMIC_SEQ_CST);                         \
-      break;                                                                  \
-    default: /* and, or, xor: a CAS loop (see ash__atomic_do) */          \
-      o = __atomic_load_n(q, __ATOMIC_RELAXED);                               \
-      while (!__atomic_compare_exchange_n(                                    \
-          q, &o,                                                              \
-          (T)(op == ASH_ATOMIC_AND  ? o & x                                   \
-              : op == ASH_ATOMIC_OR ? o | x                                   \
-                                    : o ^ x),                                 \
-          true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))                          \
-        ;                                                                     \
-      break;                                                                  \
-    }                                                                         \
-    old = (uint64_t)o;                                                        \
-  }                                                                           \
+#define ASH__ATOMIC_CASE(T)                                                    \
+  {                                                                            \
+    T *q = (T *)(void *)p, x = (T)val, e = (T)expected, o = 0;                 \
+    switch (op) {                                                              \
+    case ASH_ATOMIC_LOAD:                                                      \
+      o = __atomic_load_n(q, __ATOMIC_SEQ_CST);                                \
+      break;                                                                   \
+    case ASH_ATOMIC_STORE:                                                     \
+      __atomic_store_n(q, x, __ATOMIC_SEQ_CST);                                \
+      o = x;                                                                   \
+      break;                                                                   \
+    case ASH_ATOMIC_EXCHANGE:                                                  \
+      o = __atomic_exchange_n(q, x, __ATOMIC_SEQ_CST);                         \
+      break;                                                                   \
+    case ASH_ATOMIC_CAS:                                                       \
+      __atomic_compare_exchange_n(q, &e, x, false, __ATOMIC_SEQ_CST,           \
+                                  __ATOMIC_SEQ_CST);                           \
+      o = e;                                                                   \
+      break;                                                                   \
+    case ASH_ATOMIC_ADD:                                                       \
+      o = __atomic_fetch_add(q, x, __ATOMIC_SEQ_CST);                          \
+      break;                                                                   \
+    case ASH_ATOMIC_SUB:                                                       \
+      o = __atomic_fetch_sub(q, x, __ATOMIC_SEQ_CST);                          \
+      break;                                                                   \
+    default: /* and, or, xor: a CAS loop (see ash__atomic_do) */               \
+      o = __atomic_load_n(q, __ATOMIC_RELAXED);                                \
+      while (!__atomic_compare_exchange_n(q, &o,                               \
+                                          (T)(op == ASH_ATOMIC_AND  ? o & x    \
+                                              : op == ASH_ATOMIC_OR ? o | x    \
+                                                                    : o ^ x),  \
+                                          true, __ATOMIC_SEQ_CST,              \
+                                          __ATOMIC_RELAXED))                   \
+        ;                                                                      \
+      break;                                                                   \
+    }                                                                          \
+    old = (uint64_t)o;                                                         \
+  }                                                                            \
   break
 
 /* Performs @op on the element at @p; returns the old value's bits, sign-
@@ -955,16 +960,24 @@ static uint64_t ash__atomic_do(int dtype, int op, uint8_t *p, uint64_t val,
                                uint64_t expected) {
   uint64_t old = 0;
   switch (ash_dtype_itemsize(dtype)) {
-  case 1: ASH__ATOMIC_CASE(uint8_t);
-  case 2: ASH__ATOMIC_CASE(uint16_t);
-  case 4: ASH__ATOMIC_CASE(uint32_t);
-  default: ASH__ATOMIC_CASE(uint64_t);
+  case 1:
+    ASH__ATOMIC_CASE(uint8_t);
+  case 2:
+    ASH__ATOMIC_CASE(uint16_t);
+  case 4:
+    ASH__ATOMIC_CASE(uint32_t);
+  default:
+    ASH__ATOMIC_CASE(uint64_t);
   }
   switch (dtype) {
-  case ASH_INT8: return (uint64_t)(int64_t)(int8_t)old;
-  case ASH_INT16: return (uint64_t)(int64_t)(int16_t)old;
-  case ASH_INT32: return (uint64_t)(int64_t)(int32_t)old;
-  default: return old;
+  case ASH_INT8:
+    return (uint64_t)(int64_t)(int8_t)old;
+  case ASH_INT16:
+    return (uint64_t)(int64_t)(int16_t)old;
+  case ASH_INT32:
+    return (uint64_t)(int64_t)(int32_t)old;
+  default:
+    return old;
   }
 }
 
@@ -1031,10 +1044,8 @@ ash_status ash_view_atomic_vec(const ash_view *v, int op, int nindex,
     return ash__err(ASH_E_INVAL, "view is NULL");
   for (int i = 0; i < nindex; i++) {
     (void)ash__view_locate(v, 1, &index[i], &p);
-    uint64_t o = ash__atomic_do(v->dtype, op, p,
-                                need ? (uint64_t)values[nvalues > 1 ? i : 0]
-                                     : 0,
-                                0);
+    uint64_t o = ash__atomic_do(
+        v->dtype, op, p, need ? (uint64_t)values[nvalues > 1 ? i : 0] : 0, 0);
     if (olds)
       olds[i] = (int64_t)o;
   }

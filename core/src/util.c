@@ -34,9 +34,10 @@ int ash__name_check(const char *name, int is_array) {
     char c = name[i];
     if (!ash__name_char(c)) {
       if (c >= 0x20 && c < 0x7f)
-        return ash__err(ASH_E_NAME,
-                        "%s \"%s\": '%c' is not allowed (use A-Z a-z 0-9 _ . -)",
-                        what, name, c);
+        return ash__err(
+            ASH_E_NAME,
+            "%s \"%s\": '%c' is not allowed (use A-Z a-z 0-9 _ . -)", what,
+            name, c);
       return ash__err(ASH_E_NAME,
                       "%s: byte 0x%02x at position %zu is not allowed "
                       "(use A-Z a-z 0-9 _ . -)",
@@ -85,7 +86,9 @@ static uint64_t ash__proc_start(pid_t pid) {
 static pid_t ash__pid_cache;
 static pthread_once_t ash__pid_once = PTHREAD_ONCE_INIT;
 
-static void ash__pid_reset(void) { __atomic_store_n(&ash__pid_cache, 0, __ATOMIC_RELAXED); }
+static void ash__pid_reset(void) {
+  __atomic_store_n(&ash__pid_cache, 0, __ATOMIC_RELAXED);
+}
 
 static void ash__pid_init(void) { pthread_atfork(NULL, NULL, ash__pid_reset); }
 

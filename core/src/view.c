@@ -190,13 +190,13 @@ static int ash__axis(const ash_view *v, int axis, int *out) {
   return ASH_OK;
 }
 
-#define ASH__NEED(v, out)                                                \
-  do {                                                                   \
-    if ((out) == NULL)                                                   \
-      return ash__err(ASH_E_INVAL, "output view pointer is NULL");       \
-    *(out) = NULL;                                                       \
-    if ((v) == NULL)                                                     \
-      return ash__err(ASH_E_INVAL, "view is NULL");                      \
+#define ASH__NEED(v, out)                                                      \
+  do {                                                                         \
+    if ((out) == NULL)                                                         \
+      return ash__err(ASH_E_INVAL, "output view pointer is NULL");             \
+    *(out) = NULL;                                                             \
+    if ((v) == NULL)                                                           \
+      return ash__err(ASH_E_INVAL, "view is NULL");                            \
   } while (0)
 
 static int ash__finish(ash_view *c, ash_view **out) {
@@ -231,9 +231,10 @@ ash_status ash_view_slice(const ash_view *v, int axis, int64_t start,
                       "%lld",
                       (long long)start, ax, (long long)n);
     if (stop != ASH_NONE && (stop < -n || stop > n))
-      return ash__err(ASH_E_INDEX,
-                      "slice stop %lld is out of range for axis %d of size %lld",
-                      (long long)stop, ax, (long long)n);
+      return ash__err(
+          ASH_E_INDEX,
+          "slice stop %lld is out of range for axis %d of size %lld",
+          (long long)stop, ax, (long long)n);
   }
   /* Python's PySlice_AdjustIndices. */
   int64_t lo = step < 0 ? -1 : 0, hi = step < 0 ? n - 1 : n;
@@ -379,8 +380,7 @@ ash_status ash_view_reshape(const ash_view *v, int ndim, const int64_t *shape,
     known = 0;
   if (infer >= 0) {
     if (known == 0 || (uint64_t)v->size % known != 0)
-      return ash__err(ASH_E_SHAPE,
-                      "reshape: cannot infer -1 for %lld elements",
+      return ash__err(ASH_E_SHAPE, "reshape: cannot infer -1 for %lld elements",
                       (long long)v->size);
     dims[infer] = (int64_t)((uint64_t)v->size / known);
     known = (uint64_t)v->size;
@@ -430,7 +430,8 @@ ash_status ash_view_reinterpret(const ash_view *v, int dtype, ash_view **out) {
       return ash__err(ASH_E_SHAPE,
                       "reinterpret as %s: last axis of %llu bytes is not a "
                       "multiple of %zu",
-                      ash_dtype_name(dtype), (unsigned long long)bytes, newsize);
+                      ash_dtype_name(dtype), (unsigned long long)bytes,
+                      newsize);
     if ((r = ash__clone_or_fail(v, &c)))
       return r;
     c->shape[last] = (int64_t)(bytes / newsize);
@@ -506,30 +507,30 @@ int ash__view_writable(const ash_view *v) {
   return ASH_OK;
 }
 
-#define ASH__GET(fn, type, loader)                                           \
-  ash_status fn(const ash_view *v, int nidx, const int64_t *idx, type *out) { \
-    uint8_t *p;                                                              \
-    int r = ash__view_locate(v, nidx, idx, &p);                              \
-    if (r)                                                                   \
-      return r;                                                              \
-    if (out == NULL)                                                         \
-      return ash__err(ASH_E_INVAL, "output pointer is NULL");                \
-    return loader(v->dtype, p, out);                                         \
+#define ASH__GET(fn, type, loader)                                             \
+  ash_status fn(const ash_view *v, int nidx, const int64_t *idx, type *out) {  \
+    uint8_t *p;                                                                \
+    int r = ash__view_locate(v, nidx, idx, &p);                                \
+    if (r)                                                                     \
+      return r;                                                                \
+    if (out == NULL)                                                           \
+      return ash__err(ASH_E_INVAL, "output pointer is NULL");                  \
+    return loader(v->dtype, p, out);                                           \
   }
 
-#define ASH__SET(fn, type, packer)                                           \
+#define ASH__SET(fn, type, packer)                                             \
   ash_status fn(const ash_view *v, int nidx, const int64_t *idx, type value) { \
-    uint8_t *p;                                                              \
-    int r = ash__view_locate(v, nidx, idx, &p);                              \
-    if (r)                                                                   \
-      return r;                                                              \
-    if ((r = ash__view_writable(v)))                                         \
-      return r;                                                              \
-    uint8_t item[16];                                                        \
-    if ((r = packer(v->dtype, value, item)))                                 \
-      return r;                                                              \
-    memcpy(p, item, v->itemsize);                                            \
-    return ASH_OK;                                                           \
+    uint8_t *p;                                                                \
+    int r = ash__view_locate(v, nidx, idx, &p);                                \
+    if (r)                                                                     \
+      return r;                                                                \
+    if ((r = ash__view_writable(v)))                                           \
+      return r;                                                                \
+    uint8_t item[16];                                                          \
+    if ((r = packer(v->dtype, value, item)))                                   \
+      return r;                                                                \
+    memcpy(p, item, v->itemsize);                                              \
+    return ASH_OK;                                                             \
   }
 
 /* The address of element @idx (nidx == ndim, @idx not NULL) in *@out
@@ -537,8 +538,8 @@ int ash__view_writable(const ash_view *v) {
  * checked in a few instructions (2-d unrolled); false for anything else,
  * which ash__locate then handles (negative indices) or words as an
  * error. */
-static inline bool ash__fast_at(const ash_view *v, int nidx,
-                                const int64_t *idx, uint8_t **out) {
+static inline bool ash__fast_at(const ash_view *v, int nidx, const int64_t *idx,
+                                uint8_t **out) {
   if (nidx == 2) {
     if ((uint64_t)idx[0] >= (uint64_t)v->shape[0] ||
         (uint64_t)idx[1] >= (uint64_t)v->shape[1])
@@ -558,15 +559,15 @@ static inline bool ash__fast_at(const ash_view *v, int nidx,
 
 __attribute__((noinline)) static ASH__GET(ash__get_f64_slow, double,
                                           ash__load_f64)
-__attribute__((noinline)) static ASH__SET(ash__set_f64_slow, double,
-                                          ash__pack_f64)
+    __attribute__((noinline)) static ASH__SET(ash__set_f64_slow, double,
+                                              ash__pack_f64)
 
 #define ASH__LIKELY(x) __builtin_expect(!!(x), 1)
 
-/* float64 elements of a view, the commonest access, without a conversion
+    /* float64 elements of a view, the commonest access, without a conversion
  * or a second look at the index; everything else takes the general path. */
-ash_status ash_view_get_f64(const ash_view *v, int nidx, const int64_t *idx,
-                            double *out) {
+    ash_status ash_view_get_f64(const ash_view *v, int nidx, const int64_t *idx,
+                                double *out) {
   uint8_t *p;
   if (ASH__LIKELY(v != NULL))
     if (ASH__LIKELY(idx != NULL))
@@ -712,8 +713,8 @@ static void ash__row_write(uint8_t *row, int64_t n, int64_t stride,
     memcpy(row, c->buf, itemsize);
 }
 
-static int ash__check_nbytes(const ash_view *v, const void *buf, uint64_t nbytes,
-                             const char *what) {
+static int ash__check_nbytes(const ash_view *v, const void *buf,
+                             uint64_t nbytes, const char *what) {
   if (v == NULL || (buf == NULL && nbytes > 0))
     return ash__err(ASH_E_INVAL, "%s: view or buffer is NULL", what);
   if (nbytes != ash_view_nbytes(v))
@@ -864,7 +865,8 @@ struct ash__fill {
  * for such sizes (it skips reading the lines it overwrites: a plain store
  * loop reaches 0.85-0.9 of memset's bandwidth here); otherwise 32 bytes per
  * iteration (a one-store loop runs at half of memset's speed). */
-static void ash__fill_run(uint8_t *p, size_t nbytes, const struct ash__fill *f) {
+static void ash__fill_run(uint8_t *p, size_t nbytes,
+                          const struct ash__fill *f) {
   uint64_t p0 = f->p0, p1 = f->p1;
   size_t i = 0;
   if (f->bytewise) {
@@ -875,10 +877,7 @@ static void ash__fill_run(uint8_t *p, size_t nbytes, const struct ash__fill *f) 
   if (p0 == p1 && nbytes >= 256) {
     void *dst = p;
     size_t count = nbytes / 8;
-    __asm__ volatile("rep stosq"
-                     : "+D"(dst), "+c"(count)
-                     : "a"(p0)
-                     : "memory");
+    __asm__ volatile("rep stosq" : "+D"(dst), "+c"(count) : "a"(p0) : "memory");
     i = nbytes & ~(size_t)7;
   }
 #endif
@@ -934,7 +933,8 @@ static int ash__fill_item(const ash_view *v, struct ash__fill *f, int packed) {
 }
 
 static int ash__fill_check(const ash_view *v) {
-  return v == NULL ? ash__err(ASH_E_INVAL, "view is NULL") : ash__view_writable(v);
+  return v == NULL ? ash__err(ASH_E_INVAL, "view is NULL")
+                   : ash__view_writable(v);
 }
 
 ash_status ash_view_fill_f64(const ash_view *v, double value) {

@@ -93,10 +93,10 @@ enum ash_mpi_op {
 /* The communicators of a context (ash_mpi_ctx_comm, ash_mpi_bcast,
  * ash_mpi_allreduce). Append only. */
 enum ash_mpi_comm_kind {
-  ASH_MPI_COMM_ALL = 0,   /* every rank of the context (a duplicate of the
+  ASH_MPI_COMM_ALL = 0,  /* every rank of the context (a duplicate of the
                              communicator it was made from)                 */
-  ASH_MPI_COMM_NODE = 1,  /* the ranks of this rank's node                   */
-  ASH_MPI_COMM_CROSS = 2  /* the ranks with this rank's node rank, one per
+  ASH_MPI_COMM_NODE = 1, /* the ranks of this rank's node                   */
+  ASH_MPI_COMM_CROSS = 2 /* the ranks with this rank's node rank, one per
                              node, ordered by node (rank i is on node i when
                              every node has more than this node rank)       */
 };
@@ -214,8 +214,7 @@ ASH_MPI_EXTERN int ash_mpi_simulated(const ash_mpi_ctx *ctx);
  *          own MPI calls (mpi4py: MPI.Comm.f2py(h)); owned by the context:
  *          do not free it. -1 when @which is not one of these (the detail
  *          message says so). */
-ASH_MPI_EXTERN ash_mpi_fint ash_mpi_ctx_comm(const ash_mpi_ctx *ctx,
-                                             int which);
+ASH_MPI_EXTERN ash_mpi_fint ash_mpi_ctx_comm(const ash_mpi_ctx *ctx, int which);
 
 /*! ash_mpi_node_barrier() :
  *  Collective over the ranks of this rank's node: returns when all of them
@@ -278,8 +277,8 @@ ASH_MPI_EXTERN ash_status ash_mpi_open(ash_mpi_ctx *ctx, const char *name,
  *          overlap, i.e. a 0 stride), ASH_E_RDONLY (a receiving view is
  *          read-only), ASH_E_OVERFLOW (an inner dimension above INT_MAX);
  *          a mapped MPI error. */
-ASH_MPI_EXTERN ash_status ash_mpi_replicate(ash_mpi_ctx *ctx,
-                                            const ash_view *v, int root_node);
+ASH_MPI_EXTERN ash_status ash_mpi_replicate(ash_mpi_ctx *ctx, const ash_view *v,
+                                            int root_node);
 
 /*! ash_mpi_allreduce_nodes() :
  *  Collective over the context. Reduces the nodes' copies element by
@@ -323,9 +322,8 @@ ASH_MPI_EXTERN ash_status ash_mpi_bcast(ash_mpi_ctx *ctx, const ash_view *v,
  *  @op applied over all ranks' views, element by element. Operators and
  *  datatypes as ash_mpi_allreduce_nodes.
  *  @return as ash_mpi_allreduce_nodes, plus ASH_E_INVAL for @which. */
-ASH_MPI_EXTERN ash_status ash_mpi_allreduce(ash_mpi_ctx *ctx,
-                                            const ash_view *v, int op,
-                                            int which);
+ASH_MPI_EXTERN ash_status ash_mpi_allreduce(ash_mpi_ctx *ctx, const ash_view *v,
+                                            int op, int which);
 
 /* ---------------------------------------------------------------------- */
 /* One-sided access between nodes (RMA)                                    */

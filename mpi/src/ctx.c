@@ -77,13 +77,13 @@ static void amp_ctx_release(ash_mpi_ctx *ctx, int call_mpi) {
   free(ctx);
 }
 
-#define MPI_TRY(call, name)                                                   \
-  do {                                                                        \
-    int rc_ = (call);                                                         \
-    if (rc_ != MPI_SUCCESS) {                                                 \
-      r = amp_mpi_err(rc_, WHAT, name);                                       \
-      goto fail;                                                              \
-    }                                                                         \
+#define MPI_TRY(call, name)                                                    \
+  do {                                                                         \
+    int rc_ = (call);                                                          \
+    if (rc_ != MPI_SUCCESS) {                                                  \
+      r = amp_mpi_err(rc_, WHAT, name);                                        \
+      goto fail;                                                               \
+    }                                                                          \
   } while (0)
 
 /* node_index, node_count, min_node_size and leader[] from every rank's
@@ -170,17 +170,17 @@ ash_status ash_mpi_ctx_create(ash_mpi_fint comm, int nodes, ash_mpi_ctx **out) {
   MPI_Comm_size(ctx->node, &ctx->node_size);
 
   int my_leader = ctx->rank;
-  MPI_TRY(MPI_Allreduce(MPI_IN_PLACE, &my_leader, 1, MPI_INT, MPI_MIN,
-                        ctx->node),
-          "MPI_Allreduce");
+  MPI_TRY(
+      MPI_Allreduce(MPI_IN_PLACE, &my_leader, 1, MPI_INT, MPI_MIN, ctx->node),
+      "MPI_Allreduce");
   leader_of = malloc(sizeof *leader_of * (size_t)ctx->size);
   if (!leader_of) {
     r = amp_err(ASH_E_NOMEM, "%s: out of memory", WHAT);
     goto fail;
   }
-  MPI_TRY(MPI_Allgather(&my_leader, 1, MPI_INT, leader_of, 1, MPI_INT,
-                        ctx->all),
-          "MPI_Allgather");
+  MPI_TRY(
+      MPI_Allgather(&my_leader, 1, MPI_INT, leader_of, 1, MPI_INT, ctx->all),
+      "MPI_Allgather");
   if ((r = amp_number_nodes(ctx, leader_of)) != ASH_OK)
     goto fail;
 
@@ -196,9 +196,9 @@ ash_status ash_mpi_ctx_create(ash_mpi_fint comm, int nodes, ash_mpi_ctx **out) {
     ctx->shared_host = mm[0] != -mm[1];
   }
 
-  MPI_TRY(MPI_Comm_split(ctx->all, ctx->node_rank, ctx->node_index,
-                         &ctx->cross),
-          "MPI_Comm_split");
+  MPI_TRY(
+      MPI_Comm_split(ctx->all, ctx->node_rank, ctx->node_index, &ctx->cross),
+      "MPI_Comm_split");
   MPI_TRY(MPI_Comm_set_errhandler(ctx->cross, MPI_ERRORS_RETURN),
           "MPI_Comm_set_errhandler");
   amp_comm_free(&group);

@@ -91,7 +91,8 @@ ash_status amp_mpi_err(int rc, const char *what, const char *call) {
    * the class's own string when the code's does not already name it. */
   if (MPI_Error_string(cls, clsname, &len) != MPI_SUCCESS)
     clsname[0] = 0;
-  if (clsname[0] && strstr(text, clsname) == NULL && strstr(clsname, text) == NULL)
+  if (clsname[0] && strstr(text, clsname) == NULL &&
+      strstr(clsname, text) == NULL)
     return amp_err(amp_mpi_class_status(cls), "%s: %s failed: %s (%s)", what,
                    call, text, clsname);
   return amp_err(amp_mpi_class_status(cls), "%s: %s failed: %s", what, call,
@@ -110,8 +111,9 @@ int amp_mpi_usable(const char *what) {
   MPI_Initialized(&init);
   MPI_Finalized(&fin);
   if (!init) {
-    amp_err(ASH_E_INVAL, "%s: MPI is not initialised (call MPI_Init, or "
-                         "ash_mpi_init() from a language without MPI binding)",
+    amp_err(ASH_E_INVAL,
+            "%s: MPI is not initialised (call MPI_Init, or "
+            "ash_mpi_init() from a language without MPI binding)",
             what);
     return 0;
   }

@@ -95,8 +95,7 @@ AMP_HIDDEN void amp_layout_of(const ash_view *v, amp_layout *l);
 /* 1 when the elements are one dense block in C order. */
 AMP_HIDDEN int amp_layout_contiguous(const amp_layout *l);
 /* Lowest byte offset (<= 0) and one past the highest, relative to data. */
-AMP_HIDDEN void amp_layout_span(const amp_layout *l, int64_t *lo,
-                                int64_t *hi);
+AMP_HIDDEN void amp_layout_span(const amp_layout *l, int64_t *lo, int64_t *hi);
 
 /* Checks that @v can receive data: writable (ASH_E_RDONLY) and without
  * overlapping elements (a 0 stride on a dimension > 1: ASH_E_INVAL). */

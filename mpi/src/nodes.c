@@ -61,8 +61,8 @@ static ash_status amp_leader_open(const char *segname, int dtype, int ndim,
                                   const int64_t *shape, unsigned flags,
                                   unsigned mode, ash_view **v, int *created,
                                   const char *what) {
-  ash_status r = ash_create(segname, dtype, ndim, shape, flags & ASH_PERSIST,
-                            mode, v);
+  ash_status r =
+      ash_create(segname, dtype, ndim, shape, flags & ASH_PERSIST, mode, v);
   if (r == ASH_OK) {
     *created = 1;
     return ASH_OK;
@@ -89,9 +89,8 @@ static void amp_unlink_view(const ash_view *v) {
 
 /* Local checks of ash_mpi_open's arguments; composes the segment name. */
 static ash_status amp_open_args(const ash_mpi_ctx *ctx, const char *name,
-                                int ndim, const int64_t *shape,
-                                unsigned flags, char *segname, size_t size,
-                                const char *what) {
+                                int ndim, const int64_t *shape, unsigned flags,
+                                char *segname, size_t size, const char *what) {
   if (!name)
     return amp_err(ASH_E_INVAL, "%s: name is NULL", what);
   if (flags & ~(unsigned)(ASH_PERSIST | ASH_OR_OPEN))
@@ -107,15 +106,14 @@ static ash_status amp_open_args(const ash_mpi_ctx *ctx, const char *name,
               ? snprintf(segname, size, "%s.node%d", name, ctx->node_index)
               : snprintf(segname, size, "%s", name);
   if (n < 0 || (size_t)n >= size)
-    return amp_err(ASH_E_NAME, "%s: name \"%.40s...\" is too long", what,
-                   name);
+    return amp_err(ASH_E_NAME, "%s: name \"%.40s...\" is too long", what, name);
   ash_status r = ash_name_check(segname, 0);
   return r ? amp_core_err(r, what) : ASH_OK;
 }
 
-ash_status ash_mpi_open(ash_mpi_ctx *ctx, const char *name, int dtype,
-                        int ndim, const int64_t *shape, unsigned flags,
-                        unsigned mode, ash_view **out) {
+ash_status ash_mpi_open(ash_mpi_ctx *ctx, const char *name, int dtype, int ndim,
+                        const int64_t *shape, unsigned flags, unsigned mode,
+                        ash_view **out) {
   static const char what[] = "ash_mpi_open";
   if (out)
     *out = NULL;
@@ -124,8 +122,8 @@ ash_status ash_mpi_open(ash_mpi_ctx *ctx, const char *name, int dtype,
   char segname[ASH_NAME_MAX + 32];
   ash_status st = out ? ASH_OK : amp_err(ASH_E_INVAL, "%s: out is NULL", what);
   if (st == ASH_OK)
-    st = amp_open_args(ctx, name, ndim, shape, flags, segname,
-                       sizeof segname, what);
+    st = amp_open_args(ctx, name, ndim, shape, flags, segname, sizeof segname,
+                       what);
   amp_sig sig;
   amp_sig_init(&sig);
   if (st == ASH_OK) {
@@ -157,9 +155,9 @@ ash_status ash_mpi_open(ash_mpi_ctx *ctx, const char *name, int dtype,
   if (ctx->node_rank != 0 && st == ASH_OK) {
     msg.text[sizeof msg.text - 1] = 0;
     if (msg.status)
-      st = amp_err(msg.status, "%s: node %d's rank 0 (rank %d) failed: %s",
-                   what, ctx->node_index, ctx->leader[ctx->node_index],
-                   msg.text);
+      st =
+          amp_err(msg.status, "%s: node %d's rank 0 (rank %d) failed: %s", what,
+                  ctx->node_index, ctx->leader[ctx->node_index], msg.text);
     else if ((st = ash_attach(msg.text, 0, &v)) != ASH_OK)
       st = amp_core_err(st, what);
     else if ((st = amp_check_same(v, dtype, ndim, shape, what)) != ASH_OK) {
@@ -209,8 +207,8 @@ static ash_status amp_my_part(const ash_mpi_ctx *ctx, const ash_view *v,
     return ASH_OK;
   }
   int64_t n = ash_view_dim(v, 0), p = ctx->node_rank;
-  ash_status r = ash_view_slice(v, 0, n * p / parts, n * (p + 1) / parts, 1,
-                                0, part);
+  ash_status r =
+      ash_view_slice(v, 0, n * p / parts, n * (p + 1) / parts, 1, 0, part);
   return r ? amp_core_err(r, what) : ASH_OK;
 }
 
@@ -305,9 +303,15 @@ static ash_status amp_comm_pick(const ash_mpi_ctx *ctx, int which,
   if (!amp_ctx_usable(ctx, what))
     return ASH_E_INVAL;
   switch (which) {
-  case ASH_MPI_COMM_ALL: *comm = ctx->all; return ASH_OK;
-  case ASH_MPI_COMM_NODE: *comm = ctx->node; return ASH_OK;
-  case ASH_MPI_COMM_CROSS: *comm = ctx->cross; return ASH_OK;
+  case ASH_MPI_COMM_ALL:
+    *comm = ctx->all;
+    return ASH_OK;
+  case ASH_MPI_COMM_NODE:
+    *comm = ctx->node;
+    return ASH_OK;
+  case ASH_MPI_COMM_CROSS:
+    *comm = ctx->cross;
+    return ASH_OK;
   default:
     return amp_err(ASH_E_INVAL,
                    "%s: which %d is not ASH_MPI_COMM_ALL (0), "

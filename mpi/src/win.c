@@ -7,12 +7,12 @@
 
 struct ash_mpi_win {
   MPI_Win win;
-  ash_view *view;   /* held: keeps the exposed mapping alive             */
-  char *base;       /* lowest byte the view spans in this rank's mapping */
-  int64_t span;     /* bytes from base that the view spans               */
-  int writable;     /* every node's exposed copy is writable             */
+  ash_view *view; /* held: keeps the exposed mapping alive             */
+  char *base;     /* lowest byte the view spans in this rank's mapping */
+  int64_t span;   /* bytes from base that the view spans               */
+  int writable;   /* every node's exposed copy is writable             */
   int node_count;
-  int *leader;      /* leader[node]: target rank of the node's copy      */
+  int *leader; /* leader[node]: target rank of the node's copy      */
 };
 
 ash_status ash_mpi_win_create(ash_mpi_ctx *ctx, const ash_view *v,
@@ -63,8 +63,7 @@ ash_status ash_mpi_win_create(ash_mpi_ctx *ctx, const ash_view *v,
   w->node_count = ctx->node_count;
   memcpy(w->leader, ctx->leader, sizeof *w->leader * (size_t)ctx->node_count);
   MPI_Aint expose = ctx->node_rank == 0 ? (MPI_Aint)w->span : 0;
-  int rc = MPI_Win_create(w->base, expose, 1, MPI_INFO_NULL, ctx->all,
-                          &w->win);
+  int rc = MPI_Win_create(w->base, expose, 1, MPI_INFO_NULL, ctx->all, &w->win);
   if (rc == MPI_SUCCESS)
     rc = MPI_Win_set_errhandler(w->win, MPI_ERRORS_RETURN);
   if (rc != MPI_SUCCESS) {
@@ -89,17 +88,20 @@ void ash_mpi_win_free(ash_mpi_win *w) {
 
 /* Checks an access and computes the target displacement of @region. */
 static ash_status amp_access_args(const ash_mpi_win *w, int node,
-                                  const ash_view *region,
-                                  const ash_view *local, int is_get,
-                                  const char *what, MPI_Aint *disp) {
+                                  const ash_view *region, const ash_view *local,
+                                  int is_get, const char *what,
+                                  MPI_Aint *disp) {
   if (!w || !region || !local)
     return amp_err(ASH_E_INVAL, "%s: %s is NULL", what,
-                   !w ? "window" : !region ? "region" : is_get ? "dst" : "src");
+                   !w        ? "window"
+                   : !region ? "region"
+                   : is_get  ? "dst"
+                             : "src");
   if (!amp_mpi_usable(what))
     return ASH_E_INVAL;
   if (node < 0 || node >= w->node_count)
-    return amp_err(ASH_E_INVAL, "%s: node %d is out of range 0..%d", what,
-                   node, w->node_count - 1);
+    return amp_err(ASH_E_INVAL, "%s: node %d is out of range 0..%d", what, node,
+                   w->node_count - 1);
   const char *role = is_get ? "dst" : "src";
   if (ash_view_dtype(region) != ash_view_dtype(local))
     return amp_err(ASH_E_DTYPE, "%s: region has dtype %s but %s has %s", what,
@@ -109,8 +111,8 @@ static ash_status amp_access_args(const ash_mpi_win *w, int node,
   if (nd != ash_view_ndim(local) ||
       memcmp(ash_view_shape(region), ash_view_shape(local),
              sizeof(int64_t) * (size_t)nd))
-    return amp_err(ASH_E_SHAPE, "%s: region and %s have different shapes",
-                   what, role);
+    return amp_err(ASH_E_SHAPE, "%s: region and %s have different shapes", what,
+                   role);
   ash_status r = is_get ? amp_check_receiver(local, what, "dst")
                         : amp_check_disjoint(region, what, "region");
   if (r)

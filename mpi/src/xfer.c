@@ -112,21 +112,36 @@ ash_status amp_check_receiver(const ash_view *v, const char *what,
 
 static MPI_Datatype amp_elem(int dtype) {
   switch (dtype) {
-  case ASH_BOOL: return MPI_C_BOOL;
-  case ASH_INT8: return MPI_INT8_T;
-  case ASH_INT16: return MPI_INT16_T;
-  case ASH_INT32: return MPI_INT32_T;
-  case ASH_INT64: return MPI_INT64_T;
-  case ASH_UINT8: return MPI_UINT8_T;
-  case ASH_UINT16: return MPI_UINT16_T;
-  case ASH_UINT32: return MPI_UINT32_T;
-  case ASH_UINT64: return MPI_UINT64_T;
-  case ASH_FLOAT16: return MPI_UINT16_T; /* bits; reduced by our operators */
-  case ASH_FLOAT32: return MPI_FLOAT;
-  case ASH_FLOAT64: return MPI_DOUBLE;
-  case ASH_COMPLEX64: return MPI_C_FLOAT_COMPLEX;
-  case ASH_COMPLEX128: return MPI_C_DOUBLE_COMPLEX;
-  default: return MPI_DATATYPE_NULL;
+  case ASH_BOOL:
+    return MPI_C_BOOL;
+  case ASH_INT8:
+    return MPI_INT8_T;
+  case ASH_INT16:
+    return MPI_INT16_T;
+  case ASH_INT32:
+    return MPI_INT32_T;
+  case ASH_INT64:
+    return MPI_INT64_T;
+  case ASH_UINT8:
+    return MPI_UINT8_T;
+  case ASH_UINT16:
+    return MPI_UINT16_T;
+  case ASH_UINT32:
+    return MPI_UINT32_T;
+  case ASH_UINT64:
+    return MPI_UINT64_T;
+  case ASH_FLOAT16:
+    return MPI_UINT16_T; /* bits; reduced by our operators */
+  case ASH_FLOAT32:
+    return MPI_FLOAT;
+  case ASH_FLOAT64:
+    return MPI_DOUBLE;
+  case ASH_COMPLEX64:
+    return MPI_C_FLOAT_COMPLEX;
+  case ASH_COMPLEX128:
+    return MPI_C_DOUBLE_COMPLEX;
+  default:
+    return MPI_DATATYPE_NULL;
   }
 }
 
@@ -134,22 +149,32 @@ enum { K_BOOL, K_INT, K_FLOAT, K_COMPLEX, K_NONE };
 
 static int amp_kind(int dtype) {
   switch (dtype) {
-  case ASH_BOOL: return K_BOOL;
-  case ASH_INT8: case ASH_INT16: case ASH_INT32: case ASH_INT64:
-  case ASH_UINT8: case ASH_UINT16: case ASH_UINT32: case ASH_UINT64:
+  case ASH_BOOL:
+    return K_BOOL;
+  case ASH_INT8:
+  case ASH_INT16:
+  case ASH_INT32:
+  case ASH_INT64:
+  case ASH_UINT8:
+  case ASH_UINT16:
+  case ASH_UINT32:
+  case ASH_UINT64:
     return K_INT;
-  case ASH_FLOAT16: case ASH_FLOAT32: case ASH_FLOAT64:
+  case ASH_FLOAT16:
+  case ASH_FLOAT32:
+  case ASH_FLOAT64:
     return K_FLOAT;
-  case ASH_COMPLEX64: case ASH_COMPLEX128:
+  case ASH_COMPLEX64:
+  case ASH_COMPLEX128:
     return K_COMPLEX;
   default:
     return K_NONE;
   }
 }
 
-static const char *const amp_op_names[] = {
-    "?", "SUM", "PROD", "MIN", "MAX", "LAND", "LOR", "LXOR", "BAND", "BOR",
-    "BXOR"};
+static const char *const amp_op_names[] = {"?",    "SUM",  "PROD", "MIN",
+                                           "MAX",  "LAND", "LOR",  "LXOR",
+                                           "BAND", "BOR",  "BXOR"};
 
 ash_status amp_check_op(int op, int dtype, const char *what) {
   if (op < ASH_MPI_SUM || op > ASH_MPI_BXOR)
@@ -159,13 +184,17 @@ ash_status amp_check_op(int op, int dtype, const char *what) {
                    what, op);
   int k = amp_kind(dtype), ok;
   switch (op) {
-  case ASH_MPI_SUM: case ASH_MPI_PROD:
+  case ASH_MPI_SUM:
+  case ASH_MPI_PROD:
     ok = k == K_INT || k == K_FLOAT || k == K_COMPLEX;
     break;
-  case ASH_MPI_MIN: case ASH_MPI_MAX:
+  case ASH_MPI_MIN:
+  case ASH_MPI_MAX:
     ok = k == K_INT || k == K_FLOAT;
     break;
-  case ASH_MPI_LAND: case ASH_MPI_LOR: case ASH_MPI_LXOR:
+  case ASH_MPI_LAND:
+  case ASH_MPI_LOR:
+  case ASH_MPI_LXOR:
     ok = k == K_INT || k == K_BOOL;
     break;
   default:
@@ -184,16 +213,26 @@ ash_status amp_check_op(int op, int dtype, const char *what) {
 
 static MPI_Op amp_predefined_op(int op) {
   switch (op) {
-  case ASH_MPI_SUM: return MPI_SUM;
-  case ASH_MPI_PROD: return MPI_PROD;
-  case ASH_MPI_MIN: return MPI_MIN;
-  case ASH_MPI_MAX: return MPI_MAX;
-  case ASH_MPI_LAND: return MPI_LAND;
-  case ASH_MPI_LOR: return MPI_LOR;
-  case ASH_MPI_LXOR: return MPI_LXOR;
-  case ASH_MPI_BAND: return MPI_BAND;
-  case ASH_MPI_BOR: return MPI_BOR;
-  default: return MPI_BXOR;
+  case ASH_MPI_SUM:
+    return MPI_SUM;
+  case ASH_MPI_PROD:
+    return MPI_PROD;
+  case ASH_MPI_MIN:
+    return MPI_MIN;
+  case ASH_MPI_MAX:
+    return MPI_MAX;
+  case ASH_MPI_LAND:
+    return MPI_LAND;
+  case ASH_MPI_LOR:
+    return MPI_LOR;
+  case ASH_MPI_LXOR:
+    return MPI_LXOR;
+  case ASH_MPI_BAND:
+    return MPI_BAND;
+  case ASH_MPI_BOR:
+    return MPI_BOR;
+  default:
+    return MPI_BXOR;
   }
 }
 
@@ -216,40 +255,55 @@ static int amp_attr_delete(MPI_Datatype t, int key, void *val, void *extra) {
 }
 
 /* b[i] = b[i] OP a[i] for n elements of type T at byte strides. */
-#define AMP_LOOP(T, EXPR)                                                     \
-  for (int64_t i_ = 0; i_ < n; i_++) {                                        \
-    T x, y;                                                                   \
-    memcpy(&x, a + i_ * sa, sizeof x);                                        \
-    memcpy(&y, b + i_ * sb, sizeof y);                                        \
-    y = (T)(EXPR);                                                            \
-    memcpy(b + i_ * sb, &y, sizeof y);                                        \
+#define AMP_LOOP(T, EXPR)                                                      \
+  for (int64_t i_ = 0; i_ < n; i_++) {                                         \
+    T x, y;                                                                    \
+    memcpy(&x, a + i_ * sa, sizeof x);                                         \
+    memcpy(&y, b + i_ * sb, sizeof y);                                         \
+    y = (T)(EXPR);                                                             \
+    memcpy(b + i_ * sb, &y, sizeof y);                                         \
   }
 
-#define AMP_ARITH(T)                                                          \
-  switch (op) {                                                               \
-  case ASH_MPI_SUM: AMP_LOOP(T, y + x) break;                                 \
-  case ASH_MPI_PROD: AMP_LOOP(T, y * x) break;                                \
-  case ASH_MPI_MIN: AMP_LOOP(T, x < y ? x : y) break;                         \
-  case ASH_MPI_MAX: AMP_LOOP(T, x > y ? x : y) break;                         \
-  default: break;                                                             \
+#define AMP_ARITH(T)                                                           \
+  switch (op) {                                                                \
+  case ASH_MPI_SUM:                                                            \
+    AMP_LOOP(T, y + x) break;                                                  \
+  case ASH_MPI_PROD:                                                           \
+    AMP_LOOP(T, y *x) break;                                                   \
+  case ASH_MPI_MIN:                                                            \
+    AMP_LOOP(T, x < y ? x : y) break;                                          \
+  case ASH_MPI_MAX:                                                            \
+    AMP_LOOP(T, x > y ? x : y) break;                                          \
+  default:                                                                     \
+    break;                                                                     \
   }
 
-#define AMP_INTEGER(T)                                                        \
-  switch (op) {                                                               \
-  case ASH_MPI_LAND: AMP_LOOP(T, (x != 0) && (y != 0)) break;                 \
-  case ASH_MPI_LOR: AMP_LOOP(T, (x != 0) || (y != 0)) break;                  \
-  case ASH_MPI_LXOR: AMP_LOOP(T, (x != 0) != (y != 0)) break;                 \
-  case ASH_MPI_BAND: AMP_LOOP(T, y & x) break;                                \
-  case ASH_MPI_BOR: AMP_LOOP(T, y | x) break;                                 \
-  case ASH_MPI_BXOR: AMP_LOOP(T, y ^ x) break;                                \
-  default: AMP_ARITH(T)                                                       \
+#define AMP_INTEGER(T)                                                         \
+  switch (op) {                                                                \
+  case ASH_MPI_LAND:                                                           \
+    AMP_LOOP(T, (x != 0) && (y != 0)) break;                                   \
+  case ASH_MPI_LOR:                                                            \
+    AMP_LOOP(T, (x != 0) || (y != 0)) break;                                   \
+  case ASH_MPI_LXOR:                                                           \
+    AMP_LOOP(T, (x != 0) != (y != 0)) break;                                   \
+  case ASH_MPI_BAND:                                                           \
+    AMP_LOOP(T, y &x) break;                                                   \
+  case ASH_MPI_BOR:                                                            \
+    AMP_LOOP(T, y | x) break;                                                  \
+  case ASH_MPI_BXOR:                                                           \
+    AMP_LOOP(T, y ^ x) break;                                                  \
+  default:                                                                     \
+    AMP_ARITH(T)                                                               \
   }
 
-#define AMP_COMPLEX(T)                                                        \
-  switch (op) {                                                               \
-  case ASH_MPI_SUM: AMP_LOOP(T, y + x) break;                                 \
-  case ASH_MPI_PROD: AMP_LOOP(T, y * x) break;                                \
-  default: break;                                                             \
+#define AMP_COMPLEX(T)                                                         \
+  switch (op) {                                                                \
+  case ASH_MPI_SUM:                                                            \
+    AMP_LOOP(T, y + x) break;                                                  \
+  case ASH_MPI_PROD:                                                           \
+    AMP_LOOP(T, y *x) break;                                                   \
+  default:                                                                     \
+    break;                                                                     \
   }
 
 static void amp_loop(int op, int dtype, int64_t n, const char *a, int64_t sa,
@@ -257,28 +311,46 @@ static void amp_loop(int op, int dtype, int64_t n, const char *a, int64_t sa,
   switch (dtype) {
   case ASH_BOOL:
     switch (op) {
-    case ASH_MPI_LAND: AMP_LOOP(uint8_t, (x != 0) && (y != 0)) break;
-    case ASH_MPI_LOR: AMP_LOOP(uint8_t, (x != 0) || (y != 0)) break;
-    case ASH_MPI_LXOR: AMP_LOOP(uint8_t, (x != 0) != (y != 0)) break;
-    default: break;
+    case ASH_MPI_LAND:
+      AMP_LOOP(uint8_t, (x != 0) && (y != 0)) break;
+    case ASH_MPI_LOR:
+      AMP_LOOP(uint8_t, (x != 0) || (y != 0)) break;
+    case ASH_MPI_LXOR:
+      AMP_LOOP(uint8_t, (x != 0) != (y != 0)) break;
+    default:
+      break;
     }
     break;
-  case ASH_INT8: AMP_INTEGER(int8_t) break;
-  case ASH_INT16: AMP_INTEGER(int16_t) break;
-  case ASH_INT32: AMP_INTEGER(int32_t) break;
-  case ASH_INT64: AMP_INTEGER(int64_t) break;
-  case ASH_UINT8: AMP_INTEGER(uint8_t) break;
-  case ASH_UINT16: AMP_INTEGER(uint16_t) break;
-  case ASH_UINT32: AMP_INTEGER(uint32_t) break;
-  case ASH_UINT64: AMP_INTEGER(uint64_t) break;
+  case ASH_INT8:
+    AMP_INTEGER(int8_t) break;
+  case ASH_INT16:
+    AMP_INTEGER(int16_t) break;
+  case ASH_INT32:
+    AMP_INTEGER(int32_t) break;
+  case ASH_INT64:
+    AMP_INTEGER(int64_t) break;
+  case ASH_UINT8:
+    AMP_INTEGER(uint8_t) break;
+  case ASH_UINT16:
+    AMP_INTEGER(uint16_t) break;
+  case ASH_UINT32:
+    AMP_INTEGER(uint32_t) break;
+  case ASH_UINT64:
+    AMP_INTEGER(uint64_t) break;
 #ifdef __FLT16_MANT_DIG__
-  case ASH_FLOAT16: AMP_ARITH(_Float16) break;
+  case ASH_FLOAT16:
+    AMP_ARITH(_Float16) break;
 #endif
-  case ASH_FLOAT32: AMP_ARITH(float) break;
-  case ASH_FLOAT64: AMP_ARITH(double) break;
-  case ASH_COMPLEX64: AMP_COMPLEX(float complex) break;
-  case ASH_COMPLEX128: AMP_COMPLEX(double complex) break;
-  default: break;
+  case ASH_FLOAT32:
+    AMP_ARITH(float) break;
+  case ASH_FLOAT64:
+    AMP_ARITH(double) break;
+  case ASH_COMPLEX64:
+    AMP_COMPLEX(float complex) break;
+  case ASH_COMPLEX128:
+    AMP_COMPLEX(double complex) break;
+  default:
+    break;
   }
 }
 
@@ -295,8 +367,8 @@ static void amp_apply_item(int op, const amp_layout *l, const char *in,
     int64_t off = 0;
     for (int i = 0; i < last; i++)
       off += idx[i] * l->strides[i];
-    amp_loop(op, l->dtype, l->shape[last], in + off, l->strides[last],
-             io + off, l->strides[last]);
+    amp_loop(op, l->dtype, l->shape[last], in + off, l->strides[last], io + off,
+             l->strides[last]);
     int i = last - 1;
     while (i >= 0 && ++idx[i] == l->shape[i])
       idx[i--] = 0;
@@ -318,9 +390,9 @@ static void amp_user_op(int op, void *in, void *io, int *len,
                    (char *)io + k * extent);
 }
 
-#define AMP_OPFN(NAME, OP)                                                    \
-  static void amp_op_##NAME(void *in, void *io, int *len, MPI_Datatype *dt) { \
-    amp_user_op(OP, in, io, len, dt);                                         \
+#define AMP_OPFN(NAME, OP)                                                     \
+  static void amp_op_##NAME(void *in, void *io, int *len, MPI_Datatype *dt) {  \
+    amp_user_op(OP, in, io, len, dt);                                          \
   }
 AMP_OPFN(sum, ASH_MPI_SUM)
 AMP_OPFN(prod, ASH_MPI_PROD)
@@ -335,7 +407,7 @@ AMP_OPFN(bxor, ASH_MPI_BXOR)
 
 static void amp_ops_init(void) {
   static MPI_User_function *const fns[] = {
-      NULL, amp_op_sum, amp_op_prod, amp_op_min, amp_op_max, amp_op_land,
+      NULL,       amp_op_sum,  amp_op_prod, amp_op_min, amp_op_max, amp_op_land,
       amp_op_lor, amp_op_lxor, amp_op_band, amp_op_bor, amp_op_bxor};
   amp_ops_rc = MPI_Type_create_keyval(MPI_TYPE_NULL_COPY_FN, amp_attr_delete,
                                       &amp_keyval, NULL);

@@ -30,31 +30,31 @@
 static int mt_rank, mt_size, mt_failures, mt_counter;
 static long mt_pid0;
 
-#define CHECK(cond, ...)                                                      \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      mt_failures++;                                                          \
-      fprintf(stderr, "[rank %d] %s:%d: CHECK(%s) failed: ", mt_rank,         \
-              __FILE__, __LINE__, #cond);                                     \
-      fprintf(stderr, __VA_ARGS__);                                           \
-      fputc('\n', stderr);                                                    \
-    }                                                                         \
+#define CHECK(cond, ...)                                                       \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      mt_failures++;                                                           \
+      fprintf(stderr, "[rank %d] %s:%d: CHECK(%s) failed: ", mt_rank,          \
+              __FILE__, __LINE__, #cond);                                      \
+      fprintf(stderr, __VA_ARGS__);                                            \
+      fputc('\n', stderr);                                                     \
+    }                                                                          \
   } while (0)
 
 /* expr returns an ash_status; expects ASH_OK. */
-#define CHECK_OK(expr)                                                        \
-  do {                                                                        \
-    int mt_rc_ = (expr);                                                      \
-    CHECK(mt_rc_ == ASH_OK, "%s returned %s: %s", #expr,                      \
-          ash_err_name(mt_rc_), ash_mpi_last_error());                        \
+#define CHECK_OK(expr)                                                         \
+  do {                                                                         \
+    int mt_rc_ = (expr);                                                       \
+    CHECK(mt_rc_ == ASH_OK, "%s returned %s: %s", #expr, ash_err_name(mt_rc_), \
+          ash_mpi_last_error());                                               \
   } while (0)
 
 /* expr returns an ash_status; expects code. */
-#define CHECK_ERR(expr, code)                                                 \
-  do {                                                                        \
-    int mt_rc_ = (expr);                                                      \
-    CHECK(mt_rc_ == (code), "%s returned %s, expected %s: %s", #expr,         \
-          ash_err_name(mt_rc_), ash_err_name(code), ash_mpi_last_error());    \
+#define CHECK_ERR(expr, code)                                                  \
+  do {                                                                         \
+    int mt_rc_ = (expr);                                                       \
+    CHECK(mt_rc_ == (code), "%s returned %s, expected %s: %s", #expr,          \
+          ash_err_name(mt_rc_), ash_err_name(code), ash_mpi_last_error());     \
   } while (0)
 
 static MT_UNUSED void mt_init(int *argc, char ***argv) {

@@ -100,8 +100,7 @@ static void test_ctx_errors(void) {
         ash_mpi_last_error());
   unsetenv(ASH_MPI_SIMULATE_ENV);
   /* Ranks disagreeing: every rank fails, none hangs. */
-  CHECK_ERR(ash_mpi_ctx_create(world, mt_rank == 0 ? 2 : 1, &ctx),
-            ASH_E_INVAL);
+  CHECK_ERR(ash_mpi_ctx_create(world, mt_rank == 0 ? 2 : 1, &ctx), ASH_E_INVAL);
   CHECK(strstr(ash_mpi_last_error(), "different") != NULL, "%s",
         ash_mpi_last_error());
   /* Not collective: a bad handle is refused before any communication. */
@@ -184,9 +183,9 @@ static void test_open_errors(void) {
   CHECK(v == NULL, "out not cleared");
   CHECK_ERR(ash_mpi_open(ctx, mt_name(name), 99, 1, shape, 0, 0600, &v),
             ASH_E_DTYPE);
-  CHECK_ERR(ash_mpi_open(ctx, mt_name(name), ASH_INT32, 1, shape, ASH_FILE,
-                         0600, &v),
-            ASH_E_INVAL);
+  CHECK_ERR(
+      ash_mpi_open(ctx, mt_name(name), ASH_INT32, 1, shape, ASH_FILE, 0600, &v),
+      ASH_E_INVAL);
   CHECK_ERR(ash_mpi_open(ctx, mt_name(name), ASH_INT32, 1, NULL, 0, 0600, &v),
             ASH_E_SHAPE);
   CHECK_ERR(ash_mpi_open(NULL, name, ASH_INT32, 1, shape, 0, 0600, &v),
@@ -211,8 +210,7 @@ static void test_open_errors(void) {
   MPI_Barrier(MPI_COMM_WORLD); /* before node 0 creates it again */
 
   /* ASH_OR_OPEN: node 1 attaches the existing copy, node 0 creates. */
-  CHECK_OK(ash_mpi_open(ctx, name, ASH_INT32, 1, shape, ASH_OR_OPEN, 0600,
-                        &v));
+  CHECK_OK(ash_mpi_open(ctx, name, ASH_INT32, 1, shape, ASH_OR_OPEN, 0600, &v));
   if (v) {
     int64_t i = 0, x = -1;
     CHECK_OK(ash_view_get_i64(v, 1, &i, &x));
@@ -220,9 +218,9 @@ static void test_open_errors(void) {
     ash_view_release(v);
   }
   /* ... but not one of another shape. */
-  CHECK_ERR(ash_mpi_open(ctx, name, ASH_INT32, 1, bad_shape, ASH_OR_OPEN,
-                         0600, &v),
-            ASH_E_SHAPE);
+  CHECK_ERR(
+      ash_mpi_open(ctx, name, ASH_INT32, 1, bad_shape, ASH_OR_OPEN, 0600, &v),
+      ASH_E_SHAPE);
   MPI_Barrier(MPI_COMM_WORLD);
   ash_view_release(squatter);
 
@@ -230,16 +228,15 @@ static void test_open_errors(void) {
   mt_name(name);
   /* (SHAPE where a rank attaches its leader's copy; INVAL where only the
    * agreement sees the difference, when the odd rank leads its node.) */
-  int rc = ash_mpi_open(ctx, name, ASH_INT32, 1,
-                        mt_rank == mt_size - 1 ? bad_shape : shape, 0, 0600,
-                        &v);
+  int rc =
+      ash_mpi_open(ctx, name, ASH_INT32, 1,
+                   mt_rank == mt_size - 1 ? bad_shape : shape, 0, 0600, &v);
   CHECK(rc == ASH_E_SHAPE || rc == ASH_E_INVAL, "unequal shapes: %s: %s",
         ash_err_name(rc), ash_mpi_last_error());
 
   /* Persist: the copies outlive their views until unlinked. */
   mt_name(name);
-  CHECK_OK(ash_mpi_open(ctx, name, ASH_INT32, 1, shape, ASH_PERSIST, 0600,
-                        &v));
+  CHECK_OK(ash_mpi_open(ctx, name, ASH_INT32, 1, shape, ASH_PERSIST, 0600, &v));
   char seg[96] = "";
   if (v)
     snprintf(seg, sizeof seg, "%s", ash_view_segment_name(v));
@@ -274,8 +271,8 @@ static void test_replicate(void) {
 
   /* A strided slice (reversed columns) from node 1; the rest untouched. */
   int64_t shape[2] = {6, 8};
-  CHECK_OK(ash_mpi_open(ctx, mt_name(name), ASH_FLOAT64, 2, shape, 0, 0600,
-                        &v));
+  CHECK_OK(
+      ash_mpi_open(ctx, mt_name(name), ASH_FLOAT64, 2, shape, 0, 0600, &v));
   if (v) {
     CHECK_OK(ash_view_slice(v, 0, 1, 5, 1, 0, &t));
     CHECK_OK(ash_view_slice(t, 1, ASH_NONE, ASH_NONE, -2, 0, &s));
@@ -310,8 +307,8 @@ static void test_replicate(void) {
   }
 
   /* 0-d and empty views. */
-  CHECK_OK(ash_mpi_open(ctx, mt_name(name), ASH_COMPLEX128, 0, NULL, 0, 0600,
-                        &v));
+  CHECK_OK(
+      ash_mpi_open(ctx, mt_name(name), ASH_COMPLEX128, 0, NULL, 0, 0600, &v));
   if (v) {
     if (lead && node == 1)
       CHECK_OK(ash_view_set_c128(v, 0, NULL, 1.5, -2.0));
@@ -354,8 +351,7 @@ static void test_replicate_errors(void) {
     /* Unequal shapes between ranks. */
     ash_view *half = NULL;
     CHECK_OK(ash_view_slice(v, 0, 0, 8, 1, 0, &half));
-    CHECK_ERR(ash_mpi_replicate(ctx, mt_rank == 0 ? half : v, 0),
-              ASH_E_INVAL);
+    CHECK_ERR(ash_mpi_replicate(ctx, mt_rank == 0 ? half : v, 0), ASH_E_INVAL);
     CHECK(strstr(ash_mpi_last_error(), "different") != NULL, "%s",
           ash_mpi_last_error());
     ash_view_release(half);
@@ -395,7 +391,8 @@ static void test_allreduce_nodes(void) {
       mt_fill(v, 10.0 * node, 1);
     CHECK_OK(ash_mpi_allreduce_nodes(ctx, s, ASH_MPI_MAX));
     for (int64_t i = 0; i < 1000; i++) {
-      double x = 0, want = i % 3 == 0 ? 10.0 + (double)i : 10.0 * node + (double)i;
+      double x = 0,
+             want = i % 3 == 0 ? 10.0 + (double)i : 10.0 * node + (double)i;
       ash_view_get_f64(v, 1, &i, &x);
       CHECK(x == want, "node %d element %" PRId64 " = %g, not %g", node, i, x,
             want);
@@ -408,8 +405,7 @@ static void test_allreduce_nodes(void) {
 
   /* float16 (the library's operator), complex on a reversed view, bool. */
   int64_t four[1] = {4};
-  CHECK_OK(ash_mpi_open(ctx, mt_name(name), ASH_FLOAT16, 1, four, 0, 0600,
-                        &v));
+  CHECK_OK(ash_mpi_open(ctx, mt_name(name), ASH_FLOAT16, 1, four, 0, 0600, &v));
   if (v) {
     if (lead)
       CHECK_OK(ash_view_fill_f64(v, node == 0 ? 1.5 : 2.5));
@@ -417,8 +413,8 @@ static void test_allreduce_nodes(void) {
     CHECK(mt_mismatches(v, 4.0, 0) == 0, "float16 sum");
     ash_view_release(v);
   }
-  CHECK_OK(ash_mpi_open(ctx, mt_name(name), ASH_COMPLEX128, 1, four, 0, 0600,
-                        &v));
+  CHECK_OK(
+      ash_mpi_open(ctx, mt_name(name), ASH_COMPLEX128, 1, four, 0, 0600, &v));
   if (v) {
     CHECK_OK(ash_view_slice(v, 0, ASH_NONE, ASH_NONE, -1, 0, &s));
     if (lead)
@@ -429,8 +425,8 @@ static void test_allreduce_nodes(void) {
       double re = 0, im = 0;
       ash_view_get_c128(v, 1, &i, &re, &im);
       /* i * (i + 1i) = i^2 + i*1i */
-      CHECK(re == (double)(i * i) && im == (double)i, "prod[%" PRId64 "] = %g%+gi",
-            i, re, im);
+      CHECK(re == (double)(i * i) && im == (double)i,
+            "prod[%" PRId64 "] = %g%+gi", i, re, im);
     }
     ash_view_release(s);
     ash_view_release(v);
@@ -450,8 +446,8 @@ static void test_allreduce_nodes(void) {
     CHECK_ERR(ash_mpi_allreduce_nodes(ctx, v, ASH_MPI_SUM), ASH_E_DTYPE);
     ash_view_release(v);
   }
-  CHECK_OK(ash_mpi_open(ctx, mt_name(name), ASH_COMPLEX64, 1, four, 0, 0600,
-                        &v));
+  CHECK_OK(
+      ash_mpi_open(ctx, mt_name(name), ASH_COMPLEX64, 1, four, 0, 0600, &v));
   if (v) {
     CHECK_ERR(ash_mpi_allreduce_nodes(ctx, v, ASH_MPI_MAX), ASH_E_DTYPE);
     CHECK(strstr(ash_mpi_last_error(), "MAX") &&
@@ -557,8 +553,8 @@ static void test_allreduce(void) {
   for (int64_t i = 0; i < 7; i++) {
     int64_t x = 0;
     ash_view_get_i64(v, 1, &i, &x);
-    CHECK(x == (i % 2 ? 1 : ash_mpi_node_size(ctx)), "element %" PRId64
-          " = %" PRId64, i, x);
+    CHECK(x == (i % 2 ? 1 : ash_mpi_node_size(ctx)),
+          "element %" PRId64 " = %" PRId64, i, x);
   }
   /* Bitwise or of one bit per rank. */
   mt_fill(v, (double)(1 << mt_rank), 0);
@@ -584,8 +580,8 @@ static void test_rma(void) {
   int64_t shape[2] = {10, 10};
   ash_view *v = NULL, *region = NULL, *tmp = NULL, *dst = NULL;
   ash_mpi_win *win = NULL;
-  CHECK_OK(ash_mpi_open(ctx, mt_name(name), ASH_FLOAT64, 2, shape, 0, 0600,
-                        &v));
+  CHECK_OK(
+      ash_mpi_open(ctx, mt_name(name), ASH_FLOAT64, 2, shape, 0, 0600, &v));
   if (!v)
     goto out;
   if (lead)

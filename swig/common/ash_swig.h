@@ -113,13 +113,13 @@ static inline int ash_elem_store_exact(int dtype, void *p, const ash_elem *e) {
     return 0;
   int64_t x = e->i;
   switch (dtype) {
-#define ASH__STORE_(DT, T, LO, HI)                                            \
-  case DT: {                                                                  \
-    if (x < (LO) || x > (HI))                                                 \
-      return 0;                                                               \
-    T y_ = (T)x;                                                              \
-    memcpy(p, &y_, sizeof y_);                                                \
-    return 1;                                                                 \
+#define ASH__STORE_(DT, T, LO, HI)                                             \
+  case DT: {                                                                   \
+    if (x < (LO) || x > (HI))                                                  \
+      return 0;                                                                \
+    T y_ = (T)x;                                                               \
+    memcpy(p, &y_, sizeof y_);                                                 \
+    return 1;                                                                  \
   }
     ASH__STORE_(ASH_INT8, int8_t, INT8_MIN, INT8_MAX)
     ASH__STORE_(ASH_INT16, int16_t, INT16_MIN, INT16_MAX)
@@ -165,8 +165,7 @@ static inline int ash_elem_store_number(int dtype, void *p, double d) {
  * the text does not fit: *@out is the text (free it when it is not
  * @stack). The bindings' repr / inspect / tostring and their
  * ash_view_format wrapper go through here. */
-static inline ash_status ash_swig_format_into(const ash_view *v,
-                                              unsigned flags,
+static inline ash_status ash_swig_format_into(const ash_view *v, unsigned flags,
                                               int64_t threshold, int edgeitems,
                                               int linewidth, int indent,
                                               char *stack, size_t cap,
@@ -197,8 +196,7 @@ static inline ash_status ash_swig_format_into(const ash_view *v,
 /* What arrayshare_core.ash_view_format is in every language: the C
  * function with its (buf, cap, needed) triple returned as a string (the
  * ASH_TEXT typemap of each language turns *@text into one and frees it). */
-static inline ash_status ash_swig_view_format(const ash_view *v,
-                                              unsigned flags,
+static inline ash_status ash_swig_view_format(const ash_view *v, unsigned flags,
                                               int64_t threshold, int edgeitems,
                                               int linewidth, int indent,
                                               char **text) {

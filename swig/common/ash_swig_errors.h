@@ -16,12 +16,29 @@
 
 /* Python bases (besides arrayshare.Error) and Ruby superclasses. */
 enum {
-  ASH_PY_NONE, ASH_PY_VALUE, ASH_PY_VALUE_TYPE, ASH_PY_EXISTS,
-  ASH_PY_NOTFOUND, ASH_PY_PERM, ASH_PY_OS, ASH_PY_MEMORY, ASH_PY_OVERFLOW,
-  ASH_PY_INDEX, ASH_PY_INDEX_VALUE, ASH_PY_TIMEOUT, ASH_PY_RUNTIME
+  ASH_PY_NONE,
+  ASH_PY_VALUE,
+  ASH_PY_VALUE_TYPE,
+  ASH_PY_EXISTS,
+  ASH_PY_NOTFOUND,
+  ASH_PY_PERM,
+  ASH_PY_OS,
+  ASH_PY_MEMORY,
+  ASH_PY_OVERFLOW,
+  ASH_PY_INDEX,
+  ASH_PY_INDEX_VALUE,
+  ASH_PY_TIMEOUT,
+  ASH_PY_RUNTIME
 };
-enum { ASH_RB_STD, ASH_RB_ARG, ASH_RB_TYPE, ASH_RB_INDEX, ASH_RB_RANGE,
-       ASH_RB_FROZEN, ASH_RB_THREAD };
+enum {
+  ASH_RB_STD,
+  ASH_RB_ARG,
+  ASH_RB_TYPE,
+  ASH_RB_INDEX,
+  ASH_RB_RANGE,
+  ASH_RB_FROZEN,
+  ASH_RB_THREAD
+};
 
 /* clang-format off */
 #define ASH_SWIG_ERRORS(X)                                                   \
@@ -102,13 +119,13 @@ struct ash_swig_error {
   const char *lua_class;
 };
 
-#define ASH_SWIG_ERROR_ROW_(s, py, pyb, note, rb, rbs, lua)                   \
+#define ASH_SWIG_ERROR_ROW_(s, py, pyb, note, rb, rbs, lua)                    \
   {ASH_E_##s, #s, py, pyb, note, rb, rbs, lua},
 static const struct ash_swig_error ash_swig_errors[] = {
     ASH_SWIG_ERRORS(ASH_SWIG_ERROR_ROW_)};
 #undef ASH_SWIG_ERROR_ROW_
 
-#define ASH_SWIG_NERRORS                                                      \
+#define ASH_SWIG_NERRORS                                                       \
   ((int)(sizeof ash_swig_errors / sizeof ash_swig_errors[0]))
 
 /* Compile-time checks: a row per code and a code per row. A suffix twice

@@ -46,13 +46,13 @@
  * returns the same object while it is alive: no view, C or Lua, is made per
  * element access. */
 typedef struct lash_view {
-  unsigned tag;   /* LASH_VIEW_TAG, first so a cheap check can read it  */
-  char *data;     /* ash_view_data(v); NULL once closed                 */
-  int64_t len;    /* shape[0]; 0 for 0-d views and once closed          */
-  int64_t stride; /* strides[0] in bytes                                */
-  int64_t len1;   /* shape[1] of a view of 2 or more axes, else 0       */
+  unsigned tag;    /* LASH_VIEW_TAG, first so a cheap check can read it  */
+  char *data;      /* ash_view_data(v); NULL once closed                 */
+  int64_t len;     /* shape[0]; 0 for 0-d views and once closed          */
+  int64_t stride;  /* strides[0] in bytes                                */
+  int64_t len1;    /* shape[1] of a view of 2 or more axes, else 0       */
   int64_t stride1; /* strides[1] of such a view                         */
-  int ndim;       /* -1 once closed                                     */
+  int ndim;        /* -1 once closed                                     */
   int dtype;
   int ro;         /* 1 when read-only (or closed)                       */
   ash_view *v;    /* the owned reference; NULL once released, or lazy   */
@@ -90,8 +90,8 @@ lua_Integer lash_check_range(lua_State *L, int arg, lua_Integer lo,
 uint64_t lash_check_u64(lua_State *L, int arg);
 uint64_t lash_check_u64_value(lua_State *L, int arg);
 const char *lash_check_cstr(lua_State *L, int arg, const char *what);
-int64_t *lash_check_i64_list(lua_State *L, int arg, int64_t *buf,
-                             int *count, const char *what);
+int64_t *lash_check_i64_list(lua_State *L, int arg, int64_t *buf, int *count,
+                             const char *what);
 void lash_push_i64_table(lua_State *L, const int64_t *a, int n);
 /* An integer index or axis (integral floats and numeric strings accepted),
  * else INDEX (non-integral number) or a Lua type error. */

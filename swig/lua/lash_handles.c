@@ -85,27 +85,27 @@ ash_view *lash_check_view(lua_State *L, int idx) {
  * check of an argument (type error, or closed) and the release function
  * (ash_segment_close / ash_list_free of arrayshare_core, __gc, __close:
  * nil and a released handle are accepted, like C's NULL). */
-#define LASH_PTR_HANDLE(NEW, CHECK, RELEASE, UD, T, FIELD, MT, CLOSED, FREE)  \
-  UD *NEW(lua_State *L) {                                                     \
-    UD *u = (UD *)lua_newuserdatauv(L, sizeof *u, 0);                         \
-    u->FIELD = NULL;                                                          \
-    luaL_setmetatable(L, MT);                                                 \
-    return u;                                                                 \
-  }                                                                           \
-  T *CHECK(lua_State *L, int idx) {                                           \
-    UD *u = (UD *)luaL_checkudata(L, idx, MT);                                \
-    if (u->FIELD == NULL)                                                     \
-      lash_raisef(L, ASH_E_INVAL, CLOSED);                                    \
-    return u->FIELD;                                                          \
-  }                                                                           \
-  int RELEASE(lua_State *L) {                                                 \
-    if (!lua_isnoneornil(L, 1)) {                                             \
-      UD *u = (UD *)luaL_checkudata(L, 1, MT);                                \
-      T *p = u->FIELD;                                                        \
-      u->FIELD = NULL;                                                        \
-      FREE(p);                                                                \
-    }                                                                         \
-    return 0;                                                                 \
+#define LASH_PTR_HANDLE(NEW, CHECK, RELEASE, UD, T, FIELD, MT, CLOSED, FREE)   \
+  UD *NEW(lua_State *L) {                                                      \
+    UD *u = (UD *)lua_newuserdatauv(L, sizeof *u, 0);                          \
+    u->FIELD = NULL;                                                           \
+    luaL_setmetatable(L, MT);                                                  \
+    return u;                                                                  \
+  }                                                                            \
+  T *CHECK(lua_State *L, int idx) {                                            \
+    UD *u = (UD *)luaL_checkudata(L, idx, MT);                                 \
+    if (u->FIELD == NULL)                                                      \
+      lash_raisef(L, ASH_E_INVAL, CLOSED);                                     \
+    return u->FIELD;                                                           \
+  }                                                                            \
+  int RELEASE(lua_State *L) {                                                  \
+    if (!lua_isnoneornil(L, 1)) {                                              \
+      UD *u = (UD *)luaL_checkudata(L, 1, MT);                                 \
+      T *p = u->FIELD;                                                         \
+      u->FIELD = NULL;                                                         \
+      FREE(p);                                                                 \
+    }                                                                          \
+    return 0;                                                                  \
   }
 
 LASH_PTR_HANDLE(lash_new_segment_ud, lash_check_segment,

@@ -31,8 +31,9 @@ static lua_Integer lash_int_arg(lua_State *L, int arg, const char *fname,
  * from the end); AXIS for 0. */
 static int lash_c_axis(lua_State *L, lua_Integer a) {
   if (a == 0)
-    lash_raisef(L, ASH_E_AXIS, "axis 0 does not exist: Lua axes are 1-based "
-                               "(1..ndim, or -ndim..-1)");
+    lash_raisef(L, ASH_E_AXIS,
+                "axis 0 does not exist: Lua axes are 1-based "
+                "(1..ndim, or -ndim..-1)");
   return a > 0 ? (int)(a > INT_MAX ? INT_MAX : a - 1)
                : (int)(a < -INT_MAX ? -INT_MAX : a);
 }
@@ -43,23 +44,26 @@ static int lash_view_axis(lua_State *L, lash_view *u, const char *fname) {
   int present;
   lua_Integer a = lash_int_arg(L, 2, fname, "axis", &present);
   if (!present)
-    luaL_error(L, "bad argument #1 to '%s' (axis must be an integer, got "
-                  "nil)", fname);
+    luaL_error(L,
+               "bad argument #1 to '%s' (axis must be an integer, got "
+               "nil)",
+               fname);
   int ax = lash_c_axis(L, a), nd = u->ndim;
   if (ax >= nd || ax < -nd)
     lash_raisef(L, ASH_E_AXIS,
                 "axis %I out of range for a %d-d view (Lua axes are 1-based: "
-                "1..%d or -%d..-1)", a, nd, nd, nd);
+                "1..%d or -%d..-1)",
+                a, nd, nd, nd);
   return ax;
 }
 
 /* Pushes the view made by a library call into the userdata pushed before
  * it (lash_new_view_ud), or raises its error. */
-#define LASH_NEW_VIEW(L, call_with_out)                                       \
-  do {                                                                        \
-    lash_view *r_ = lash_new_view_ud(L);                                      \
-    ash_view **out = &r_->v;                                                  \
-    lash_push_result_view(L, (call_with_out));                                \
+#define LASH_NEW_VIEW(L, call_with_out)                                        \
+  do {                                                                         \
+    lash_view *r_ = lash_new_view_ud(L);                                       \
+    ash_view **out = &r_->v;                                                   \
+    lash_push_result_view(L, (call_with_out));                                 \
   } while (0)
 
 /* v:slice(axis, start = first, stop = last, step = 1) -> view (no copy):
@@ -110,8 +114,8 @@ static int lash_m_index(lua_State *L) {
   lash_view *u = lash_open_view_ud(L, 1);
   int ax = lash_view_axis(L, u, "index");
   int axis1 = ax >= 0 ? ax + 1 : u->ndim + ax + 1;
-  int64_t pos = lash_pos(L, lash_check_index(L, 3), ash_view_dim(u->v, ax),
-                         axis1);
+  int64_t pos =
+      lash_pos(L, lash_check_index(L, 3), ash_view_dim(u->v, ax), axis1);
   LASH_NEW_VIEW(L, ash_view_index(u->v, ax, pos, out));
   return 1;
 }
@@ -119,7 +123,8 @@ static int lash_m_index(lua_State *L) {
 /* v:dim(axis) -> length of a 1-based axis. */
 static int lash_m_dim(lua_State *L) {
   lash_view *u = lash_open_view_ud(L, 1);
-  lua_pushinteger(L, (lua_Integer)ash_view_dim(u->v, lash_view_axis(L, u, "dim")));
+  lua_pushinteger(L,
+                  (lua_Integer)ash_view_dim(u->v, lash_view_axis(L, u, "dim")));
   return 1;
 }
 
@@ -132,7 +137,9 @@ static int lash_m_permute(lua_State *L) {
     axes = lash_check_i64_list(L, 2, buf, &n, "axes");
   } else {
     n = lua_gettop(L) - 1;
-    axes = n > ASH_MAX_NDIM ? (int64_t *)lua_newuserdatauv(L, (size_t)n * sizeof *axes, 0) : buf;
+    axes = n > ASH_MAX_NDIM
+               ? (int64_t *)lua_newuserdatauv(L, (size_t)n * sizeof *axes, 0)
+               : buf;
     for (int k = 0; k < n; k++)
       axes[k] = lash_check_index(L, k + 2);
   }
@@ -314,13 +321,13 @@ static int lash_m_readonly(lua_State *L) {
 }
 
 static const luaL_Reg lash_view_cmethods[] = {
-    {"get", lash_m_get},         {"set", lash_m_set},
-    {"totable", lash_m_totable}, {"fill", lash_m_fill},
-    {"close", lash_m_close},     {"closed", lash_m_closed},
-    {"ptr", lash_m_ptr},         {"read", lash_m_read},
-    {"write", lash_m_write},     {"shape", lash_m_shape},
-    {"strides", lash_m_strides}, {"ndim", lash_m_ndim},
-    {"size", lash_m_size},       {"nbytes", lash_m_nbytes},
+    {"get", lash_m_get},           {"set", lash_m_set},
+    {"totable", lash_m_totable},   {"fill", lash_m_fill},
+    {"close", lash_m_close},       {"closed", lash_m_closed},
+    {"ptr", lash_m_ptr},           {"read", lash_m_read},
+    {"write", lash_m_write},       {"shape", lash_m_shape},
+    {"strides", lash_m_strides},   {"ndim", lash_m_ndim},
+    {"size", lash_m_size},         {"nbytes", lash_m_nbytes},
     {"itemsize", lash_m_itemsize}, {"dtype", lash_m_dtype},
     {"readonly", lash_m_readonly}, {"slice", lash_m_slice},
     {"index", lash_m_index},       {"dim", lash_m_dim},

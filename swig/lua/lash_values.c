@@ -91,7 +91,6 @@ void lash_push_error_classes(lua_State *L) {
   }
 }
 
-
 /* Idiomatic layer: uint64 values up to math.maxinteger are Lua integers;
  * larger ones are floats (the nearest double), documented in docs/lua.md. */
 void lash_push_u64(lua_State *L, uint64_t x) {
@@ -104,7 +103,7 @@ void lash_push_u64(lua_State *L, uint64_t x) {
 /* An integer argument in [lo, hi] (integral floats accepted, like every
  * Lua library function); a Lua argument error otherwise. */
 lua_Integer lash_check_range(lua_State *L, int arg, lua_Integer lo,
-                                    lua_Integer hi) {
+                             lua_Integer hi) {
   lua_Integer x = luaL_checkinteger(L, arg);
   if (x < lo || x > hi)
     luaL_argerror(L, arg, "out of range");
@@ -146,8 +145,8 @@ uint64_t lash_check_u64_value(lua_State *L, int arg) {
 /* Reads a table of integers (or a single integer) into an int64 array.
  * Up to ASH_MAX_NDIM entries go into @buf; more into a userdata left on the
  * stack until the wrapper returns, so the C function judges the count. */
-int64_t *lash_check_i64_list(lua_State *L, int arg, int64_t *buf,
-                                    int *count, const char *what) {
+int64_t *lash_check_i64_list(lua_State *L, int arg, int64_t *buf, int *count,
+                             const char *what) {
   lua_Integer n, i;
   int64_t *out = buf;
   if (lua_type(L, arg) == LUA_TNUMBER) {
@@ -170,7 +169,8 @@ int64_t *lash_check_i64_list(lua_State *L, int arg, int64_t *buf,
     if (!isint || lua_type(L, -1) != LUA_TNUMBER)
       luaL_argerror(L, arg,
                     lua_pushfstring(L, "%s[%I] must be an integer, got %s",
-                                    what, (lua_Integer)i, luaL_typename(L, -1)));
+                                    what, (lua_Integer)i,
+                                    luaL_typename(L, -1)));
     lua_pop(L, 1);
     out[i - 1] = (int64_t)x;
   }
@@ -207,8 +207,6 @@ void lash_push_i64_table(lua_State *L, const int64_t *a, int n) {
     lua_rawseti(L, -2, i + 1);
   }
 }
-
-
 
 /* Lua index @i (1-based; negative from the end) on an axis of length @n ->
  * 0-based position, or an INDEX error naming the Lua values. */

@@ -124,13 +124,11 @@ void lash_store(lua_State *L, ash_view *v, int dtype, int nidx,
     lash_raise_status(L, st);
 }
 
-
 /* Locates the element named by the @n Lua indices at stack slots
  * @first..@first+n-1: either ndim indices, or one flat index in C order
  * (0-d views: no index, or the flat index 1). Fills @pos with the ndim
  * 0-based positions and returns the element's address. */
-char *lash_locate(lua_State *L, lash_view *u, int first, int n,
-                         int64_t *pos) {
+char *lash_locate(lua_State *L, lash_view *u, int first, int n, int64_t *pos) {
   const int64_t *shape = ash_view_shape(u->v);
   const int64_t *strides = ash_view_strides(u->v);
   int nd = u->ndim, k;
@@ -340,7 +338,6 @@ static int lash_v_newindex_slow(lua_State *L) {
   return 0;
 }
 
-
 /* __newindex: the fast path (one Lua API call for the value), else the
  * slow path, so the conversion rules are the C ones. */
 static int lash_v_newindex(lua_State *L) {
@@ -384,7 +381,6 @@ static int lash_v_pairs(lua_State *L) {
   return 3;
 }
 
-
 /* __tostring: "view([1.0, 2.5], dtype=float64)" (ash_view_format with
  * Lua's number spelling and the rows lined up under "view("). */
 static int lash_v_tostring(lua_State *L) {
@@ -409,11 +405,13 @@ static int lash_v_tostring(lua_State *L) {
 /* The view metatable: __index is a closure over the methods table at
  * @methods (C methods, and those arrayshare.lua adds). */
 void lash_view_metatable(lua_State *L, int methods) {
-  static const luaL_Reg meta[] = {
-      {"__newindex", lash_v_newindex}, {"__len", lash_v_len},
-      {"__gc", lash_v_gc},             {"__close", lash_v_gc},
-      {"__tostring", lash_v_tostring}, {"__pairs", lash_v_pairs},
-      {NULL, NULL}};
+  static const luaL_Reg meta[] = {{"__newindex", lash_v_newindex},
+                                  {"__len", lash_v_len},
+                                  {"__gc", lash_v_gc},
+                                  {"__close", lash_v_gc},
+                                  {"__tostring", lash_v_tostring},
+                                  {"__pairs", lash_v_pairs},
+                                  {NULL, NULL}};
   luaL_newmetatable(L, LASH_VIEW_MT);
   lua_pushvalue(L, methods);
   lua_pushcclosure(L, lash_v_index, 1);

@@ -35,8 +35,7 @@
 /* What every handle object starts with: the owned C handle (ash_view,
  * ash_segment or ash_list; NULL once released). */
 typedef struct {
-  PyObject_HEAD
-  void *h;
+  PyObject_HEAD void *h;
   PyObject *weakrefs;
 } AshPyHandle;
 
@@ -57,14 +56,15 @@ enum { ASHPY_K_VIEW, ASHPY_K_SEGMENT, ASHPY_K_LIST };
 
 extern PyTypeObject AshPyView_Type, AshPySegment_Type, AshPyList_Type;
 
-#define ASHPY_GET(name, fn, doc) {(char *)name, fn, NULL, (char *)doc, NULL}
-#define ASHPY_METH(name, fn, flags, doc)                                      \
-  {name, (PyCFunction)(void (*)(void))(fn), flags, doc}
+#define ASHPY_GET(name, fn, doc)                                               \
+  { (char *)name, fn, NULL, (char *)doc, NULL }
+#define ASHPY_METH(name, fn, flags, doc)                                       \
+  { name, (PyCFunction)(void (*)(void))(fn), flags, doc }
 
 /* The open view of a ViewHandle method, or return ClosedError. */
-#define ASHPY_VIEW(self, v)                                                   \
-  ash_view *v = ASHPY_V(self);                                                \
-  if (v == NULL)                                                              \
+#define ASHPY_VIEW(self, v)                                                    \
+  ash_view *v = ASHPY_V(self);                                                 \
+  if (v == NULL)                                                               \
   return ashpy_closed("view")
 
 /* ---- errors (ashpy_errors.c) -------------------------------------------- */

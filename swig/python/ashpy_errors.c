@@ -7,8 +7,8 @@
 
 #include "ashpy.h"
 
-static PyObject *ashpy_Error;                    /* arrayshare.Error */
-static PyObject *ashpy_ClosedError;              /* a closed handle used */
+static PyObject *ashpy_Error;                     /* arrayshare.Error */
+static PyObject *ashpy_ClosedError;               /* a closed handle used */
 static PyObject *ashpy_classes[ASH_SWIG_NERRORS]; /* by table row */
 
 static PyObject *ashpy_error_class(int code) {
@@ -23,8 +23,8 @@ static int ashpy_error_fill(PyObject *exc, int code, const char *name,
                             const char *detail) {
   PyObject *c = PyLong_FromLong(code);
   PyObject *n = PyUnicode_FromString(name);
-  PyObject *d = PyUnicode_DecodeUTF8(detail, (Py_ssize_t)strlen(detail),
-                                     "replace");
+  PyObject *d =
+      PyUnicode_DecodeUTF8(detail, (Py_ssize_t)strlen(detail), "replace");
   int r = -1;
   if (c && n && d && PyObject_SetAttrString(exc, "code", c) == 0 &&
       PyObject_SetAttrString(exc, "name", n) == 0 &&
@@ -183,8 +183,8 @@ int ashpy_create_errors(PyObject *d) {
              ash_strerror(e->code), e->py_note ? " (" : "",
              e->py_note ? e->py_note : "", e->py_note ? ")" : "");
     PyObject *bases = ashpy_bases(e->py_bases);
-    ashpy_classes[i] = ashpy_new_class(e->py_class, bases, doc, e->code,
-                                       e->name);
+    ashpy_classes[i] =
+        ashpy_new_class(e->py_class, bases, doc, e->code, e->name);
     Py_XDECREF(bases);
     if (ashpy_classes[i] == NULL ||
         PyDict_SetItemString(d, e->py_class, ashpy_classes[i]) < 0 ||
@@ -201,12 +201,12 @@ int ashpy_create_errors(PyObject *d) {
       "InvalidArgumentError, hence of ValueError; code ASH_E_INVAL).",
       ASH_E_INVAL, "INVAL");
   Py_XDECREF(inval);
-  int r = ashpy_ClosedError == NULL ||
-                  PyDict_SetItemString(d, "ClosedError", ashpy_ClosedError) <
-                      0 ||
-                  PyDict_SetItemString(d, "error_classes", classes) < 0
-              ? -1
-              : 0;
+  int r =
+      ashpy_ClosedError == NULL ||
+              PyDict_SetItemString(d, "ClosedError", ashpy_ClosedError) < 0 ||
+              PyDict_SetItemString(d, "error_classes", classes) < 0
+          ? -1
+          : 0;
   Py_DECREF(classes);
   return r;
 }

@@ -27,13 +27,12 @@ PyObject *ashpy_view_get_array_interface(PyObject *self, void *c) {
     res = Py_BuildValue("{s:i,s:O,s:s,s:[(s,s)],s:(N,O),s:O}", "version", 3,
                         "shape", shape, "typestr", ts, "descr", "", ts, "data",
                         PyLong_FromVoidPtr(ash_view_data(v)),
-                        (f & ASH_VIEW_READONLY) ? Py_True : Py_False,
-                        "strides", strides);
+                        (f & ASH_VIEW_READONLY) ? Py_True : Py_False, "strides",
+                        strides);
   Py_XDECREF(shape);
   Py_XDECREF(strides);
   return res;
 }
-
 
 /* ---- DLPack ------------------------------------------------------------ */
 
@@ -61,8 +60,14 @@ typedef struct ashpy_DLManagedTensor {
   void (*deleter)(struct ashpy_DLManagedTensor *self);
 } ashpy_DLManagedTensor;
 
-enum { ASHPY_kDLCPU = 1, ASHPY_kDLInt = 0, ASHPY_kDLUInt = 1,
-       ASHPY_kDLFloat = 2, ASHPY_kDLComplex = 5, ASHPY_kDLBool = 6 };
+enum {
+  ASHPY_kDLCPU = 1,
+  ASHPY_kDLInt = 0,
+  ASHPY_kDLUInt = 1,
+  ASHPY_kDLFloat = 2,
+  ASHPY_kDLComplex = 5,
+  ASHPY_kDLBool = 6
+};
 
 struct ashpy_dlpack {
   ashpy_DLManagedTensor mt;
@@ -87,8 +92,7 @@ static void ashpy_dlpack_capsule_destructor(PyObject *cap) {
   }
 }
 
-PyObject *ashpy_view_dlpack(PyObject *self, PyObject *args,
-                                   PyObject *kwargs) {
+PyObject *ashpy_view_dlpack(PyObject *self, PyObject *args, PyObject *kwargs) {
   static char *kwlist[] = {"stream", NULL};
   PyObject *stream = Py_None;
   if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$O:__dlpack__", kwlist,
@@ -111,10 +115,11 @@ PyObject *ashpy_view_dlpack(PyObject *self, PyObject *args,
   int dtype = ash_view_dtype(v), ndim = ash_view_ndim(v);
   size_t itemsize = ash_view_itemsize(v);
   ashpy_DLDataType dt = {0, (uint8_t)(itemsize * 8), 1};
-  static const uint8_t codes[] = {
-      [ASH_KIND_BOOL] = ASHPY_kDLBool, [ASH_KIND_INT] = ASHPY_kDLInt,
-      [ASH_KIND_UINT] = ASHPY_kDLUInt, [ASH_KIND_FLOAT] = ASHPY_kDLFloat,
-      [ASH_KIND_COMPLEX] = ASHPY_kDLComplex};
+  static const uint8_t codes[] = {[ASH_KIND_BOOL] = ASHPY_kDLBool,
+                                  [ASH_KIND_INT] = ASHPY_kDLInt,
+                                  [ASH_KIND_UINT] = ASHPY_kDLUInt,
+                                  [ASH_KIND_FLOAT] = ASHPY_kDLFloat,
+                                  [ASH_KIND_COMPLEX] = ASHPY_kDLComplex};
   dt.code = codes[ash_dtype_kind(dtype)];
   const int64_t *shape = ash_view_shape(v), *strides = ash_view_strides(v);
   struct ashpy_dlpack *p = calloc(1, sizeof *p);
@@ -143,8 +148,8 @@ PyObject *ashpy_view_dlpack(PyObject *self, PyObject *args,
   p->mt.dl_tensor.shape = p->shape;
   p->mt.dl_tensor.strides = p->strides;
   p->mt.dl_tensor.byte_offset = 0;
-  PyObject *cap = PyCapsule_New(&p->mt, "dltensor",
-                                ashpy_dlpack_capsule_destructor);
+  PyObject *cap =
+      PyCapsule_New(&p->mt, "dltensor", ashpy_dlpack_capsule_destructor);
   if (cap == NULL)
     ashpy_dlpack_deleter(&p->mt);
   return cap;
@@ -212,8 +217,8 @@ static int ashpy_view_getbuffer(PyObject *self, Py_buffer *view, int flags) {
     view->ndim = 1;
     view->shape = NULL;
   }
-  view->strides = want_strides ? (Py_ssize_t *)(uintptr_t)ash_view_strides(v)
-                               : NULL;
+  view->strides =
+      want_strides ? (Py_ssize_t *)(uintptr_t)ash_view_strides(v) : NULL;
   view->suboffsets = NULL;
   Py_INCREF(self);
   view->obj = self;

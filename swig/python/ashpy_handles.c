@@ -41,8 +41,10 @@ PyObject *ashpy_wrap(int kind, PyTypeObject *type, void *p) {
 
 int ashpy_arg(PyObject *o, int kind, void **out) {
   if (ashpy_kind_of(o) != kind) {
-    PyErr_Format(PyExc_TypeError, "expected an arrayshare %s handle, got "
-                 "%.100s", ashpy_handle_kinds[kind].what, Py_TYPE(o)->tp_name);
+    PyErr_Format(PyExc_TypeError,
+                 "expected an arrayshare %s handle, got "
+                 "%.100s",
+                 ashpy_handle_kinds[kind].what, Py_TYPE(o)->tp_name);
     return -1;
   }
   if ((*out = ((AshPyHandle *)o)->h) == NULL) {
@@ -107,13 +109,16 @@ static PyGetSetDef ashpy_handle_getset[] = {
     ASHPY_GET("closed", ashpy_handle_get_closed, "True once closed."),
     {NULL, NULL, NULL, NULL, NULL}};
 
-#define ASHPY_HANDLE_TYPE(NAME, DOC)                                          \
-  {                                                                           \
-    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "arrayshare_core." NAME,         \
-    .tp_basicsize = sizeof(AshPyHandle), .tp_dealloc = ashpy_handle_dealloc,  \
-    .tp_flags = Py_TPFLAGS_DEFAULT, .tp_doc = DOC,                            \
-    .tp_weaklistoffset = offsetof(AshPyHandle, weakrefs),                     \
-    .tp_methods = ashpy_handle_methods, .tp_getset = ashpy_handle_getset,     \
+#define ASHPY_HANDLE_TYPE(NAME, DOC)                                           \
+  {                                                                            \
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "arrayshare_core." NAME,          \
+                                .tp_basicsize = sizeof(AshPyHandle),           \
+                                .tp_dealloc = ashpy_handle_dealloc,            \
+                                .tp_flags = Py_TPFLAGS_DEFAULT, .tp_doc = DOC, \
+                                .tp_weaklistoffset =                           \
+                                    offsetof(AshPyHandle, weakrefs),           \
+                                .tp_methods = ashpy_handle_methods,            \
+                                .tp_getset = ashpy_handle_getset,              \
   }
 
 PyTypeObject AshPySegment_Type = ASHPY_HANDLE_TYPE(
@@ -151,13 +156,16 @@ static PyObject *ashpy_native_make_error(PyObject *self, PyObject *args) {
 
 static PyMethodDef ashpy_native_methods[] = {
     {"ash_view_release", ashpy_native_release, METH_O,
-     "ash_view_release(v, /)\n--\n\nash_view_release(v) -> None: closes the handle v (releases its "
+     "ash_view_release(v, /)\n--\n\nash_view_release(v) -> None: closes the "
+     "handle v (releases its "
      "reference); None is accepted."},
     {"ash_segment_close", ashpy_native_release, METH_O,
-     "ash_segment_close(seg, /)\n--\n\nash_segment_close(seg) -> None: closes the handle seg; None is "
+     "ash_segment_close(seg, /)\n--\n\nash_segment_close(seg) -> None: closes "
+     "the handle seg; None is "
      "accepted."},
     {"ash_list_free", ashpy_native_release, METH_O,
-     "ash_list_free(l, /)\n--\n\nash_list_free(l) -> None: frees the list handle l; None is accepted."},
+     "ash_list_free(l, /)\n--\n\nash_list_free(l) -> None: frees the list "
+     "handle l; None is accepted."},
     {"make_error", ashpy_native_make_error, METH_VARARGS,
      "make_error(code, detail=None, /)\n--\n\n"
      "make_error(code, detail=None) -> the arrayshare.Error instance for an "
@@ -179,8 +187,8 @@ int ashpy_init_types(PyObject *d) {
     PyObject *kind = i < 3 ? PyLong_FromLong(i) : NULL; /* by ASHPY_K_* */
     PyObject *f = PyCFunction_New(&ashpy_native_methods[i], kind);
     Py_XDECREF(kind);
-    if (f == NULL || PyDict_SetItemString(d, ashpy_native_methods[i].ml_name,
-                                          f) < 0) {
+    if (f == NULL ||
+        PyDict_SetItemString(d, ashpy_native_methods[i].ml_name, f) < 0) {
       Py_XDECREF(f);
       return -1;
     }

@@ -13,8 +13,10 @@ static PyObject *ashpy_assign_fallback;
 PyObject *ashpy_set_assign_fallback(PyObject *self, PyObject *fn) {
   (void)self;
   if (fn != Py_None && !PyCallable_Check(fn))
-    return PyErr_Format(PyExc_TypeError, "set_assign_fallback needs a "
-                        "callable or None, not %.100s", Py_TYPE(fn)->tp_name);
+    return PyErr_Format(PyExc_TypeError,
+                        "set_assign_fallback needs a "
+                        "callable or None, not %.100s",
+                        Py_TYPE(fn)->tp_name);
   PyObject *old = ashpy_assign_fallback;
   if (fn == Py_None) {
     ashpy_assign_fallback = NULL;
@@ -51,7 +53,7 @@ static int ashpy_index_value(PyObject *o, int64_t *out) {
     return -1;
   if (overflow) {
     ashpy_raisef(ASH_E_INDEX, "index is out of range (does not fit in 64 "
-                 "bits)");
+                              "bits)");
     return -1;
   }
   return 0;
@@ -65,8 +67,7 @@ static int ashpy_slice_bound(PyObject *o, int64_t *out) {
     return 0;
   }
   if (!PyIndex_Check(o)) {
-    PyErr_SetString(PyExc_TypeError,
-                    "slice indices must be integers or None");
+    PyErr_SetString(PyExc_TypeError, "slice indices must be integers or None");
     return -1;
   }
   if (ashpy_index_i64(o, out, &overflow) < 0)
@@ -135,12 +136,14 @@ static int ashpy_apply_key(const ash_view *v, PyObject *key, ash_view **out,
   }
   if (nell > 1) {
     ashpy_raisef(ASH_E_INDEX, "an index can only have a single ellipsis "
-                 "('...')");
+                              "('...')");
     return -1;
   }
   if (nreal > ndim) {
-    ashpy_raisef(ASH_E_INDEX, "too many indices for a %d-d view: %d were "
-                 "given", ndim, nreal);
+    ashpy_raisef(ASH_E_INDEX,
+                 "too many indices for a %d-d view: %d were "
+                 "given",
+                 ndim, nreal);
     return -1;
   }
   ash_view *cur = ash_view_retain((ash_view *)(uintptr_t)v);
@@ -226,8 +229,8 @@ static PyObject *ashpy_view_subscript(PyObject *self, PyObject *key) {
 
 static int ashpy_same_shape(const ash_view *a, int ndim, const int64_t *shape) {
   return ash_view_ndim(a) == ndim &&
-         (ndim == 0 ||
-          memcmp(ash_view_shape(a), shape, sizeof(int64_t) * (size_t)ndim) == 0);
+         (ndim == 0 || memcmp(ash_view_shape(a), shape,
+                              sizeof(int64_t) * (size_t)ndim) == 0);
 }
 
 /* Writes a same-dtype, same-shape buffer into @t. 1 done, 0 not applicable,
@@ -277,7 +280,8 @@ static int ashpy_assign_buffer(const ash_view *t, PyObject *value) {
 }
 
 /* t[...] = value for a sub-view @t of a view of class @type. */
-static int ashpy_assign(PyTypeObject *type, const ash_view *t, PyObject *value) {
+static int ashpy_assign(PyTypeObject *type, const ash_view *t,
+                        PyObject *value) {
   if (PyObject_TypeCheck(value, &AshPyView_Type)) {
     ash_view *src = ASHPY_V(value);
     if (src == NULL) {
@@ -310,10 +314,9 @@ static int ashpy_assign(PyTypeObject *type, const ash_view *t, PyObject *value) 
   if (ashpy_assign_fallback != NULL) {
     PyObject *tv =
         ashpy_view_wrap(type, ash_view_retain((ash_view *)(uintptr_t)t));
-    PyObject *res =
-        tv ? PyObject_CallFunctionObjArgs(ashpy_assign_fallback, tv, value,
-                                          NULL)
-           : NULL;
+    PyObject *res = tv ? PyObject_CallFunctionObjArgs(ashpy_assign_fallback, tv,
+                                                      value, NULL)
+                       : NULL;
     if (tv)
       Py_XDECREF(ashpy_handle_close(tv, NULL));
     Py_XDECREF(tv);
@@ -390,8 +393,7 @@ static PyObject *ashpy_view_sq_item(PyObject *self, Py_ssize_t i) {
 static PyTypeObject AshPyViewIter_Type;
 
 typedef struct {
-  PyObject_HEAD
-  PyObject *view;
+  PyObject_HEAD PyObject *view;
   int64_t i, n;
 } AshPyViewIter;
 
@@ -422,24 +424,20 @@ static PyObject *ashpy_iter_next(PyObject *self) {
 }
 
 static PyTypeObject AshPyViewIter_Type = {
-  PyVarObject_HEAD_INIT(NULL, 0)
-  .tp_name = "arrayshare_core.ViewIterator",
-  .tp_basicsize = sizeof(AshPyViewIter),
-  .tp_dealloc = ashpy_iter_dealloc,
-  .tp_flags = Py_TPFLAGS_DEFAULT,
-  .tp_iter = PyObject_SelfIter,
-  .tp_iternext = ashpy_iter_next,
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "arrayshare_core.ViewIterator",
+    .tp_basicsize = sizeof(AshPyViewIter),
+    .tp_dealloc = ashpy_iter_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = ashpy_iter_next,
 };
 
 PyMappingMethods ashpy_view_as_mapping = {
-  ashpy_view_length, ashpy_view_subscript, ashpy_view_ass_subscript};
+    ashpy_view_length, ashpy_view_subscript, ashpy_view_ass_subscript};
 
 PySequenceMethods ashpy_view_as_sequence = {
-  .sq_length = ashpy_view_length,
-  .sq_item = ashpy_view_sq_item,
+    .sq_length = ashpy_view_length,
+    .sq_item = ashpy_view_sq_item,
 };
 
-
-int ashpy_index_ready(void) {
-  return PyType_Ready(&AshPyViewIter_Type);
-}
+int ashpy_index_ready(void) { return PyType_Ready(&AshPyViewIter_Type); }

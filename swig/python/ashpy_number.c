@@ -165,9 +165,8 @@ static int ashpy_geometry_of(const ash_view *w, int dtype, int cn,
   int empty = 0;
   for (int j = 0; j < cn; j++)
     empty |= cs[j] <= 0;
-  if (dtype != ash_view_dtype(w) || k < 0 || empty ||
-      ash_view_size(w) == 0 || !(ash_view_flags(w) & ASH_VIEW_C_CONTIGUOUS) ||
-      ash_view_offset(w) != 0)
+  if (dtype != ash_view_dtype(w) || k < 0 || empty || ash_view_size(w) == 0 ||
+      !(ash_view_flags(w) & ASH_VIEW_C_CONTIGUOUS) || ash_view_offset(w) != 0)
     return -1;
   const int64_t *S = ash_view_shape(w), *W = ash_view_strides(w);
   int64_t start[ASH_MAX_NDIM];
@@ -231,15 +230,18 @@ static PyObject *ashpy_geometry_tuple(const int64_t *g, int ng) {
 
 /* The view @root indexed and sliced by geometry @g (ashpy_geometry), in a
  * new reference *@out. Bounds are the library's (strict). */
-static int ashpy_apply_geometry(const ash_view *root, const int64_t *g,
-                                int ng, ash_view **out) {
+static int ashpy_apply_geometry(const ash_view *root, const int64_t *g, int ng,
+                                ash_view **out) {
   int wn = ash_view_ndim(root);
   int k = ng >= 1 && g[0] >= 0 && g[0] <= 2 * ASH_MAX_NDIM + 1
-              ? (int)(g[0] >> 1) : -1;
+              ? (int)(g[0] >> 1)
+              : -1;
   int m = k >= 0 ? (ng - 1 - k) / 3 : -1; /* axes given */
   if (k < 0 || k > wn || m < 0 || m > wn - k || ng != 1 + k + 3 * m) {
-    ashpy_raisef(ASH_E_DESC, "a pickled view's geometry does not fit its "
-                 "%d-d root", wn);
+    ashpy_raisef(ASH_E_DESC,
+                 "a pickled view's geometry does not fit its "
+                 "%d-d root",
+                 wn);
     return -1;
   }
   ash_view *cur = ash_view_retain((ash_view *)(uintptr_t)root), *nv;
@@ -255,8 +257,7 @@ static int ashpy_apply_geometry(const ash_view *root, const int64_t *g,
     int64_t start = p[0], len = p[1], step = p[2], stop;
     if (start == 0 && step == 1 && len == ash_view_shape(cur)[j])
       continue;
-    if (len <= 0 || step == 0 ||
-        __builtin_mul_overflow(step, len - 1, &stop) ||
+    if (len <= 0 || step == 0 || __builtin_mul_overflow(step, len - 1, &stop) ||
         __builtin_add_overflow(stop, start + (step > 0 ? 1 : -1), &stop)) {
       r = ASH_E_DESC;
       break;
@@ -280,8 +281,10 @@ static int ashpy_apply_geometry(const ash_view *root, const int64_t *g,
   if (r != ASH_OK) {
     ash_view_release(cur);
     if (r == ASH_E_DESC)
-      ashpy_raisef(r, "a pickled view's geometry is not valid for its root "
-                   "%s", ash_view_descriptor(root));
+      ashpy_raisef(r,
+                   "a pickled view's geometry is not valid for its root "
+                   "%s",
+                   ash_view_descriptor(root));
     else
       ashpy_raise(r);
     return -1;
@@ -331,15 +334,14 @@ PyObject *ashpy_view_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
   if (desc == NULL)
     return NULL;
   if ((size_t)len != strlen(desc))
-    return ashpy_raisef(ASH_E_INVAL, "descriptor contains a NUL byte at "
-                        "position %zu", strlen(desc));
+    return ashpy_raisef(ASH_E_INVAL,
+                        "descriptor contains a NUL byte at "
+                        "position %zu",
+                        strlen(desc));
   ash_view *v = NULL;
   int r;
-  Py_BEGIN_ALLOW_THREADS
-  r = ash_view_from_descriptor(desc, 0, &v);
-  Py_END_ALLOW_THREADS
-  if (r)
-    return ashpy_raise(r);
+  Py_BEGIN_ALLOW_THREADS r = ash_view_from_descriptor(desc, 0, &v);
+  Py_END_ALLOW_THREADS if (r) return ashpy_raise(r);
   return ashpy_view_wrap(type, v);
 }
 
@@ -446,8 +448,10 @@ PyObject *ashpy_view_descriptor_for(PyObject *self, PyObject *obj) {
   char *text = NULL;
   int dtype = ashpy_format_dtype(b.format, b.itemsize);
   if (dtype == 0) {
-    ashpy_raisef(ASH_E_DTYPE, "a buffer of format '%s' (itemsize %zd) has no "
-                 "arrayshare dtype", b.format ? b.format : "B", b.itemsize);
+    ashpy_raisef(ASH_E_DTYPE,
+                 "a buffer of format '%s' (itemsize %zd) has no "
+                 "arrayshare dtype",
+                 b.format ? b.format : "B", b.itemsize);
     goto done;
   }
   if (b.ndim > ASH_MAX_NDIM) {
@@ -481,11 +485,13 @@ PyObject *ashpy_view_descriptor_for(PyObject *self, PyObject *obj) {
   uintptr_t start = (uintptr_t)ash_view_data(w);
   uintptr_t end = start + (uintptr_t)ash_view_nbytes(w);
   if (!empty && (lo < start || hi > end)) {
-    ashpy_raisef(ASH_E_INVAL, "the buffer's memory (%#lx-%#lx) is not inside "
+    ashpy_raisef(ASH_E_INVAL,
+                 "the buffer's memory (%#lx-%#lx) is not inside "
                  "the array \"%s/%s\" (%#lx-%#lx): it is a copy, not the "
-                 "shared memory", (unsigned long)lo, (unsigned long)hi,
-                 ash_view_segment_name(w), ash_view_array_name(w),
-                 (unsigned long)start, (unsigned long)end);
+                 "shared memory",
+                 (unsigned long)lo, (unsigned long)hi, ash_view_segment_name(w),
+                 ash_view_array_name(w), (unsigned long)start,
+                 (unsigned long)end);
     goto done;
   }
   const char *base = ash_view_descriptor_ex(w, ASH_DESC_GEN);
@@ -501,8 +507,8 @@ PyObject *ashpy_view_descriptor_for(PyObject *self, PyObject *obj) {
   }
   /* The whole array's descriptor always has a query (gen= at least); an
    * empty view's offset is 0 (it has no element to place). */
-  char *s = text + sprintf(text, "%s&dtype=%s&shape=", base,
-                           ash_dtype_str(dtype));
+  char *s =
+      text + sprintf(text, "%s&dtype=%s&shape=", base, ash_dtype_str(dtype));
   s = ashpy_put_list(s, shape, b.ndim);
   s += sprintf(s, "&strides=");
   s = ashpy_put_list(s, strides, b.ndim);
@@ -541,7 +547,8 @@ PyObject *ashpy_view_geometry_for(PyObject *self, PyObject *obj) {
     }
     intptr_t off = (intptr_t)((uintptr_t)b.buf - (uintptr_t)ash_view_data(v));
     if (ashpy_geometry_of(v, dtype, b.ndim, shape, strides, off,
-                          b.readonly && !(ash_view_flags(v) & ASH_VIEW_READONLY),
+                          b.readonly &&
+                              !(ash_view_flags(v) & ASH_VIEW_READONLY),
                           g, &ng) == 0)
       res = ashpy_geometry_tuple(g, ng);
   }

@@ -21,8 +21,7 @@
 /* ---- LockGuard ------------------------------------------------------------ */
 
 typedef struct {
-  PyObject_HEAD
-  PyObject *view; /* the ViewHandle whose lock this is */
+  PyObject_HEAD PyObject *view; /* the ViewHandle whose lock this is */
   int held;
 } AshPyLock;
 
@@ -85,7 +84,8 @@ static PyMethodDef ashpy_lock_methods[] = {
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef ashpy_lock_getset[] = {
-    ASHPY_GET("held", ashpy_lock_held, "True while this object holds the lock."),
+    ASHPY_GET("held", ashpy_lock_held,
+              "True while this object holds the lock."),
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PyTypeObject AshPyLock_Type = {
@@ -228,9 +228,9 @@ static PyObject *ashpy_atomic_2(PyObject *self, PyObject *args, int op,
   return r;
 }
 
-#define ASHPY_FETCH(NAME, OP)                                                 \
-  static PyObject *ashpy_atomic_##NAME(PyObject *self, PyObject *args) {      \
-    return ashpy_atomic_2(self, args, OP, "O|O:atomic_" #NAME, 1);            \
+#define ASHPY_FETCH(NAME, OP)                                                  \
+  static PyObject *ashpy_atomic_##NAME(PyObject *self, PyObject *args) {       \
+    return ashpy_atomic_2(self, args, OP, "O|O:atomic_" #NAME, 1);             \
   }
 ASHPY_FETCH(add, ASH_ATOMIC_ADD)
 ASHPY_FETCH(sub, ASH_ATOMIC_SUB)
@@ -254,7 +254,9 @@ static PyObject *ashpy_atomic_cas(PyObject *self, PyObject *args) {
   return ashpy_atomic(self, ASH_ATOMIC_CAS, index, value, expected);
 }
 
-#define ASHPY_ATOMIC_DOC " Integer dtypes (int8 to uint64); index: an int (flat) or a tuple. Sequentially consistent."
+#define ASHPY_ATOMIC_DOC                                                       \
+  " Integer dtypes (int8 to uint64); index: an int (flat) or a tuple. "        \
+  "Sequentially consistent."
 static PyMethodDef ashpy_sync_methods[] = {
     ASHPY_METH("lock", ashpy_view_lock_m, METH_VARARGS | METH_KEYWORDS,
                "lock($self, /, timeout=None, repair=None)\n--\n\n"
@@ -265,33 +267,41 @@ static PyMethodDef ashpy_sync_methods[] = {
                "release(); or pass repair=callable), NotRecoverableError."),
     ASHPY_METH("atomic_load", ashpy_atomic_load, METH_O,
                "atomic_load($self, index, /)\n--\n\n"
-               "atomic_load(index) -> int: the element, read atomically." ASHPY_ATOMIC_DOC),
+               "atomic_load(index) -> int: the element, read "
+               "atomically." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_store", ashpy_atomic_store, METH_VARARGS,
                "atomic_store($self, index, value, /)\n--\n\n"
-               "atomic_store(index, value) -> None: stores atomically." ASHPY_ATOMIC_DOC),
+               "atomic_store(index, value) -> None: stores "
+               "atomically." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_exchange", ashpy_atomic_exchange, METH_VARARGS,
                "atomic_exchange($self, index, value, /)\n--\n\n"
-               "atomic_exchange(index, value) -> int: stores; the old value." ASHPY_ATOMIC_DOC),
+               "atomic_exchange(index, value) -> int: stores; the old "
+               "value." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_cas", ashpy_atomic_cas, METH_VARARGS,
                "atomic_cas($self, index, expected, value, /)\n--\n\n"
                "atomic_cas(index, expected, value) -> int: stores value if the "
-               "element equals expected; the old value (== expected: stored)." ASHPY_ATOMIC_DOC),
+               "element equals expected; the old value (== expected: "
+               "stored)." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_add", ashpy_atomic_add, METH_VARARGS,
                "atomic_add($self, index, value=1, /)\n--\n\n"
                "atomic_add(index, value=1) -> int: adds; the old value (wraps "
                "around at the dtype's width)." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_sub", ashpy_atomic_sub, METH_VARARGS,
                "atomic_sub($self, index, value=1, /)\n--\n\n"
-               "atomic_sub(index, value=1) -> int: subtracts; the old value." ASHPY_ATOMIC_DOC),
+               "atomic_sub(index, value=1) -> int: subtracts; the old "
+               "value." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_and", ashpy_atomic_and, METH_VARARGS,
                "atomic_and($self, index, value=1, /)\n--\n\n"
-               "atomic_and(index, value=1) -> int: bitwise and; the old value." ASHPY_ATOMIC_DOC),
+               "atomic_and(index, value=1) -> int: bitwise and; the old "
+               "value." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_or", ashpy_atomic_or, METH_VARARGS,
                "atomic_or($self, index, value=1, /)\n--\n\n"
-               "atomic_or(index, value=1) -> int: bitwise or; the old value." ASHPY_ATOMIC_DOC),
+               "atomic_or(index, value=1) -> int: bitwise or; the old "
+               "value." ASHPY_ATOMIC_DOC),
     ASHPY_METH("atomic_xor", ashpy_atomic_xor, METH_VARARGS,
                "atomic_xor($self, index, value=1, /)\n--\n\n"
-               "atomic_xor(index, value=1) -> int: bitwise xor; the old value." ASHPY_ATOMIC_DOC),
+               "atomic_xor(index, value=1) -> int: bitwise xor; the old "
+               "value." ASHPY_ATOMIC_DOC),
     {NULL, NULL, 0, NULL}};
 
 /* Puts Lock and the ViewHandle_<name> method descriptors in module dict

@@ -53,11 +53,13 @@ int ashpy_as_u64(PyObject *o, uint64_t *out) {
 /* A Python sequence of integers as an int64 array: @buf when it has room,
  * else a PyMem_Malloc'ed array returned in *@heap (free it). */
 int ashpy_i64_seq(PyObject *o, const char *what, int64_t *buf, int cap,
-                         int64_t **out, int64_t **heap, int *n) {
+                  int64_t **out, int64_t **heap, int *n) {
   *heap = NULL;
   if (PyUnicode_Check(o) || PyBytes_Check(o) || !PySequence_Check(o)) {
-    PyErr_Format(PyExc_TypeError, "%s must be a sequence of integers, not "
-                 "%.100s", what, Py_TYPE(o)->tp_name);
+    PyErr_Format(PyExc_TypeError,
+                 "%s must be a sequence of integers, not "
+                 "%.100s",
+                 what, Py_TYPE(o)->tp_name);
     return -1;
   }
   PyObject *seq = PySequence_Fast(o, what);
@@ -100,7 +102,6 @@ fail:
   return -1;
 }
 
-
 /* @n integers as a new tuple (@tuple) or list. */
 static PyObject *ashpy_i64_seq_new(const int64_t *a, int n, int tuple) {
   PyObject *t = tuple ? PyTuple_New(n) : PyList_New(n);
@@ -127,8 +128,7 @@ PyObject *ashpy_i64_list(const int64_t *a, int n) {
 /* ---- elements ---------------------------------------------------------- */
 
 /* One element as a Python scalar: bool, int, float or complex. */
-PyObject *ashpy_get(const ash_view *v, int kind, int nidx,
-                    const int64_t *idx) {
+PyObject *ashpy_get(const ash_view *v, int kind, int nidx, const int64_t *idx) {
   ash_elem e;
   int r = ash_elem_get(v, kind, nidx, idx, &e);
   if (r)
@@ -208,7 +208,8 @@ static int ashpy_to_elem(PyObject *o, ash_elem *e, int dtype) {
       return -1;
     }
     if (w->ndim != 0) {
-      PyErr_Format(PyExc_TypeError, "cannot store a %d-d view in one "
+      PyErr_Format(PyExc_TypeError,
+                   "cannot store a %d-d view in one "
                    "element of a %s view (assign to a slice: v[i:j] = w)",
                    w->ndim, ash_dtype_name(dtype));
       return -1;
@@ -256,7 +257,8 @@ static int ashpy_to_elem(PyObject *o, ash_elem *e, int dtype) {
     }
     /* __complex__ before __float__: numpy.complex64 has both, and
      * __float__ would drop the imaginary part. */
-    PyObject *meth = PyObject_GetAttrString((PyObject *)Py_TYPE(o), "__complex__");
+    PyObject *meth =
+        PyObject_GetAttrString((PyObject *)Py_TYPE(o), "__complex__");
     if (meth) {
       Py_DECREF(meth);
       return ashpy_elem_complex(o, e);
@@ -336,8 +338,8 @@ int ashpy_format_dtype(const char *fmt, Py_ssize_t itemsize) {
 /* The byte range [*@lo, *@hi) the elements of a strided array touch
  * (empty at @data when a dimension is 0). */
 void ashpy_span(const char *data, int ndim, const int64_t *shape,
-                       const int64_t *strides, size_t itemsize,
-                       uintptr_t *lo, uintptr_t *hi) {
+                const int64_t *strides, size_t itemsize, uintptr_t *lo,
+                uintptr_t *hi) {
   intptr_t l = 0, h = 0;
   for (int i = 0; i < ndim; i++) {
     if (shape[i] == 0) {
@@ -353,7 +355,6 @@ void ashpy_span(const char *data, int ndim, const int64_t *shape,
   *lo = (uintptr_t)data + (uintptr_t)l;
   *hi = (uintptr_t)data + (uintptr_t)h + itemsize;
 }
-
 
 int ashpy_dtype_arg(PyObject *o, int *dtype) {
   if (PyUnicode_Check(o)) {
@@ -382,8 +383,10 @@ int ashpy_dtype_arg(PyObject *o, int *dtype) {
     *dtype = (int)d;
     return 0;
   }
-  PyErr_Format(PyExc_TypeError, "dtype must be a str or an int code, not "
-               "%.100s", Py_TYPE(o)->tp_name);
+  PyErr_Format(PyExc_TypeError,
+               "dtype must be a str or an int code, not "
+               "%.100s",
+               Py_TYPE(o)->tp_name);
   return -1;
 }
 
@@ -411,8 +414,10 @@ PyObject *ashpy_set_dtype_objects(PyObject *self, PyObject *seq) {
       return NULL;
     if (PySequence_Fast_GET_SIZE(fast) != ASH_COMPLEX128 + 1) {
       Py_DECREF(fast);
-      return PyErr_Format(PyExc_ValueError, "set_dtype_objects needs %d "
-                          "entries (index = ash_dtype)", ASH_COMPLEX128 + 1);
+      return PyErr_Format(PyExc_ValueError,
+                          "set_dtype_objects needs %d "
+                          "entries (index = ash_dtype)",
+                          ASH_COMPLEX128 + 1);
     }
     for (int d = 1; d <= ASH_COMPLEX128; d++) {
       PyObject *o = PySequence_Fast_GET_ITEM(fast, d);
@@ -420,9 +425,10 @@ PyObject *ashpy_set_dtype_objects(PyObject *self, PyObject *seq) {
       if (s == NULL || strcmp(s, ash_dtype_name(d)) != 0) {
         Py_DECREF(fast);
         PyErr_Clear();
-        return PyErr_Format(PyExc_ValueError, "set_dtype_objects: entry %d "
-                            "must be a str equal to \"%s\"", d,
-                            ash_dtype_name(d));
+        return PyErr_Format(PyExc_ValueError,
+                            "set_dtype_objects: entry %d "
+                            "must be a str equal to \"%s\"",
+                            d, ash_dtype_name(d));
       }
       objs[d] = o;
     }

@@ -10,7 +10,6 @@ _Static_assert(sizeof(Py_ssize_t) == sizeof(int64_t),
                "the buffer protocol exports ash_view shapes and strides as "
                "Py_ssize_t arrays; this needs a 64-bit Py_ssize_t");
 
-
 /* Wraps @v (taking over one reference) in a new object of @type. */
 PyObject *ashpy_view_wrap(PyTypeObject *type, ash_view *v) {
   if (v == NULL)
@@ -54,9 +53,22 @@ static PyObject *ashpy_derived(PyObject *self, int r, ash_view *t) {
 /* ---- attributes ---------------------------------------------------------- */
 
 enum {
-  A_SHAPE, A_STRIDES, A_NDIM, A_SIZE, A_DTYPE, A_ITEMSIZE, A_NBYTES,
-  A_READONLY, A_C_CONTIGUOUS, A_F_CONTIGUOUS, A_DESCRIPTOR, A_SEGMENT_NAME,
-  A_ARRAY_NAME, A_OFFSET, A_ADDRESS, A_T
+  A_SHAPE,
+  A_STRIDES,
+  A_NDIM,
+  A_SIZE,
+  A_DTYPE,
+  A_ITEMSIZE,
+  A_NBYTES,
+  A_READONLY,
+  A_C_CONTIGUOUS,
+  A_F_CONTIGUOUS,
+  A_DESCRIPTOR,
+  A_SEGMENT_NAME,
+  A_ARRAY_NAME,
+  A_OFFSET,
+  A_ADDRESS,
+  A_T
 };
 
 /* The getter of every attribute but closed: @which is its A_* (the
@@ -228,7 +240,8 @@ static PyObject *ashpy_view_item(PyObject *self, PyObject *args) {
   if (n == 0 && ash_view_ndim(v) > 0) {
     /* item() without an index: the only element, as NumPy does. */
     if (ash_view_size(v) != 1)
-      return ashpy_raisef(ASH_E_INVAL, "item() without an index needs a view "
+      return ashpy_raisef(ASH_E_INVAL,
+                          "item() without an index needs a view "
                           "of exactly one element, not %lld",
                           (long long)ash_view_size(v));
     buf[0] = 0;
@@ -240,135 +253,138 @@ static PyObject *ashpy_view_item(PyObject *self, PyObject *args) {
   return res;
 }
 
-
-#define ASHPY_ATTR(name, which, doc)                                          \
-  {(char *)name, ashpy_view_attr, NULL, (char *)doc, (void *)(intptr_t)(which)}
+#define ASHPY_ATTR(name, which, doc)                                           \
+  {                                                                            \
+    (char *)name, ashpy_view_attr, NULL, (char *)doc,                          \
+        (void *)(intptr_t)(which)                                              \
+  }
 
 static PyGetSetDef ashpy_view_getset[] = {
-  ASHPY_ATTR("shape", A_SHAPE, "Dimensions, a tuple of ints."),
-  ASHPY_ATTR("strides", A_STRIDES,
-             "Strides in bytes, a tuple of ints (may be negative or 0)."),
-  ASHPY_ATTR("ndim", A_NDIM, "Number of dimensions."),
-  ASHPY_ATTR("size", A_SIZE, "Number of elements."),
-  ASHPY_ATTR("dtype", A_DTYPE,
-             "The dtype's canonical NumPy name, e.g. 'float64'."),
-  ASHPY_ATTR("itemsize", A_ITEMSIZE, "Bytes per element."),
-  ASHPY_ATTR("nbytes", A_NBYTES, "size * itemsize."),
-  ASHPY_ATTR("readonly", A_READONLY, "True for read-only views."),
-  ASHPY_ATTR("c_contiguous", A_C_CONTIGUOUS,
-             "True when the elements are C-contiguous."),
-  ASHPY_ATTR("f_contiguous", A_F_CONTIGUOUS,
-             "True when the elements are Fortran-contiguous."),
-  ASHPY_ATTR("descriptor", A_DESCRIPTOR,
-             "The short string naming this view (ash_view_descriptor)."),
-  ASHPY_ATTR("segment_name", A_SEGMENT_NAME,
-             "Name (or path) of the segment."),
-  ASHPY_ATTR("array_name", A_ARRAY_NAME, "Name of the array."),
-  ASHPY_ATTR("offset", A_OFFSET,
-             "Byte offset of element (0, ..., 0) from the array's start."),
-  ASHPY_ATTR("address", A_ADDRESS,
-             "Address of element (0, ..., 0) in this process, an int."),
-  ASHPY_ATTR("T", A_T, "The transposed view (axes reversed)."),
-  ASHPY_GET("closed", ashpy_handle_get_closed, "True once close() was called."),
-  ASHPY_GET("__array_interface__", ashpy_view_get_array_interface,
-            "NumPy's array interface, version 3. The pointer is valid while "
-            "this object is open; numpy.asarray() uses the buffer protocol, "
-            "which also survives close()."),
-  {NULL, NULL, NULL, NULL, NULL}};
+    ASHPY_ATTR("shape", A_SHAPE, "Dimensions, a tuple of ints."),
+    ASHPY_ATTR("strides", A_STRIDES,
+               "Strides in bytes, a tuple of ints (may be negative or 0)."),
+    ASHPY_ATTR("ndim", A_NDIM, "Number of dimensions."),
+    ASHPY_ATTR("size", A_SIZE, "Number of elements."),
+    ASHPY_ATTR("dtype", A_DTYPE,
+               "The dtype's canonical NumPy name, e.g. 'float64'."),
+    ASHPY_ATTR("itemsize", A_ITEMSIZE, "Bytes per element."),
+    ASHPY_ATTR("nbytes", A_NBYTES, "size * itemsize."),
+    ASHPY_ATTR("readonly", A_READONLY, "True for read-only views."),
+    ASHPY_ATTR("c_contiguous", A_C_CONTIGUOUS,
+               "True when the elements are C-contiguous."),
+    ASHPY_ATTR("f_contiguous", A_F_CONTIGUOUS,
+               "True when the elements are Fortran-contiguous."),
+    ASHPY_ATTR("descriptor", A_DESCRIPTOR,
+               "The short string naming this view (ash_view_descriptor)."),
+    ASHPY_ATTR("segment_name", A_SEGMENT_NAME,
+               "Name (or path) of the segment."),
+    ASHPY_ATTR("array_name", A_ARRAY_NAME, "Name of the array."),
+    ASHPY_ATTR("offset", A_OFFSET,
+               "Byte offset of element (0, ..., 0) from the array's start."),
+    ASHPY_ATTR("address", A_ADDRESS,
+               "Address of element (0, ..., 0) in this process, an int."),
+    ASHPY_ATTR("T", A_T, "The transposed view (axes reversed)."),
+    ASHPY_GET("closed", ashpy_handle_get_closed,
+              "True once close() was called."),
+    ASHPY_GET("__array_interface__", ashpy_view_get_array_interface,
+              "NumPy's array interface, version 3. The pointer is valid while "
+              "this object is open; numpy.asarray() uses the buffer protocol, "
+              "which also survives close()."),
+    {NULL, NULL, NULL, NULL, NULL}};
 
 /* Docstrings begin with a text signature ("name($self, ...)\n--\n\n") so
  * that inspect.signature() and help() show the parameters. */
 static PyMethodDef ashpy_view_methods[] = {
-  ASHPY_METH("close", ashpy_handle_close, METH_NOARGS,
-             "close($self, /)\n--\n\n"
-             "Releases this object's reference on the view (idempotent). "
-             "Exported buffers and DLPack capsules keep their own."),
-  ASHPY_METH("__enter__", ashpy_enter, METH_NOARGS,
-             "__enter__($self, /)\n--\n\nReturns the view itself."),
-  ASHPY_METH("__exit__", ashpy_handle_exit, METH_VARARGS,
-             "__exit__($self, /, *exc_info)\n--\n\nCloses the view."),
-  ASHPY_METH("_adopt", ashpy_view_adopt, METH_O | METH_CLASS,
-             "_adopt($cls, handle, /)\n--\n\n"
-             "A view of class cls taking over handle's reference (handle is "
-             "closed)."),
-  ASHPY_METH("tobytes", ashpy_view_tobytes, METH_NOARGS,
-             "tobytes($self, /)\n--\n\n"
-             "The elements in C order, packed, as bytes."),
-  ASHPY_METH("tolist", ashpy_view_tolist, METH_NOARGS,
-             "tolist($self, /)\n--\n\n"
-             "The elements as nested lists of Python scalars (a scalar for a "
-             "0-d view)."),
-  ASHPY_METH("transpose", ashpy_view_transpose_m, METH_VARARGS,
-             "transpose($self, /, *axes)\n--\n\n"
-             "A view with the axes permuted (reversed when no axes are "
-             "given); axes may also be one sequence."),
-  ASHPY_METH("reshape", ashpy_view_reshape_m, METH_VARARGS,
-             "reshape($self, /, *shape)\n--\n\n"
-             "A view of a C-contiguous view with a new shape (one dimension "
-             "may be -1); the shape may also be one sequence."),
-  ASHPY_METH("view", ashpy_view_view_m, METH_O,
-             "view($self, dtype, /)\n--\n\n"
-             "The same bytes read as another dtype."),
-  ASHPY_METH("as_readonly", ashpy_view_as_readonly, METH_NOARGS,
-             "as_readonly($self, /)\n--\n\n"
-             "A read-only view of the same elements."),
-  ASHPY_METH("fill", ashpy_view_fill_m, METH_O,
-             "fill($self, value, /)\n--\n\n"
-             "Sets every element to one number."),
-  ASHPY_METH("item", ashpy_view_item, METH_VARARGS,
-             "item($self, /, *index)\n--\n\n"
-             "One element as a Python scalar; a single index is a flat index "
-             "in C order; no index: the only element."),
-  ASHPY_METH("__complex__", ashpy_view_complex, METH_NOARGS,
-             "__complex__($self, /)\n--\n\n"
-             "complex(v): the only element of a one-element view."),
-  ASHPY_METH("__reduce__", ashpy_view_reduce, METH_NOARGS,
-             "__reduce__($self, /)\n--\n\n"
-             "(type(self), (descriptor,)): a view pickles as its descriptor "
-             "pinned to this segment by gen=, never its data."),
-  ASHPY_METH("__reduce_ex__", ashpy_view_reduce_ex, METH_O,
-             "__reduce_ex__($self, protocol, /)\n--\n\n"
-             "The same as __reduce__() for every protocol."),
-  ASHPY_METH("_whole", ashpy_view_whole, METH_NOARGS,
-             "_whole($self, /)\n--\n\n"
-             "The view of this view's whole array (self when it is one)."),
-  ASHPY_METH("_descriptor_for", ashpy_view_descriptor_for, METH_O,
-             "_descriptor_for($self, obj, /)\n--\n\n"
-             "The descriptor (pinned by gen=) of the elements of obj, a "
-             "strided buffer (an ndarray) lying inside this view's array."),
-  ASHPY_METH("_geometry_for", ashpy_view_geometry_for, METH_O,
-             "_geometry_for($self, obj, /)\n--\n\n"
-             "The geometry of obj, a strided buffer lying on this whole-array "
-             "view, for View(self, geometry); None when it has none."),
-  ASHPY_METH("__dlpack__", ashpy_view_dlpack, METH_VARARGS | METH_KEYWORDS,
-             "__dlpack__($self, /, *, stream=None)\n--\n\n"
-             "A 'dltensor' capsule (kDLCPU) that holds its own reference on "
-             "the view."),
-  ASHPY_METH("__dlpack_device__", ashpy_view_dlpack_device, METH_NOARGS,
-             "__dlpack_device__($self, /)\n--\n\n(kDLCPU, 0) = (1, 0)."),
-  {NULL, NULL, 0, NULL}};
+    ASHPY_METH("close", ashpy_handle_close, METH_NOARGS,
+               "close($self, /)\n--\n\n"
+               "Releases this object's reference on the view (idempotent). "
+               "Exported buffers and DLPack capsules keep their own."),
+    ASHPY_METH("__enter__", ashpy_enter, METH_NOARGS,
+               "__enter__($self, /)\n--\n\nReturns the view itself."),
+    ASHPY_METH("__exit__", ashpy_handle_exit, METH_VARARGS,
+               "__exit__($self, /, *exc_info)\n--\n\nCloses the view."),
+    ASHPY_METH("_adopt", ashpy_view_adopt, METH_O | METH_CLASS,
+               "_adopt($cls, handle, /)\n--\n\n"
+               "A view of class cls taking over handle's reference (handle is "
+               "closed)."),
+    ASHPY_METH("tobytes", ashpy_view_tobytes, METH_NOARGS,
+               "tobytes($self, /)\n--\n\n"
+               "The elements in C order, packed, as bytes."),
+    ASHPY_METH("tolist", ashpy_view_tolist, METH_NOARGS,
+               "tolist($self, /)\n--\n\n"
+               "The elements as nested lists of Python scalars (a scalar for a "
+               "0-d view)."),
+    ASHPY_METH("transpose", ashpy_view_transpose_m, METH_VARARGS,
+               "transpose($self, /, *axes)\n--\n\n"
+               "A view with the axes permuted (reversed when no axes are "
+               "given); axes may also be one sequence."),
+    ASHPY_METH("reshape", ashpy_view_reshape_m, METH_VARARGS,
+               "reshape($self, /, *shape)\n--\n\n"
+               "A view of a C-contiguous view with a new shape (one dimension "
+               "may be -1); the shape may also be one sequence."),
+    ASHPY_METH("view", ashpy_view_view_m, METH_O,
+               "view($self, dtype, /)\n--\n\n"
+               "The same bytes read as another dtype."),
+    ASHPY_METH("as_readonly", ashpy_view_as_readonly, METH_NOARGS,
+               "as_readonly($self, /)\n--\n\n"
+               "A read-only view of the same elements."),
+    ASHPY_METH("fill", ashpy_view_fill_m, METH_O,
+               "fill($self, value, /)\n--\n\n"
+               "Sets every element to one number."),
+    ASHPY_METH("item", ashpy_view_item, METH_VARARGS,
+               "item($self, /, *index)\n--\n\n"
+               "One element as a Python scalar; a single index is a flat index "
+               "in C order; no index: the only element."),
+    ASHPY_METH("__complex__", ashpy_view_complex, METH_NOARGS,
+               "__complex__($self, /)\n--\n\n"
+               "complex(v): the only element of a one-element view."),
+    ASHPY_METH("__reduce__", ashpy_view_reduce, METH_NOARGS,
+               "__reduce__($self, /)\n--\n\n"
+               "(type(self), (descriptor,)): a view pickles as its descriptor "
+               "pinned to this segment by gen=, never its data."),
+    ASHPY_METH("__reduce_ex__", ashpy_view_reduce_ex, METH_O,
+               "__reduce_ex__($self, protocol, /)\n--\n\n"
+               "The same as __reduce__() for every protocol."),
+    ASHPY_METH("_whole", ashpy_view_whole, METH_NOARGS,
+               "_whole($self, /)\n--\n\n"
+               "The view of this view's whole array (self when it is one)."),
+    ASHPY_METH("_descriptor_for", ashpy_view_descriptor_for, METH_O,
+               "_descriptor_for($self, obj, /)\n--\n\n"
+               "The descriptor (pinned by gen=) of the elements of obj, a "
+               "strided buffer (an ndarray) lying inside this view's array."),
+    ASHPY_METH(
+        "_geometry_for", ashpy_view_geometry_for, METH_O,
+        "_geometry_for($self, obj, /)\n--\n\n"
+        "The geometry of obj, a strided buffer lying on this whole-array "
+        "view, for View(self, geometry); None when it has none."),
+    ASHPY_METH("__dlpack__", ashpy_view_dlpack, METH_VARARGS | METH_KEYWORDS,
+               "__dlpack__($self, /, *, stream=None)\n--\n\n"
+               "A 'dltensor' capsule (kDLCPU) that holds its own reference on "
+               "the view."),
+    ASHPY_METH("__dlpack_device__", ashpy_view_dlpack_device, METH_NOARGS,
+               "__dlpack_device__($self, /)\n--\n\n(kDLCPU, 0) = (1, 0)."),
+    {NULL, NULL, 0, NULL}};
 
 PyTypeObject AshPyView_Type = {
-  PyVarObject_HEAD_INIT(NULL, 0)
-  .tp_name = "arrayshare_core.ViewHandle",
-  .tp_basicsize = sizeof(AshPyView),
-  .tp_dealloc = ashpy_handle_dealloc, /* closes: drops the root too */
-  .tp_as_number = &ashpy_view_as_number,
-  .tp_as_sequence = &ashpy_view_as_sequence,
-  .tp_as_mapping = &ashpy_view_as_mapping,
-  .tp_as_buffer = &ashpy_view_as_buffer,
-  .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
-  .tp_doc = "ViewHandle(descriptor)\n--\n\n"
-            "An owned reference on an ash_view (what the ash_* functions "
-            "take and return); the constructor attaches a descriptor. Buffer "
-            "protocol, indexing, numbers, pickling, DLPack and the array "
-            "interface are implemented in C; arrayshare.View adds the "
-            "idiomatic rest.",
-  .tp_weaklistoffset = offsetof(AshPyHandle, weakrefs),
-  .tp_iter = ashpy_view_iter,
-  .tp_methods = ashpy_view_methods,
-  .tp_getset = ashpy_view_getset,
-  .tp_new = ashpy_view_new,
+    PyVarObject_HEAD_INIT(NULL, 0).tp_name = "arrayshare_core.ViewHandle",
+    .tp_basicsize = sizeof(AshPyView),
+    .tp_dealloc = ashpy_handle_dealloc, /* closes: drops the root too */
+    .tp_as_number = &ashpy_view_as_number,
+    .tp_as_sequence = &ashpy_view_as_sequence,
+    .tp_as_mapping = &ashpy_view_as_mapping,
+    .tp_as_buffer = &ashpy_view_as_buffer,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "ViewHandle(descriptor)\n--\n\n"
+              "An owned reference on an ash_view (what the ash_* functions "
+              "take and return); the constructor attaches a descriptor. Buffer "
+              "protocol, indexing, numbers, pickling, DLPack and the array "
+              "interface are implemented in C; arrayshare.View adds the "
+              "idiomatic rest.",
+    .tp_weaklistoffset = offsetof(AshPyHandle, weakrefs),
+    .tp_iter = ashpy_view_iter,
+    .tp_methods = ashpy_view_methods,
+    .tp_getset = ashpy_view_getset,
+    .tp_new = ashpy_view_new,
 };
 
 /* ---- SegmentHandle and ListHandle -------------------------------------- */

@@ -29,10 +29,10 @@
 #include "ash_swig.h"
 
 /* An rb_data_type_t freed immediately by @FREE. */
-#define RBASH_DATA_TYPE(NAME, FREE, SIZE)                                     \
-  {                                                                           \
-    NAME, {NULL, FREE, SIZE, NULL, {NULL}}, NULL, NULL,                       \
-        RUBY_TYPED_FREE_IMMEDIATELY                                           \
+#define RBASH_DATA_TYPE(NAME, FREE, SIZE)                                      \
+  {                                                                            \
+    NAME, {NULL, FREE, SIZE, NULL, {NULL}}, NULL, NULL,                        \
+        RUBY_TYPED_FREE_IMMEDIATELY                                            \
   }
 
 /* Classes (rbash_init.c). */
@@ -49,11 +49,11 @@ VALUE rbash_error_class(int code);
 NORETURN(void rbash_raise(int code));
 NORETURN(void rbash_raisef(int code, const char *fmt, ...));
 
-#define RBASH_CHECK(expr)                                                     \
-  do {                                                                        \
-    int rbash_r_ = (expr);                                                    \
-    if (rbash_r_ != ASH_OK)                                                   \
-      rbash_raise(rbash_r_);                                                  \
+#define RBASH_CHECK(expr)                                                      \
+  do {                                                                         \
+    int rbash_r_ = (expr);                                                     \
+    if (rbash_r_ != ASH_OK)                                                    \
+      rbash_raise(rbash_r_);                                                   \
   } while (0)
 
 int64_t rbash_i64(VALUE x, const char *what);

@@ -5,13 +5,13 @@
  * hand, and ArrayShare::View's C methods. */
 #include "rbash.h"
 
-VALUE rbash_cView = Qnil;           /* class ArrayShare::View          */
-VALUE rbash_cSegment = Qnil;        /* class ArrayShare::Segment       */
-VALUE rbash_cList = Qnil;           /* class Arrayshare_core::List     */
-VALUE rbash_eClosed = Qnil;         /* ArrayShare::ClosedError         */
+VALUE rbash_cView = Qnil;              /* class ArrayShare::View          */
+VALUE rbash_cSegment = Qnil;           /* class ArrayShare::Segment       */
+VALUE rbash_cList = Qnil;              /* class Arrayshare_core::List     */
+VALUE rbash_eClosed = Qnil;            /* ArrayShare::ClosedError         */
 static VALUE rbash_mArrayShare = Qnil; /* module ArrayShare            */
-static VALUE rbash_mError = Qnil;   /* module ArrayShare::Error        */
-static VALUE rbash_eUnknown = Qnil; /* ArrayShare::UnknownError        */
+static VALUE rbash_mError = Qnil;      /* module ArrayShare::Error        */
+static VALUE rbash_eUnknown = Qnil;    /* ArrayShare::UnknownError        */
 static VALUE rbash_err_classes[ASH_SWIG_NERRORS]; /* by table row      */
 
 VALUE rbash_error_class(int code) {
@@ -58,9 +58,8 @@ static size_t rbash_handle_memsize(const void *p) {
   return sizeof(void *);
 }
 
-const rb_data_type_t rbash_segment_type =
-    RBASH_DATA_TYPE("ArrayShare::Segment", rbash_segment_free,
-                    rbash_handle_memsize);
+const rb_data_type_t rbash_segment_type = RBASH_DATA_TYPE(
+    "ArrayShare::Segment", rbash_segment_free, rbash_handle_memsize);
 const rb_data_type_t rbash_list_type = RBASH_DATA_TYPE(
     "Arrayshare_core::List", rbash_list_free, rbash_handle_memsize);
 
@@ -104,8 +103,7 @@ static VALUE rbash_segment_close_m(VALUE self) {
 }
 
 static VALUE rbash_segment_closed_p(VALUE self) {
-  return rb_check_typeddata(self, &rbash_segment_type) == NULL ? Qtrue
-                                                               : Qfalse;
+  return rb_check_typeddata(self, &rbash_segment_type) == NULL ? Qtrue : Qfalse;
 }
 
 /* ---------------------------------------------------------------------- */
@@ -145,18 +143,16 @@ void rbash_init(VALUE core) {
   rbash_mError = rb_define_module_under(rbash_mArrayShare, "Error");
   rb_define_method(rbash_mError, "code", rbash_err_code, 0);
   rb_define_method(rbash_mError, "name", rbash_err_name, 0);
-  VALUE supers[] = {[ASH_RB_STD] = rb_eStandardError,
-                    [ASH_RB_ARG] = rb_eArgError,
-                    [ASH_RB_TYPE] = rb_eTypeError,
-                    [ASH_RB_INDEX] = rb_eIndexError,
-                    [ASH_RB_RANGE] = rb_eRangeError,
-                    [ASH_RB_FROZEN] = rb_eFrozenError,
-                    [ASH_RB_THREAD] = rb_eThreadError};
+  VALUE supers[] = {
+      [ASH_RB_STD] = rb_eStandardError, [ASH_RB_ARG] = rb_eArgError,
+      [ASH_RB_TYPE] = rb_eTypeError,    [ASH_RB_INDEX] = rb_eIndexError,
+      [ASH_RB_RANGE] = rb_eRangeError,  [ASH_RB_FROZEN] = rb_eFrozenError,
+      [ASH_RB_THREAD] = rb_eThreadError};
   VALUE table = rb_hash_new();
   for (int i = 0; i < ASH_SWIG_NERRORS; i++) {
     const struct ash_swig_error *d = &ash_swig_errors[i];
-    VALUE k = rbash_define_error(d->rb_class, supers[d->rb_super],
-                                 INT2NUM(d->code));
+    VALUE k =
+        rbash_define_error(d->rb_class, supers[d->rb_super], INT2NUM(d->code));
     rbash_err_classes[i] = k;
     rb_gc_register_mark_object(k);
     rb_hash_aset(table, INT2NUM(d->code), k);
@@ -181,14 +177,16 @@ void rbash_init(VALUE core) {
   rb_undef_alloc_func(rbash_cList);
 
   /* the releasing functions of the C API, by hand (see %ignore above) */
-  rb_define_module_function(core, "ash_view_release", rbash_core_view_release, 1);
+  rb_define_module_function(core, "ash_view_release", rbash_core_view_release,
+                            1);
   rb_define_module_function(core, "ash_view_retain", rbash_core_view_retain, 1);
-  rb_define_module_function(core, "ash_segment_close", rbash_core_segment_close, 1);
+  rb_define_module_function(core, "ash_segment_close", rbash_core_segment_close,
+                            1);
   rb_define_module_function(core, "ash_list_free", rbash_core_list_free, 1);
 
   /* the C globals above must never move (GC.compact) nor be collected */
   VALUE globals[] = {rbash_mArrayShare, rbash_mError, rbash_cView,
-                     rbash_cSegment, rbash_cList, rbash_eClosed,
+                     rbash_cSegment,    rbash_cList,  rbash_eClosed,
                      rbash_eUnknown};
   for (size_t i = 0; i < sizeof globals / sizeof globals[0]; i++)
     rb_gc_register_mark_object(globals[i]);

@@ -49,8 +49,9 @@ static bool rbash_mv_get(VALUE obj, rb_memory_view_t *mv, int flags) {
   rbash_view *w = rbash_view_get(obj);
   const char *fmt = rbash_mv_format(w->dtype);
   if (fmt == NULL)
-    rbash_raisef(ASH_E_DTYPE, "%s has no MemoryView format; use "
-                              "view_as(\"uint16\") for its raw bits",
+    rbash_raisef(ASH_E_DTYPE,
+                 "%s has no MemoryView format; use "
+                 "view_as(\"uint16\") for its raw bits",
                  ash_dtype_name(w->dtype));
   if ((flags & RUBY_MEMORY_VIEW_WRITABLE) && w->readonly)
     rbash_raisef(ASH_E_RDONLY, "a writable MemoryView of a read-only view "
@@ -107,7 +108,6 @@ static bool rbash_mv_available_p(VALUE obj) {
 
 static const rb_memory_view_entry_t rbash_mv_entry = {
     rbash_mv_get, rbash_mv_release, rbash_mv_available_p};
-
 
 void rbash_memview_register(VALUE cView) {
   rb_memory_view_register(cView, &rbash_mv_entry);

@@ -25,7 +25,8 @@ static void rbash_raise_str(int code, VALUE msg) {
  * message is copied before any other library call can replace it. */
 void rbash_raise(int code) {
   const char *detail = ash_last_error();
-  rbash_raise_str(code, rb_str_new_cstr(detail[0] ? detail : ash_strerror(code)));
+  rbash_raise_str(code,
+                  rb_str_new_cstr(detail[0] ? detail : ash_strerror(code)));
 }
 
 /* Raises the exception of @code with a message made here (binding checks
@@ -38,7 +39,6 @@ void rbash_raisef(int code, const char *fmt, ...) {
   rbash_raise_str(code, msg);
 }
 
-
 /* An Integer as int64_t; Integers beyond int64 clamp to INT64_MAX or
  * INT64_MIN + 1 (a clamped value is never ASH_NONE) so the library reports
  * them as out of range with its own code. Anything else is a TypeError. */
@@ -48,7 +48,8 @@ int64_t rbash_i64(VALUE x, const char *what) {
   if (RB_TYPE_P(x, T_BIGNUM)) {
     uint64_t mag = 0;
     int sign = rb_integer_pack(x, &mag, 1, sizeof mag, 0,
-                               INTEGER_PACK_LSWORD_FIRST | INTEGER_PACK_NATIVE_BYTE_ORDER);
+                               INTEGER_PACK_LSWORD_FIRST |
+                                   INTEGER_PACK_NATIVE_BYTE_ORDER);
     if (sign == 1 && mag <= (uint64_t)INT64_MAX)
       return (int64_t)mag;
     if (sign == -1 && mag <= (uint64_t)INT64_MAX)
@@ -71,11 +72,15 @@ uint64_t rbash_u64_code(VALUE x, const char *what, int code) {
     rb_raise(rb_eTypeError, "%s must be an Integer, not %" PRIsVALUE, what,
              rb_obj_class(x));
   uint64_t mag = 0;
-  int sign = rb_integer_pack(x, &mag, 1, sizeof mag, 0, INTEGER_PACK_LSWORD_FIRST | INTEGER_PACK_NATIVE_BYTE_ORDER);
+  int sign = rb_integer_pack(x, &mag, 1, sizeof mag, 0,
+                             INTEGER_PACK_LSWORD_FIRST |
+                                 INTEGER_PACK_NATIVE_BYTE_ORDER);
   if (sign < 0 || sign > 1) {
     if (code)
-      rbash_raisef(code, "%s %" PRIsVALUE " is out of range for uint64 "
-                         "[0, 2**64)", what, x);
+      rbash_raisef(code,
+                   "%s %" PRIsVALUE " is out of range for uint64 "
+                   "[0, 2**64)",
+                   what, x);
     rb_raise(rb_eRangeError, "%s %" PRIsVALUE " is out of range [0, 2**64)",
              what, x);
   }
@@ -99,7 +104,7 @@ unsigned rbash_uint(VALUE x, const char *what) {
 /* Fills @buf (capacity @cap) or a GC-managed buffer (kept alive by *keep)
  * with the Integers of Array @list; returns the buffer, count in *n. */
 int64_t *rbash_i64_list(VALUE list, int *n, int64_t *buf, int cap,
-                               volatile VALUE *keep, const char *what) {
+                        volatile VALUE *keep, const char *what) {
   VALUE ary = rb_check_array_type(list);
   if (NIL_P(ary))
     rb_raise(rb_eTypeError, "%s must be an Array of Integers, not %" PRIsVALUE,
@@ -150,7 +155,6 @@ const char *rbash_cstr(VALUE *s, const char *what) {
   return StringValueCStr(*s);
 }
 
-
 /* ---------------------------------------------------------------------- */
 /* Elements                                                                 */
 /* ---------------------------------------------------------------------- */
@@ -158,7 +162,8 @@ const char *rbash_cstr(VALUE *s, const char *what) {
 /* Element (nidx, idx) of @v, through the library (which checks the index). */
 VALUE rbash_get(const ash_view *v, int nidx, const int64_t *idx) {
   ash_elem e;
-  RBASH_CHECK(ash_elem_get(v, ash_dtype_kind(ash_view_dtype(v)), nidx, idx, &e));
+  RBASH_CHECK(
+      ash_elem_get(v, ash_dtype_kind(ash_view_dtype(v)), nidx, idx, &e));
   return rbash_elem_value(&e);
 }
 
@@ -169,7 +174,9 @@ static void rbash_elem_int(VALUE x, int dtype, ash_elem *e) {
     return;
   }
   uint64_t mag = 0;
-  int sign = rb_integer_pack(x, &mag, 1, sizeof mag, 0, INTEGER_PACK_LSWORD_FIRST | INTEGER_PACK_NATIVE_BYTE_ORDER);
+  int sign = rb_integer_pack(x, &mag, 1, sizeof mag, 0,
+                             INTEGER_PACK_LSWORD_FIRST |
+                                 INTEGER_PACK_NATIVE_BYTE_ORDER);
   if (sign == 1 && mag <= (uint64_t)INT64_MAX) {
     e->kind = ASH_KIND_INT;
     e->i = (int64_t)mag;
@@ -199,8 +206,10 @@ void rbash_elem_of(VALUE x, int dtype, ash_elem *e) {
     rbash_elem_int(x, dtype, e);
   } else if (x == Qtrue || x == Qfalse) {
     if (dtype != ASH_BOOL)
-      rb_raise(rb_eTypeError, "true/false can only be stored in a bool view "
-                              "(this one is %s)", ash_dtype_name(dtype));
+      rb_raise(rb_eTypeError,
+               "true/false can only be stored in a bool view "
+               "(this one is %s)",
+               ash_dtype_name(dtype));
     e->kind = ASH_KIND_BOOL;
     e->i = x == Qtrue;
   } else if (RB_TYPE_P(x, T_COMPLEX)) {

@@ -107,7 +107,8 @@ static bool rbash_slice_key(const ash_view *v, int axis, VALUE key,
   if (ok == Qfalse)
     return false;
   if (NIL_P(ok) || beg > n || beg < 0 || len < 0)
-    rbash_raisef(ASH_E_INDEX, "%" PRIsVALUE " is out of range for axis %d of size %ld",
+    rbash_raisef(ASH_E_INDEX,
+                 "%" PRIsVALUE " is out of range for axis %d of size %ld",
                  rb_inspect(key), axis, n);
   if (n < len || n < beg + len)
     len = n - beg;
@@ -151,7 +152,8 @@ static VALUE rbash_subview(VALUE self, int argc, const VALUE *argv) {
     } else {
       rb_raise(rb_eTypeError,
                "index must be an Integer, a Range or an ArithmeticSequence, "
-               "not %" PRIsVALUE, rb_obj_class(key));
+               "not %" PRIsVALUE,
+               rb_obj_class(key));
     }
     VALUE next = rbash_view_wrap(nv);
     if (cur != self)
@@ -236,8 +238,9 @@ static void rbash_assign_array(const ash_view *v, VALUE ary) {
     flat = ary; /* a flat Array of every element, C order */
   } else {
     rbash_check_nested(ary, 0, ndim, shape);
-    flat = ndim > 1 ? rb_funcall(ary, rb_intern("flatten"), 1, INT2FIX(ndim - 1))
-                    : ary;
+    flat = ndim > 1
+               ? rb_funcall(ary, rb_intern("flatten"), 1, INT2FIX(ndim - 1))
+               : ary;
   }
   int dtype = ash_view_dtype(v);
   /* convert everything first: a TypeError or VALUE error writes nothing */
@@ -344,8 +347,10 @@ static VALUE rbash_view_to_a(VALUE self) {
 static VALUE rbash_view_value(VALUE self) {
   rbash_view *w = rbash_view_get(self);
   if (ash_view_size(w->v) != 1)
-    rbash_raisef(ASH_E_SHAPE, "value needs a view of one element, this one "
-                              "has %lld", (long long)ash_view_size(w->v));
+    rbash_raisef(ASH_E_SHAPE,
+                 "value needs a view of one element, this one "
+                 "has %lld",
+                 (long long)ash_view_size(w->v));
   int64_t zero = 0;
   return rbash_get(w->v, w->ndim == 0 ? 0 : 1, &zero);
 }
@@ -423,7 +428,6 @@ static VALUE rbash_view_readonly_p(VALUE self) {
   return rbash_view_get(self)->readonly ? Qtrue : Qfalse;
 }
 
-
 /* View#format_text(flags = 0, indent = 0): the elements as text
  * (ash_view_format with NumPy's print options). */
 static VALUE rbash_view_format_m(int argc, VALUE *argv, VALUE self) {
@@ -431,8 +435,10 @@ static VALUE rbash_view_format_m(int argc, VALUE *argv, VALUE self) {
   unsigned flags = argc > 0 ? rbash_uint(argv[0], "flags") : 0;
   int indent = argc > 1 ? NUM2INT(argv[1]) : 0;
   if (argc > 2)
-    rb_raise(rb_eArgError, "wrong number of arguments (given %d, expected "
-                           "0..2)", argc);
+    rb_raise(rb_eArgError,
+             "wrong number of arguments (given %d, expected "
+             "0..2)",
+             argc);
   char stack[2048], *text;
   RBASH_CHECK(ash_swig_format_into(w->v, flags, -1, 0, 0, indent, stack,
                                    sizeof stack, &text));

@@ -47,29 +47,29 @@
 
 /* ---- status assertions ---------------------------------------------- */
 
-#define ASSERT_OK(expr)                                                       \
-  do {                                                                        \
-    int t_rc_ = (expr);                                                       \
-    cr_assert_eq(t_rc_, ASH_OK, "%s returned %d (%s): %s", #expr, t_rc_,      \
-                 ash_err_name(t_rc_), ash_last_error());                      \
+#define ASSERT_OK(expr)                                                        \
+  do {                                                                         \
+    int t_rc_ = (expr);                                                        \
+    cr_assert_eq(t_rc_, ASH_OK, "%s returned %d (%s): %s", #expr, t_rc_,       \
+                 ash_err_name(t_rc_), ash_last_error());                       \
   } while (0)
 
-#define ASSERT_ERR(expr, code)                                                \
-  do {                                                                        \
-    int t_rc_ = (expr);                                                       \
-    cr_assert_eq(t_rc_, (code), "%s returned %d (%s), expected %s; detail: %s", \
-                 #expr, t_rc_, ash_err_name(t_rc_), ash_err_name(code),       \
-                 ash_last_error());                                           \
+#define ASSERT_ERR(expr, code)                                                 \
+  do {                                                                         \
+    int t_rc_ = (expr);                                                        \
+    cr_assert_eq(t_rc_, (code),                                                \
+                 "%s returned %d (%s), expected %s; detail: %s", #expr, t_rc_, \
+                 ash_err_name(t_rc_), ash_err_name(code), ash_last_error());   \
   } while (0)
 
 /* Either of two codes (for places where the header allows both). */
-#define ASSERT_ERR2(expr, c1, c2)                                             \
-  do {                                                                        \
-    int t_rc_ = (expr);                                                       \
-    cr_assert(t_rc_ == (c1) || t_rc_ == (c2),                                 \
-              "%s returned %d (%s), expected %s or %s; detail: %s", #expr,    \
-              t_rc_, ash_err_name(t_rc_), ash_err_name(c1), ash_err_name(c2), \
-              ash_last_error());                                              \
+#define ASSERT_ERR2(expr, c1, c2)                                              \
+  do {                                                                         \
+    int t_rc_ = (expr);                                                        \
+    cr_assert(t_rc_ == (c1) || t_rc_ == (c2),                                  \
+              "%s returned %d (%s), expected %s or %s; detail: %s", #expr,     \
+              t_rc_, ash_err_name(t_rc_), ash_err_name(c1), ash_err_name(c2),  \
+              ash_last_error());                                               \
   } while (0)
 
 /* ---- unique names ---------------------------------------------------- */
@@ -82,8 +82,8 @@ static T_UNUSED char *t_name(char *buf) {
   return buf;
 }
 
-#define TNAME(var)                                                            \
-  char var[64];                                                               \
+#define TNAME(var)                                                             \
+  char var[64];                                                                \
   t_name(var)
 
 static T_UNUSED char *t_shm_path(char *buf, size_t n, const char *name) {
@@ -206,12 +206,12 @@ static T_UNUSED void t_fini(void) {
 
 /* TEST(suite, name) / TEST_OPT(suite, name, options...): a Criterion Test
  * whose body must also leave /dev/shm and its temporary directory clean. */
-#define TEST_OPT(suite, name, ...)                                            \
-  static void t_body_##suite##_##name(void);                                  \
-  Test(suite, name, __VA_ARGS__) {                                            \
-    t_body_##suite##_##name();                                                \
-    t_check_clean();                                                          \
-  }                                                                           \
+#define TEST_OPT(suite, name, ...)                                             \
+  static void t_body_##suite##_##name(void);                                   \
+  Test(suite, name, __VA_ARGS__) {                                             \
+    t_body_##suite##_##name();                                                 \
+    t_check_clean();                                                           \
+  }                                                                            \
   static void t_body_##suite##_##name(void)
 #define TEST(suite, name) TEST_OPT(suite, name, .disabled = 0)
 

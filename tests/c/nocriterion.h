@@ -61,16 +61,19 @@ t_nc_fail(const char *file, int line, const char *expr, const char *fmt, ...) {
     if (!(cond))                                                               \
       t_nc_fail(__FILE__, __LINE__, #cond, " " __VA_ARGS__);                   \
   } while (0)
-#define cr_assert_fail(...) t_nc_fail(__FILE__, __LINE__, "fail", " " __VA_ARGS__)
+#define cr_assert_fail(...)                                                    \
+  t_nc_fail(__FILE__, __LINE__, "fail", " " __VA_ARGS__)
 #define cr_assert_eq(a, b, ...) cr_assert((a) == (b), __VA_ARGS__)
 #define cr_assert_neq(a, b, ...) cr_assert((a) != (b), __VA_ARGS__)
 #define cr_assert_geq(a, b, ...) cr_assert((a) >= (b), __VA_ARGS__)
 #define cr_assert_null(p, ...) cr_assert((p) == NULL, __VA_ARGS__)
 #define cr_assert_not_null(p, ...) cr_assert((p) != NULL, __VA_ARGS__)
-#define cr_assert_str_eq(a, b, ...) cr_assert(strcmp((a), (b)) == 0, __VA_ARGS__)
+#define cr_assert_str_eq(a, b, ...)                                            \
+  cr_assert(strcmp((a), (b)) == 0, __VA_ARGS__)
 #define cr_assert_float_eq(a, b, eps, ...)                                     \
   cr_assert(fabs((double)(a) - (double)(b)) <= (eps), __VA_ARGS__)
-#define cr_log_warn(...) (fprintf(stderr, "warning: " __VA_ARGS__), fputc('\n', stderr))
+#define cr_log_warn(...)                                                       \
+  (fprintf(stderr, "warning: " __VA_ARGS__), fputc('\n', stderr))
 
 extern char **environ;
 

@@ -10,8 +10,8 @@ TestSuite(anon, .fini = t_fini);
 
 static ash_segment *make_anon(const char *label, int64_t n, ash_view **v) {
   ash_segment *s = NULL;
-  ASSERT_OK(ash_segment_create(label, 8 * (uint64_t)n + 64, 2, ASH_ANON, 0600,
-                               &s));
+  ASSERT_OK(
+      ash_segment_create(label, 8 * (uint64_t)n + 64, 2, ASH_ANON, 0600, &s));
   ASSERT_OK(ash_segment_add_array(s, "x", ASH_FLOAT64, 1, &n, v));
   return s;
 }
@@ -171,8 +171,10 @@ static int child_sends_fd(void *arg) {
     struct cmsghdr align;
   } u;
   memset(&u, 0, sizeof u);
-  struct msghdr msg = {.msg_iov = &io, .msg_iovlen = 1,
-                       .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  struct msghdr msg = {.msg_iov = &io,
+                       .msg_iovlen = 1,
+                       .msg_control = u.buf,
+                       .msg_controllen = sizeof u.buf};
   struct cmsghdr *cm = CMSG_FIRSTHDR(&msg);
   cm->cmsg_level = SOL_SOCKET;
   cm->cmsg_type = SCM_RIGHTS;
@@ -193,8 +195,10 @@ TEST(anon, handed_over_by_scm_rights) {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
   } u;
-  struct msghdr msg = {.msg_iov = &io, .msg_iovlen = 1,
-                       .msg_control = u.buf, .msg_controllen = sizeof u.buf};
+  struct msghdr msg = {.msg_iov = &io,
+                       .msg_iovlen = 1,
+                       .msg_control = u.buf,
+                       .msg_controllen = sizeof u.buf};
   cr_assert_eq(recvmsg(sv[0], &msg, 0), 1);
   int fd = -1;
   memcpy(&fd, CMSG_DATA(CMSG_FIRSTHDR(&msg)), sizeof fd);

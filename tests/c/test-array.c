@@ -54,16 +54,14 @@ TEST(array, arena_bytes_for_errors) {
   ASSERT_ERR(ash_arena_bytes_for(ASH_UINT8, -1, shape33, &total), ASH_E_SHAPE);
   ASSERT_ERR(ash_arena_bytes_for(ASH_UINT8, 1, (int64_t[]){-1}, &total),
              ASH_E_SHAPE);
-  ASSERT_ERR(ash_arena_bytes_for(ASH_FLOAT64, 2,
-                                 (int64_t[]){INT64_MAX / 2, 4}, &total),
-             ASH_E_OVERFLOW);
-  ASSERT_ERR(ash_arena_bytes_for(ASH_UINT8, 2,
-                                 (int64_t[]){INT64_C(1) << 40,
-                                             INT64_C(1) << 40},
+  ASSERT_ERR(ash_arena_bytes_for(ASH_FLOAT64, 2, (int64_t[]){INT64_MAX / 2, 4},
                                  &total),
              ASH_E_OVERFLOW);
-  ASSERT_ERR(ash_arena_bytes_for(ASH_UINT8, 1, (int64_t[]){INT64_MAX},
-                                 &total),
+  ASSERT_ERR(ash_arena_bytes_for(
+                 ASH_UINT8, 2, (int64_t[]){INT64_C(1) << 40, INT64_C(1) << 40},
+                 &total),
+             ASH_E_OVERFLOW);
+  ASSERT_ERR(ash_arena_bytes_for(ASH_UINT8, 1, (int64_t[]){INT64_MAX}, &total),
              ASH_E_OVERFLOW);
   cr_assert_eq(total, 77u, "failed calls must not change *total");
   /* the sum itself overflowing */
@@ -198,8 +196,8 @@ TEST(array, zero_filled) {
   ash_view *a = NULL, *b = NULL;
   ASSERT_OK(ash_segment_add_array(seg, "a", ASH_FLOAT64, 2,
                                   (int64_t[]){100, 10}, &a));
-  ASSERT_OK(ash_segment_add_array(seg, "b", ASH_UINT8, 1, (int64_t[]){200000},
-                                  &b));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "b", ASH_UINT8, 1, (int64_t[]){200000}, &b));
   const uint8_t *p = ash_view_data(a);
   for (uint64_t i = 0; i < ash_view_nbytes(a); i++)
     cr_assert_eq(p[i], 0, "byte %" PRIu64 " of a is %u", i, p[i]);
@@ -217,8 +215,7 @@ TEST(array, zero_filled) {
 TEST(array, accessors_of_whole_array) {
   TNAME(name);
   ash_segment *seg = NULL;
-  ash_view *v = t_make_array(name, ASH_INT16, 3, (int64_t[]){2, 3, 5}, 0,
-                             &seg);
+  ash_view *v = t_make_array(name, ASH_INT16, 3, (int64_t[]){2, 3, 5}, 0, &seg);
   cr_assert_eq(ash_view_dtype(v), ASH_INT16);
   cr_assert_eq(ash_view_ndim(v), 3);
   const int64_t *sh = ash_view_shape(v), *st = ash_view_strides(v);
@@ -248,13 +245,13 @@ TEST(array, add_array_exist) {
   TNAME(name);
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 4096, 4, 0, 0600, &seg));
-  ASSERT_OK(ash_segment_add_array(seg, "x", ASH_UINT8, 1, (int64_t[]){8},
-                                  NULL));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "x", ASH_UINT8, 1, (int64_t[]){8}, NULL));
   uint64_t free0 = ash_segment_arena_free(seg);
   ash_view *v = NULL;
-  ASSERT_ERR(ash_segment_add_array(seg, "x", ASH_FLOAT64, 1, (int64_t[]){8},
-                                   &v),
-             ASH_E_EXIST);
+  ASSERT_ERR(
+      ash_segment_add_array(seg, "x", ASH_FLOAT64, 1, (int64_t[]){8}, &v),
+      ASH_E_EXIST);
   cr_assert_eq(ash_segment_array_count(seg), 1);
   cr_assert_eq(ash_segment_arena_free(seg), free0, "a failed add took space");
   ASSERT_OK(ash_segment_view(seg, "x", &v));
@@ -281,12 +278,12 @@ TEST(array, add_array_full_arena) {
   ASSERT_OK(ash_segment_add_array(seg, "fits", ASH_UINT8, 1,
                                   (int64_t[]){(int64_t)free0}, NULL));
   cr_assert_eq(ash_segment_arena_free(seg), 0u);
-  ASSERT_ERR(ash_segment_add_array(seg, "one", ASH_UINT8, 1, (int64_t[]){1},
-                                   NULL),
-             ASH_E_FULL);
+  ASSERT_ERR(
+      ash_segment_add_array(seg, "one", ASH_UINT8, 1, (int64_t[]){1}, NULL),
+      ASH_E_FULL);
   /* zero-length arrays take at most nothing more... or FULL */
-  int rc = ash_segment_add_array(seg, "zero", ASH_UINT8, 1, (int64_t[]){0},
-                                 NULL);
+  int rc =
+      ash_segment_add_array(seg, "zero", ASH_UINT8, 1, (int64_t[]){0}, NULL);
   cr_assert(rc == ASH_OK || rc == ASH_E_FULL, "%s", ash_err_name(rc));
   ash_segment_close(seg);
 }
@@ -296,12 +293,12 @@ TEST(array, arena_free_decreases_by_rounded_size) {
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 4096, 8, 0, 0600, &seg));
   uint64_t f0 = ash_segment_arena_free(seg);
-  ASSERT_OK(ash_segment_add_array(seg, "a", ASH_FLOAT64, 1, (int64_t[]){10},
-                                  NULL));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "a", ASH_FLOAT64, 1, (int64_t[]){10}, NULL));
   cr_assert_eq(f0 - ash_segment_arena_free(seg), 128u);
   uint64_t f1 = ash_segment_arena_free(seg);
-  ASSERT_OK(ash_segment_add_array(seg, "b", ASH_UINT8, 1, (int64_t[]){1},
-                                  NULL));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "b", ASH_UINT8, 1, (int64_t[]){1}, NULL));
   cr_assert_eq(f1 - ash_segment_arena_free(seg), 64u);
   ash_segment_close(seg);
 }
@@ -310,14 +307,14 @@ TEST(array, add_array_full_directory) {
   TNAME(name);
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 4096, 2, 0, 0600, &seg));
-  ASSERT_OK(ash_segment_add_array(seg, "a", ASH_UINT8, 1, (int64_t[]){1},
-                                  NULL));
-  ASSERT_OK(ash_segment_add_array(seg, "b", ASH_UINT8, 1, (int64_t[]){1},
-                                  NULL));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "a", ASH_UINT8, 1, (int64_t[]){1}, NULL));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "b", ASH_UINT8, 1, (int64_t[]){1}, NULL));
   uint64_t free0 = ash_segment_arena_free(seg);
-  ASSERT_ERR(ash_segment_add_array(seg, "c", ASH_UINT8, 1, (int64_t[]){1},
-                                   NULL),
-             ASH_E_FULL);
+  ASSERT_ERR(
+      ash_segment_add_array(seg, "c", ASH_UINT8, 1, (int64_t[]){1}, NULL),
+      ASH_E_FULL);
   cr_assert_eq(ash_segment_array_count(seg), 2);
   cr_assert_eq(ash_segment_arena_free(seg), free0);
   ash_segment_close(seg);
@@ -334,9 +331,9 @@ TEST(array, add_array_shape_errors) {
              ASH_E_SHAPE);
   ASSERT_ERR(ash_segment_add_array(seg, "a", ASH_UINT8, -1, ones, NULL),
              ASH_E_SHAPE);
-  ASSERT_ERR(ash_segment_add_array(seg, "a", ASH_UINT8, 2, (int64_t[]){3, -1},
-                                   NULL),
-             ASH_E_SHAPE);
+  ASSERT_ERR(
+      ash_segment_add_array(seg, "a", ASH_UINT8, 2, (int64_t[]){3, -1}, NULL),
+      ASH_E_SHAPE);
   ASSERT_ERR(ash_segment_add_array(seg, "a", ASH_UINT8, 1,
                                    (int64_t[]){INT64_MIN}, NULL),
              ASH_E_SHAPE);
@@ -398,8 +395,8 @@ TEST(array, zero_length_arrays) {
   ASSERT_OK(ash_segment_create(name, 4096, 4, 0, 0600, &seg));
   ash_view *a = NULL, *b = NULL;
   ASSERT_OK(ash_segment_add_array(seg, "a", ASH_INT64, 1, (int64_t[]){0}, &a));
-  ASSERT_OK(ash_segment_add_array(seg, "b", ASH_INT64, 2, (int64_t[]){3, 0},
-                                  &b));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "b", ASH_INT64, 2, (int64_t[]){3, 0}, &b));
   cr_assert_eq(ash_view_size(a), 0);
   cr_assert_eq(ash_view_nbytes(a), 0u);
   cr_assert_eq(ash_view_size(b), 0);
@@ -439,8 +436,8 @@ TEST(array, arrays_added_by_another_process_appear) {
   TNAME(name);
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 4096, 4, 0, 0600, &seg));
-  ASSERT_OK(ash_segment_add_array(seg, "mine", ASH_UINT8, 1, (int64_t[]){3},
-                                  NULL));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "mine", ASH_UINT8, 1, (int64_t[]){3}, NULL));
   cr_assert_eq(ash_segment_array_count(seg), 1);
   g_name = name;
   cr_assert_eq(t_run_child(child_add_array, NULL), 0);

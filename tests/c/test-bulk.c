@@ -9,8 +9,7 @@ TestSuite(bulk, .fini = t_fini);
 #define C 7
 
 /* Python slice of range(n) -> index list; returns its length. */
-static int pyslice(int n, int64_t start, int64_t stop, int64_t step,
-                   int *out) {
+static int pyslice(int n, int64_t start, int64_t stop, int64_t step, int *out) {
   int64_t lower = step > 0 ? 0 : -1, upper = step > 0 ? n : n - 1;
   if (start == ASH_NONE)
     start = step < 0 ? upper : lower;
@@ -58,8 +57,8 @@ static ash_view *case_view(ash_view *base, const struct case_ *c, int *n0,
   ash_view *a = NULL, *b = NULL, *t = NULL;
   ASSERT_OK(ash_view_slice(base, 0, c->rows.start, c->rows.stop, c->rows.step,
                            0, &a));
-  ASSERT_OK(ash_view_slice(a, 1, c->cols.start, c->cols.stop, c->cols.step, 0,
-                           &b));
+  ASSERT_OK(
+      ash_view_slice(a, 1, c->cols.start, c->cols.stop, c->cols.step, 0, &b));
   ash_view_release(a);
   int ri[R], ci[C];
   int nr = pyslice(R, c->rows.start, c->rows.stop, c->rows.step, ri);
@@ -194,8 +193,8 @@ TEST(bulk, readonly_write_refused) {
 TEST(bulk, large_round_trip) {
   TNAME(name);
   const int64_t n = 1 << 20;
-  ash_view *v = t_make_array(name, ASH_FLOAT64, 2, (int64_t[]){1024, 1024}, 0,
-                             NULL);
+  ash_view *v =
+      t_make_array(name, ASH_FLOAT64, 2, (int64_t[]){1024, 1024}, 0, NULL);
   double *src = malloc(n * sizeof *src), *dst = malloc(n * sizeof *dst);
   cr_assert(src && dst);
   for (int64_t i = 0; i < n; i++)
@@ -222,10 +221,10 @@ TEST(bulk, complex_and_half_raw_bytes) {
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 4096, 4, 0, 0600, &seg));
   ash_view *c = NULL, *h = NULL, *rc = NULL;
-  ASSERT_OK(ash_segment_add_array(seg, "c", ASH_COMPLEX128, 1, (int64_t[]){3},
-                                  &c));
-  ASSERT_OK(ash_segment_add_array(seg, "h", ASH_FLOAT16, 1, (int64_t[]){4},
-                                  &h));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "c", ASH_COMPLEX128, 1, (int64_t[]){3}, &c));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "h", ASH_FLOAT16, 1, (int64_t[]){4}, &h));
   double cin[6] = {1, 2, 3, 4, 5, 6}, cout[6] = {0};
   ASSERT_OK(ash_view_write(c, cin, sizeof cin));
   ASSERT_OK(ash_view_slice(c, 0, ASH_NONE, ASH_NONE, -1, 0, &rc));
@@ -265,8 +264,8 @@ TEST(bulk, copy_between_views) {
   ash_view *src = NULL, *dst = NULL;
   ASSERT_OK(ash_view_slice(a, 1, ASH_NONE, ASH_NONE, -2, 0, &src)); /* 5x4 */
   ash_view *bt = NULL;
-  ASSERT_OK(ash_view_transpose(b, &bt)); /* 5x7 view of b */
-  ASSERT_OK(ash_view_slice(bt, 1, 0, 4, 1, 0, &dst));             /* 5x4 */
+  ASSERT_OK(ash_view_transpose(b, &bt));              /* 5x7 view of b */
+  ASSERT_OK(ash_view_slice(bt, 1, 0, 4, 1, 0, &dst)); /* 5x4 */
   ASSERT_OK(ash_view_copy(dst, src));
   for (int r = 0; r < R; r++)
     for (int k = 0; k < 4; k++) {
@@ -381,10 +380,10 @@ TEST(bulk, fill_f64) {
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(n2, 4096, 4, 0, 0600, &seg));
   ash_view *u8 = NULL, *f32 = NULL, *b = NULL;
-  ASSERT_OK(ash_segment_add_array(seg, "u8", ASH_UINT8, 1, (int64_t[]){50},
-                                  &u8));
-  ASSERT_OK(ash_segment_add_array(seg, "f32", ASH_FLOAT32, 1,
-                                  (int64_t[]){50}, &f32));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "u8", ASH_UINT8, 1, (int64_t[]){50}, &u8));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "f32", ASH_FLOAT32, 1, (int64_t[]){50}, &f32));
   ASSERT_OK(ash_segment_add_array(seg, "b", ASH_BOOL, 1, (int64_t[]){50}, &b));
   ASSERT_OK(ash_view_fill_f64(u8, 9));
   ASSERT_ERR(ash_view_fill_f64(u8, 300), ASH_E_VALUE);
@@ -412,12 +411,12 @@ TEST(bulk, fill_i64) {
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 4096, 4, 0, 0600, &seg));
   ash_view *f64 = NULL, *u16 = NULL, *c = NULL;
-  ASSERT_OK(ash_segment_add_array(seg, "f64", ASH_FLOAT64, 2,
-                                  (int64_t[]){4, 5}, &f64));
-  ASSERT_OK(ash_segment_add_array(seg, "u16", ASH_UINT16, 1, (int64_t[]){9},
-                                  &u16));
-  ASSERT_OK(ash_segment_add_array(seg, "c", ASH_COMPLEX64, 1, (int64_t[]){3},
-                                  &c));
+  ASSERT_OK(ash_segment_add_array(seg, "f64", ASH_FLOAT64, 2, (int64_t[]){4, 5},
+                                  &f64));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "u16", ASH_UINT16, 1, (int64_t[]){9}, &u16));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "c", ASH_COMPLEX64, 1, (int64_t[]){3}, &c));
   ASSERT_OK(ash_view_fill_i64(f64, -4));
   ASSERT_ERR(ash_view_fill_i64(f64, (INT64_C(1) << 53) + 1), ASH_E_VALUE);
   for (int i = 0; i < 20; i++)
@@ -455,12 +454,12 @@ TEST(bulk, fill_u64_and_c128) {
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 4096, 4, 0, 0600, &seg));
   ash_view *u64 = NULL, *c128 = NULL, *f32 = NULL, *ro = NULL, *s = NULL;
-  ASSERT_OK(ash_segment_add_array(seg, "u64", ASH_UINT64, 1, (int64_t[]){6},
-                                  &u64));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "u64", ASH_UINT64, 1, (int64_t[]){6}, &u64));
   ASSERT_OK(ash_segment_add_array(seg, "c128", ASH_COMPLEX128, 1,
                                   (int64_t[]){5}, &c128));
-  ASSERT_OK(ash_segment_add_array(seg, "f32", ASH_FLOAT32, 1, (int64_t[]){4},
-                                  &f32));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "f32", ASH_FLOAT32, 1, (int64_t[]){4}, &f32));
   /* uint64 above INT64_MAX, on a strided view: every other element */
   ASSERT_OK(ash_view_slice(u64, 0, ASH_NONE, ASH_NONE, 2, 0, &s));
   ASSERT_OK(ash_view_fill_u64(s, UINT64_MAX - 1));

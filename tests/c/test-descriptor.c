@@ -13,10 +13,9 @@ static void assert_same_view(const ash_view *a, const ash_view *b,
   cr_assert_eq(ash_view_dtype(a), ash_view_dtype(b), "%s: dtype", what);
   cr_assert_eq(ash_view_ndim(a), ash_view_ndim(b), "%s: ndim", what);
   for (int i = 0; i < ash_view_ndim(a); i++) {
-    cr_assert_eq(ash_view_dim(a, i), ash_view_dim(b, i), "%s: dim %d", what,
-                 i);
-    cr_assert_eq(ash_view_stride(a, i), ash_view_stride(b, i),
-                 "%s: stride %d", what, i);
+    cr_assert_eq(ash_view_dim(a, i), ash_view_dim(b, i), "%s: dim %d", what, i);
+    cr_assert_eq(ash_view_stride(a, i), ash_view_stride(b, i), "%s: stride %d",
+                 what, i);
   }
   cr_assert_eq(ash_view_offset(a), ash_view_offset(b), "%s: offset", what);
   cr_assert_eq(ash_view_flags(a), ash_view_flags(b), "%s: flags", what);
@@ -52,10 +51,10 @@ static ash_view *round_trip(const ash_view *v, const char *what) {
 static ash_segment *make_seg(const char *name, ash_view **a, ash_view **b) {
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 1 << 16, 4, 0, 0600, &seg));
-  ASSERT_OK(ash_segment_add_array(seg, "a", ASH_FLOAT64, 2, (int64_t[]){4, 5},
-                                  a));
-  ASSERT_OK(ash_segment_add_array(seg, "b", ASH_INT16, 3,
-                                  (int64_t[]){2, 3, 4}, b));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "a", ASH_FLOAT64, 2, (int64_t[]){4, 5}, a));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "b", ASH_INT16, 3, (int64_t[]){2, 3, 4}, b));
   t_fill_arange(*a);
   t_fill_arange(*b);
   return seg;
@@ -139,8 +138,8 @@ TEST(descriptor, file_backed) {
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(path, 4096, 2, ASH_FILE, 0600, &seg));
   ash_view *a = NULL, *s = NULL;
-  ASSERT_OK(ash_segment_add_array(seg, "arr", ASH_INT32, 1, (int64_t[]){10},
-                                  &a));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "arr", ASH_INT32, 1, (int64_t[]){10}, &a));
   t_fill_arange(a);
   char prefix[600];
   snprintf(prefix, sizeof prefix, "ash+file://%s", path);
@@ -251,18 +250,28 @@ TEST(descriptor, syntax_errors_are_desc) {
   ash_view *a, *b;
   ash_segment *seg = make_seg(name, &a, &b);
   const char *forms[] = {
-      "ash://%s/a[",          "ash://%s/a[1:2",
-      "ash://%s/a[1:2:3:4]",  "ash://%s/a[q]",       "ash://%s/a[1]x",
-      "ash://%s/a[1,,2]",     "ash://%s/a[1.5]",     "ash://%s/a[[1]]",
-      "ash://%s/a?shape=2,",  "ash://%s/a?bogus=1",
+      "ash://%s/a[",
+      "ash://%s/a[1:2",
+      "ash://%s/a[1:2:3:4]",
+      "ash://%s/a[q]",
+      "ash://%s/a[1]x",
+      "ash://%s/a[1,,2]",
+      "ash://%s/a[1.5]",
+      "ash://%s/a[[1]]",
+      "ash://%s/a?shape=2,",
+      "ash://%s/a?bogus=1",
       "ash://%s/a?dtype=<f8&shape=2&strides=8&offset=",
       "ash://%s/a?dtype=<f8&shape=x&strides=8&offset=0",
       "ash://%s/a?dtype=<f8&shape=2&strides=8,8&offset=0",
       /* numbers: decimal, an optional sign, 64 bits */
-      "ash://%s/a?gen=9223372036854775808", "ash://%s/a?gen=-9223372036854775809",
-      "ash://%s/a?gen=+",                  "ash://%s/a?gen=-",
-      "ash://%s/a?gen=0x10",               "ash://%s/a?gen=1e3",
-      "ash://%s/a?gen=- 1",                "ash://%s/a?gen=99999999999999999999",
+      "ash://%s/a?gen=9223372036854775808",
+      "ash://%s/a?gen=-9223372036854775809",
+      "ash://%s/a?gen=+",
+      "ash://%s/a?gen=-",
+      "ash://%s/a?gen=0x10",
+      "ash://%s/a?gen=1e3",
+      "ash://%s/a?gen=- 1",
+      "ash://%s/a?gen=99999999999999999999",
   };
   for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
     char d[300];
@@ -282,9 +291,9 @@ TEST(descriptor, syntax_errors_are_desc) {
   }
   /* empty, nameless, a wrong scheme, or characters no name may hold: DESC,
    * or NAME when read as an (invalid) name; never a lookup (NOENT) */
-  const char *empty[] = {"",           "ash://",          "ash:///a",
-                         "ash:/%s/a",  "ftp://%s/a",      "ash://%s/a]",
-                         "%s/a]",      "ash://%s/a/extra", "ash://%s/a b"};
+  const char *empty[] = {"",          "ash://",           "ash:///a",
+                         "ash:/%s/a", "ftp://%s/a",       "ash://%s/a]",
+                         "%s/a]",     "ash://%s/a/extra", "ash://%s/a b"};
   for (size_t i = 0; i < sizeof empty / sizeof empty[0]; i++) {
     char d[300];
     t_subst(d, sizeof d, empty[i], name);
@@ -311,8 +320,12 @@ TEST(descriptor, outside_the_array_is_index) {
   ash_view *a, *b;
   ash_segment *seg = make_seg(name, &a, &b); /* a: float64 (4, 5) = 160 B */
   const char *forms[] = {
-      "ash://%s/a[4]",       "ash://%s/a[-5]",      "ash://%s/a[0:5]",
-      "ash://%s/a[-5:]",     "ash://%s/a[:, 5]",    "ash://%s/a[:, :6]",
+      "ash://%s/a[4]",
+      "ash://%s/a[-5]",
+      "ash://%s/a[0:5]",
+      "ash://%s/a[-5:]",
+      "ash://%s/a[:, 5]",
+      "ash://%s/a[:, :6]",
       "ash://%s/b[0, 0, 4]",
       "ash://%s/a?dtype=<f8&shape=21&strides=8&offset=0",
       "ash://%s/a?dtype=<f8&shape=1&strides=8&offset=160",
@@ -530,8 +543,8 @@ TEST(descriptor, zero_size_views_round_trip) {
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 4096, 4, 0, 0600, &seg));
   ash_view *a = NULL, *b = NULL;
-  ASSERT_OK(ash_segment_add_array(seg, "a", ASH_FLOAT64, 2,
-                                  (int64_t[]){0, BIG}, &a));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "a", ASH_FLOAT64, 2, (int64_t[]){0, BIG}, &a));
   ASSERT_OK(ash_segment_add_array(seg, "b", ASH_UINT8, 3,
                                   (int64_t[]){0, BIG, BIG}, &b));
   ash_view *v[12] = {NULL};
@@ -598,7 +611,7 @@ TEST(descriptor, syntax_is_checked_before_any_segment_is_opened) {
    * query is DESC even when the segment does not exist */
   TNAME(name);
   const char *forms[] = {"ash://%s/a?bogus=1", "ash://%s/a?ro=2",
-                         "ash://%s/a?gen=x", "ash://%s/a?strides=8",
+                         "ash://%s/a?gen=x",   "ash://%s/a?strides=8",
                          "ash://%s/a?array=b", "ash://%s?array=bad/name"};
   for (size_t i = 0; i < sizeof forms / sizeof forms[0]; i++) {
     char d[300];
@@ -637,8 +650,8 @@ TEST(descriptor, offsets_checked_before_any_pointer) {
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++)
     parse_err(bad[i], name, ASH_E_INDEX);
   /* zero or overlapping strides: at most the array's bytes of elements */
-  parse_err("ash://%s/a?dtype=|u1&shape=1,10258598&strides=0,0&offset=0",
-            name, ASH_E_INDEX);
+  parse_err("ash://%s/a?dtype=|u1&shape=1,10258598&strides=0,0&offset=0", name,
+            ASH_E_INDEX);
   parse_err("ash://%s/a?shape=4611686018427387904&strides=0", name,
             ASH_E_INDEX);
   parse_err("ash://%s/a?shape=21&strides=0", name, ASH_E_INDEX);

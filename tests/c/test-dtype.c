@@ -65,7 +65,7 @@ TEST(dtype, names_sizes_formats) {
 
 TEST(dtype, invalid_values) {
   const int bad[] = {ASH_DTYPE_INVALID, ASH_DTYPE_COUNT_, -1, 16, 100,
-                     0x7fffffff, -0x7fffffff - 1};
+                     0x7fffffff,        -0x7fffffff - 1};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     cr_assert_null(ash_dtype_name(bad[i]), "name(%d)", bad[i]);
     cr_assert_eq(ash_dtype_itemsize(bad[i]), 0, "itemsize(%d)", bad[i]);
@@ -173,20 +173,18 @@ TEST(dtype, parse_round_trips_name_and_typestr) {
 }
 
 TEST(dtype, parse_rejects) {
-  const char *bad[] = {"float128", ">f8",   "!f8",    ">i4",      "",
-                       "f9",       "f16",   "f1",     "i3",       "u16",
-                       "c32",      "c4",    "int128", "uint128",  "longdouble",
-                       "g",        "G",     "O",      "S10",      "U4",
-                       "M8",       "<",     "=",      "<<f8",     "f8 ",
-                       " f8",      "f 8",   "xyz",    "float64x", "float6",
-                       "b2",       "int8 ", "FLOAT64?"};
+  const char *bad[] = {
+      "float128",   ">f8",    "!f8",  ">i4",   "",        "f9",     "f16",
+      "f1",         "i3",     "u16",  "c32",   "c4",      "int128", "uint128",
+      "longdouble", "g",      "G",    "O",     "S10",     "U4",     "M8",
+      "<",          "=",      "<<f8", "f8 ",   " f8",     "f 8",    "xyz",
+      "float64x",   "float6", "b2",   "int8 ", "FLOAT64?"};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     int out = -77;
     int rc = ash_dtype_parse(bad[i], &out);
     cr_assert_eq(rc, ASH_E_DTYPE, "parse(\"%s\") gave %s (%d)", bad[i],
                  ash_err_name(rc), out);
-    cr_assert_eq(out, -77, "out must be untouched on failure (\"%s\")",
-                 bad[i]);
+    cr_assert_eq(out, -77, "out must be untouched on failure (\"%s\")", bad[i]);
   }
 }
 
@@ -215,8 +213,8 @@ TEST(dtype, views_report_dtype) {
   for (int i = 0; i < NALL; i++) {
     int64_t shape[1] = {3};
     ash_view *v = NULL;
-    ASSERT_OK(ash_segment_add_array(seg, all[i].name, all[i].dtype, 1, shape,
-                                    &v));
+    ASSERT_OK(
+        ash_segment_add_array(seg, all[i].name, all[i].dtype, 1, shape, &v));
     cr_assert_eq(ash_view_dtype(v), all[i].dtype);
     cr_assert_eq(ash_view_itemsize(v), all[i].itemsize);
     cr_assert_eq(ash_view_nbytes(v), 3 * all[i].itemsize);
@@ -231,12 +229,12 @@ TEST(dtype, kinds) {
   static const struct {
     int dtype, kind;
   } want[] = {
-      {ASH_BOOL, ASH_KIND_BOOL},       {ASH_INT8, ASH_KIND_INT},
-      {ASH_INT16, ASH_KIND_INT},       {ASH_INT32, ASH_KIND_INT},
-      {ASH_INT64, ASH_KIND_INT},       {ASH_UINT8, ASH_KIND_UINT},
-      {ASH_UINT16, ASH_KIND_UINT},     {ASH_UINT32, ASH_KIND_UINT},
-      {ASH_UINT64, ASH_KIND_UINT},     {ASH_FLOAT16, ASH_KIND_FLOAT},
-      {ASH_FLOAT32, ASH_KIND_FLOAT},   {ASH_FLOAT64, ASH_KIND_FLOAT},
+      {ASH_BOOL, ASH_KIND_BOOL},         {ASH_INT8, ASH_KIND_INT},
+      {ASH_INT16, ASH_KIND_INT},         {ASH_INT32, ASH_KIND_INT},
+      {ASH_INT64, ASH_KIND_INT},         {ASH_UINT8, ASH_KIND_UINT},
+      {ASH_UINT16, ASH_KIND_UINT},       {ASH_UINT32, ASH_KIND_UINT},
+      {ASH_UINT64, ASH_KIND_UINT},       {ASH_FLOAT16, ASH_KIND_FLOAT},
+      {ASH_FLOAT32, ASH_KIND_FLOAT},     {ASH_FLOAT64, ASH_KIND_FLOAT},
       {ASH_COMPLEX64, ASH_KIND_COMPLEX}, {ASH_COMPLEX128, ASH_KIND_COMPLEX},
   };
   cr_assert_eq(sizeof want / sizeof want[0], ASH_DTYPE_COUNT_ - 1);

@@ -75,8 +75,8 @@ TEST(element, multi_and_flat_indices) {
   cr_assert_eq(((double *)ash_view_data(v))[0], -1.0);
 
   x = 42;
-  const int64_t bad2[][2] = {{3, 0}, {0, 4}, {-4, 0}, {0, -5}, {INT64_MIN, 0},
-                             {INT64_MAX, 0}};
+  const int64_t bad2[][2] = {{3, 0},  {0, 4},         {-4, 0},
+                             {0, -5}, {INT64_MIN, 0}, {INT64_MAX, 0}};
   for (size_t i = 0; i < sizeof bad2 / sizeof bad2[0]; i++) {
     ASSERT_ERR(ash_view_get_f64(v, 2, bad2[i], &x), ASH_E_INDEX);
     ASSERT_ERR(ash_view_set_f64(v, 2, bad2[i], 1.0), ASH_E_INDEX);
@@ -389,8 +389,8 @@ TEST(element, get_conversions) {
   cr_assert_eq(get_f64(i64), 9223372036854775808.0);
 
   ash_view *f64 = arr(ASH_FLOAT64, 1);
-  const double bad[] = {2.5, -0.5, NAN, INFINITY, -INFINITY, 1e19, -1e19,
-                        9223372036854775808.0};
+  const double bad[] = {2.5,       -0.5, NAN,   INFINITY,
+                        -INFINITY, 1e19, -1e19, 9223372036854775808.0};
   for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
     ASSERT_OK(SET_F64(f64, bad[k]));
     ASSERT_ERR(ash_view_get_i64(f64, 1, I0, &i), ASH_E_VALUE);
@@ -512,7 +512,8 @@ TEST(element, f64_fast_path_edges) {
   double x = -1;
   for (int64_t i = 0; i < 3; i++)
     for (int64_t j = 0; j < 4; j++)
-      ASSERT_OK(ash_view_set_f64(v, 2, (int64_t[]){i, j}, (double)(10 * i + j)));
+      ASSERT_OK(
+          ash_view_set_f64(v, 2, (int64_t[]){i, j}, (double)(10 * i + j)));
   ASSERT_OK(ash_view_get_f64(v, 2, (int64_t[]){2, 3}, &x));
   cr_assert_eq(x, 23);
   ASSERT_OK(ash_view_get_f64(v, 2, (int64_t[]){-1, -4}, &x));
@@ -595,8 +596,9 @@ TEST(element, conversion_edges) {
   cr_assert_eq(get_f64(f32), (double)0.1f);
   ASSERT_ERR(SET_F64(f32, 1e39), ASH_E_VALUE);
   ASSERT_ERR(SET_I64(i8, 128), ASH_E_VALUE);
-  cr_assert(strstr(ash_last_error(), "128 is out of range for int8 [-128, 127]"),
-            "%s", ash_last_error());
+  cr_assert(
+      strstr(ash_last_error(), "128 is out of range for int8 [-128, 127]"),
+      "%s", ash_last_error());
   ASSERT_ERR(SET_F64(i8, -129), ASH_E_VALUE);
   ASSERT_OK(SET_F64(i8, -128));
   ASSERT_ERR(SET_U64(i8, UINT64_MAX), ASH_E_VALUE);
@@ -608,6 +610,11 @@ TEST(element, conversion_edges) {
   ASSERT_ERR(SET_I64(u64, -1), ASH_E_VALUE);
   cr_assert(strstr(ash_last_error(), "-1 is out of range for uint64"), "%s",
             ash_last_error());
-  done(i64); done(u64); done(f64); done(f32); done(i8); done(b);
+  done(i64);
+  done(u64);
+  done(f64);
+  done(f32);
+  done(i8);
+  done(b);
   close_seg();
 }

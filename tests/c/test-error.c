@@ -38,8 +38,8 @@ TEST(error, err_name_every_code) {
 
 TEST(error, codes_in_reserved_range_and_distinct) {
   for (int i = 0; i < NCODES; i++) {
-    cr_assert(codes[i].value >= -1999 && codes[i].value <= -1000,
-              "%s = %d", codes[i].name, codes[i].value);
+    cr_assert(codes[i].value >= -1999 && codes[i].value <= -1000, "%s = %d",
+              codes[i].name, codes[i].value);
     for (int j = 0; j < i; j++)
       cr_assert_neq(codes[i].value, codes[j].value);
   }
@@ -56,8 +56,8 @@ TEST(error, codes_in_reserved_range_and_distinct) {
 TEST(error, success_and_unknown_codes) {
   cr_assert_str_eq(ash_strerror(0), "success");
   cr_assert_str_eq(ash_err_name(0), "OK");
-  const int unknown[] = {1, -1, 5, -999, -1000, -1033, -1500, -1999, -2000,
-                         INT_MIN, INT_MAX, ASH_E_FIRST_};
+  const int unknown[] = {1,     -1,    5,     -999,    -1000,   -1033,
+                         -1500, -1999, -2000, INT_MIN, INT_MAX, ASH_E_FIRST_};
   for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
     const char *m = ash_strerror(unknown[i]);
     const char *n = ash_err_name(unknown[i]);
@@ -126,8 +126,7 @@ TEST(error, last_error_detail_names_value) {
   cr_assert_null(seg, "out must be NULL on failure");
   cr_assert_eq(ash_last_error_code(), ASH_E_NOENT);
   cr_assert(strstr(ash_last_error(), name) != NULL,
-            "detail \"%s\" should name the segment %s", ash_last_error(),
-            name);
+            "detail \"%s\" should name the segment %s", ash_last_error(), name);
 }
 
 TEST(error, last_error_survives_success) {
@@ -143,8 +142,8 @@ TEST(error, last_error_survives_success) {
 TEST(error, version_runtime_matches_header) {
   cr_assert_eq(ash_version(), (unsigned)ASH_VERSION_HEX);
   cr_assert_eq((unsigned)ASH_VERSION_HEX,
-               (unsigned)((ASH_VERSION_MAJOR << 16) |
-                          (ASH_VERSION_MINOR << 8) | ASH_VERSION_PATCH));
+               (unsigned)((ASH_VERSION_MAJOR << 16) | (ASH_VERSION_MINOR << 8) |
+                          ASH_VERSION_PATCH));
   const char *s = ash_version_string();
   cr_assert_not_null(s);
   cr_assert_str_eq(s, ASH_VERSION_STRING);

@@ -13,10 +13,12 @@
 TestSuite(kthreads, .fini = t_fini);
 
 #define LIB ASH_TEST_KERNELS
-#define AXPY_SIG "void tk_axpy(int n, double a, const double *x, int incx, " \
-                 "double *y, int incy)"
-#define AXPY_BIND "n=size(x)=size(y), a=a, x=x, incx=inc(x), y=y, " \
-                  "incy=inc(y), split(n)"
+#define AXPY_SIG                                                               \
+  "void tk_axpy(int n, double a, const double *x, int incx, "                  \
+  "double *y, int incy)"
+#define AXPY_BIND                                                              \
+  "n=size(x)=size(y), a=a, x=x, incx=inc(x), y=y, "                            \
+  "incy=inc(y), split(n)"
 
 static int64_t t_tid(void) { return (int64_t)syscall(SYS_gettid); }
 
@@ -48,8 +50,8 @@ static void t_check_blocks(const ash_view *v, int64_t n, int nblocks) {
     for (int64_t i = lo; i < hi; i++)
       cr_assert_eq(t_get_i64_flat(v, i), first[b], "element %" PRId64, i);
     for (int c = 0; c < b; c++)
-      cr_assert_neq(first[c], first[b], "blocks %d and %d ran on one thread",
-                    c, b);
+      cr_assert_neq(first[c], first[b], "blocks %d and %d ran on one thread", c,
+                    b);
   }
   bool caller = false;
   for (int b = 0; b < nblocks; b++)
@@ -118,8 +120,7 @@ TEST(kthreads, split_results_equal_serial_results) {
   ash_view *x = t_make_array(nx, ASH_FLOAT64, 1, &n, 0, NULL);
   ash_view *y = t_make_array(ny, ASH_FLOAT64, 1, &n, 0, NULL);
   ash_view *z = t_make_array(nz, ASH_FLOAT64, 1, &n, 0, NULL);
-  double *px = ash_view_data(x), *py = ash_view_data(y),
-         *pz = ash_view_data(z);
+  double *px = ash_view_data(x), *py = ash_view_data(y), *pz = ash_view_data(z);
   for (int64_t i = 0; i < n; i++) {
     px[i] = (double)i * 0.25;
     py[i] = pz[i] = 1.0 / (double)(i + 1);
@@ -191,8 +192,8 @@ TEST(kthreads, overlapping_outputs_are_refused_when_split) {
   k = t_open("loop tk_add(f8 a, f8 b -> f8 out)", NULL);
   ASSERT_OK(ash_kernel_call(k, 3, (ash_view *[]){v, v, v}, 0, NULL, 2, NULL));
   cr_assert_eq(((double *)ash_view_data(v))[0], 4);
-  ASSERT_ERR(ash_kernel_call(k, 3, (ash_view *[]){v, v, rev}, 0, NULL, 2,
-                             NULL), ASH_E_OVERLAP);
+  ASSERT_ERR(ash_kernel_call(k, 3, (ash_view *[]){v, v, rev}, 0, NULL, 2, NULL),
+             ASH_E_OVERLAP);
   cr_assert(strstr(ash_last_error(), "output out overlaps operand a"), "%s",
             ash_last_error());
   ash_kernel_close(k);
@@ -215,8 +216,8 @@ static void *t_caller(void *p) {
   int64_t n = ash_view_size(w->y);
   for (int rep = 0; rep < 40; rep++) {
     double a = 1;
-    if (ash_kernel_call(w->k, 2, (ash_view *[]){w->x, w->y}, 1, &a,
-                        rep % 4 + 1, NULL) != ASH_OK)
+    if (ash_kernel_call(w->k, 2, (ash_view *[]){w->x, w->y}, 1, &a, rep % 4 + 1,
+                        NULL) != ASH_OK)
       w->failures++;
   }
   for (int64_t i = 0; i < n; i++)
@@ -236,8 +237,8 @@ TEST(kthreads, concurrent_callers_share_the_pool) {
     w[i].k = k;
     w[i].failures = 0;
     w[i].x = t_make_array(t_name(names[2 * i]), ASH_FLOAT64, 1, &n, 0, NULL);
-    w[i].y = t_make_array(t_name(names[2 * i + 1]), ASH_FLOAT64, 1, &n, 0,
-                          NULL);
+    w[i].y =
+        t_make_array(t_name(names[2 * i + 1]), ASH_FLOAT64, 1, &n, 0, NULL);
     double *px = ash_view_data(w[i].x);
     for (int64_t j = 0; j < n; j++)
       px[j] = (double)j;

@@ -12,8 +12,9 @@ TestSuite(kernel, .fini = t_fini);
 
 #define LIB ASH_TEST_KERNELS
 
-#define AXPY_SIG "void tk_axpy(int n, double a, const double *x, int incx, " \
-                 "double *y, int incy)"
+#define AXPY_SIG                                                               \
+  "void tk_axpy(int n, double a, const double *x, int incx, "                  \
+  "double *y, int incy)"
 #define AXPY_BIND "n=size(x)=size(y), a=a, x=x, incx=inc(x), y=y, incy=inc(y)"
 
 /* A float64 array of @n elements valued start, start+step, ... */
@@ -44,8 +45,8 @@ static ash_kernel *t_open(const char *sig, const char *bind) {
   return k;
 }
 
-#define ASSERT_DETAIL(text)                                                   \
-  cr_assert(strstr(ash_last_error(), text) != NULL,                           \
+#define ASSERT_DETAIL(text)                                                    \
+  cr_assert(strstr(ash_last_error(), text) != NULL,                            \
             "detail \"%s\" lacks \"%s\"", ash_last_error(), text)
 
 /* ---- opening ----------------------------------------------------------------- */
@@ -80,7 +81,8 @@ TEST(kernel, open_canonical_forms) {
     const char *sig, *bind, *canon;
   } cases[] = {
       {"typedef int blasint; void tk_iota8(signed char n, double x[], "
-       "blasint const inc)", "n=3, x=x, inc=stride(x)",
+       "blasint const inc)",
+       "n=3, x=x, inc=stride(x)",
        "void tk_iota8(int8_t n, double *x, int32_t inc)"},
       {"  map   double tk_poly ( double ) ;", NULL,
        "map double tk_poly(double)"},
@@ -92,7 +94,8 @@ TEST(kernel, open_canonical_forms) {
        "loop tk_dot(float64(3) a, float64(3) b -> float64 d)"},
       {"int64_t tk_big(void)", "", "int64_t tk_big(void)"},
       {"unsigned tk_scale(unsigned int n, float a, float *restrict x)",
-       "n=size(x), a=a, x=x", "uint32_t tk_scale(uint32_t n, float a, "
+       "n=size(x), a=a, x=x",
+       "uint32_t tk_scale(uint32_t n, float a, "
        "float *x)"},
   };
   for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -164,20 +167,22 @@ TEST(kernel, binder_errors) {
       {"n=size(x), n=3, a=a, x=x, incx=inc(x), y=y, incy=inc(y)",
        "column 12: parameter n is bound twice", ASH_E_SIGNATURE},
       {AXPY_BIND ", q=1", "has no parameter \"q\"", ASH_E_SIGNATURE},
-      {"n=size(x), a=x, x=x, incx=inc(x), y=y, incy=inc(y)",
-       "\"x\" is a view", ASH_E_SIGNATURE},
-      {"n=size(x), a=a, x=a, incx=inc(x), y=y, incy=inc(y)",
-       "\"a\" is a view", ASH_E_SIGNATURE},
+      {"n=size(x), a=x, x=x, incx=inc(x), y=y, incy=inc(y)", "\"x\" is a view",
+       ASH_E_SIGNATURE},
+      {"n=size(x), a=a, x=a, incx=inc(x), y=y, incy=inc(y)", "\"a\" is a view",
+       ASH_E_SIGNATURE},
       {"n=2.5, a=a, x=x, incx=inc(x), y=y, incy=inc(y)",
        "integer parameter n (int32_t) given the float 2.5", ASH_E_SIGNATURE},
       {"n=size(x), a=a, x=size(x), incx=inc(x), y=y, incy=inc(y)",
        "takes a view or null", ASH_E_SIGNATURE},
-      {"n=null, a=a, x=x, incx=inc(x), y=y, incy=inc(y)",
-       "is not a pointer", ASH_E_SIGNATURE},
+      {"n=null, a=a, x=x, incx=inc(x), y=y, incy=inc(y)", "is not a pointer",
+       ASH_E_SIGNATURE},
       {"n=size(x), a=a, x=x, incx=inc(x), y=y, incy=stride(y), "
-       "incx=1", "bound twice", ASH_E_SIGNATURE},
+       "incx=1",
+       "bound twice", ASH_E_SIGNATURE},
       {"n=size(x), a=a, x=x, incx=inc(x), y=y, incy=inc(y), "
-       "incx2=ld(y)", "no parameter", ASH_E_SIGNATURE},
+       "incx2=ld(y)",
+       "no parameter", ASH_E_SIGNATURE},
       {"n=size(x), a=a, x=x, incx=inc(x), y=y, incy=stride(x)",
        "view x is given two layouts", ASH_E_SIGNATURE},
       {"n=foo(x), a=a, x=x, incx=inc(x), y=y, incy=inc(y)",
@@ -197,24 +202,33 @@ TEST(kernel, binder_errors) {
     ASSERT_DETAIL(cases[i].detail);
   }
   ash_kernel *k = NULL;
-  ASSERT_ERR(ash_kernel_open(LIB, "double tk_sum(int64_t n, const double *x, "
-                             "int64_t inc)", "n=size(x), x=x, inc=stride(x), "
-                             "split(n)", &k), ASH_E_SIGNATURE);
+  ASSERT_ERR(ash_kernel_open(LIB,
+                             "double tk_sum(int64_t n, const double *x, "
+                             "int64_t inc)",
+                             "n=size(x), x=x, inc=stride(x), "
+                             "split(n)",
+                             &k),
+             ASH_E_SIGNATURE);
   ASSERT_DETAIL("split() needs a function returning void");
-  ASSERT_ERR(ash_kernel_open(LIB, "void tk_rowsum(int m, int n, const double "
-                             "*a, int ld, double *out)", "m=len(a)=size(out), "
+  ASSERT_ERR(ash_kernel_open(LIB,
+                             "void tk_rowsum(int m, int n, const double "
+                             "*a, int ld, double *out)",
+                             "m=len(a)=size(out), "
                              "n=dim(a,1), a=a, ld=ld(a), out=out, split(m)",
-                             &k), ASH_E_SIGNATURE);
+                             &k),
+             ASH_E_SIGNATURE);
   ASSERT_DETAIL("view a is 2-d (ld())");
-  ASSERT_ERR(ash_kernel_open(LIB, "double tk_sum(int64_t, const double *x, "
-                             "int64_t inc)", "x=x, inc=stride(x)", &k),
+  ASSERT_ERR(ash_kernel_open(LIB,
+                             "double tk_sum(int64_t, const double *x, "
+                             "int64_t inc)",
+                             "x=x, inc=stride(x)", &k),
              ASH_E_SIGNATURE);
   ASSERT_DETAIL("parameter 1 of tk_sum has no name");
   ASSERT_ERR(ash_kernel_open(LIB, "map double tk_poly(double)", "x=1", &k),
              ASH_E_SIGNATURE);
   ASSERT_DETAIL("map kernels take no binder");
-  ASSERT_ERR(ash_kernel_open(LIB, "loop tk_add(f8 a, f8 b -> f8 c)", "n=3",
-                             &k), ASH_E_SIGNATURE);
+  ASSERT_ERR(ash_kernel_open(LIB, "loop tk_add(f8 a, f8 b -> f8 c)", "n=3", &k),
+             ASH_E_SIGNATURE);
   ASSERT_DETAIL("\"data=ADDRESS\"");
 }
 
@@ -257,8 +271,8 @@ TEST(kernel, axpy_contiguous_strided_and_reversed) {
   for (int64_t i = 0; i < 8; i++)
     cr_assert_eq(t_get(y, i), 100.0 * (double)(i + 1) + 2.0 * (double)(i + 1));
   /* y[::-1] += 1 * x[::2] for the first 4: BLAS's negative increment. */
-  ash_view *xs = t_slice(x, 0, 0, ASH_NONE, 2);      /* 1 3 5 7 */
-  ash_view *yr = t_slice(y, 0, 3, ASH_NONE, -1);     /* y3 y2 y1 y0 */
+  ash_view *xs = t_slice(x, 0, 0, ASH_NONE, 2);  /* 1 3 5 7 */
+  ash_view *yr = t_slice(y, 0, 3, ASH_NONE, -1); /* y3 y2 y1 y0 */
   double before[4];
   for (int64_t i = 0; i < 4; i++)
     before[i] = t_get(y, i);
@@ -277,7 +291,8 @@ TEST(kernel, plain_results_and_scalars) {
   TNAME(nx);
   ash_view *x = t_vec(nx, 6, 1, 1); /* 1..6 */
   ash_kernel *k = t_open("double tk_sum(int64_t n, const double *x, "
-                         "int64_t inc)", "n=size(x), x=x, inc=stride(x)");
+                         "int64_t inc)",
+                         "n=size(x), x=x, inc=stride(x)");
   double out = 0;
   ASSERT_OK(ash_kernel_call(k, 1, &x, 0, NULL, 1, &out));
   cr_assert_eq(out, 21);
@@ -354,8 +369,9 @@ TEST(kernel, leading_dimension_of_a_submatrix) {
   for (int64_t i = 0; i < 3; i++) /* rows 1..3, columns 1..2 */
     cr_assert_eq(t_get(o, i), (double)(10 * (i + 1) + 3));
   ash_view *two_rows = t_slice(sub, 0, 0, 2, 1);
-  ASSERT_ERR(ash_kernel_call(k, 2, (ash_view *[]){two_rows, o}, 0, NULL, 1,
-                             NULL), ASH_E_SHAPE);
+  ASSERT_ERR(
+      ash_kernel_call(k, 2, (ash_view *[]){two_rows, o}, 0, NULL, 1, NULL),
+      ASH_E_SHAPE);
   ASSERT_DETAIL("parameter m: len(a) = 2 but size(out) = 3");
   ash_view *t = NULL;
   ASSERT_OK(ash_view_transpose(sub, &t)); /* columns: no unit row stride */
@@ -468,8 +484,8 @@ TEST(kernel, call_checks_name_the_parameter) {
   ASSERT_ERR(ash_kernel_call(k, 1, &rev, 0, NULL, 1, &out), ASH_E_OVERFLOW);
   ASSERT_DETAIL("parameter inc: inc(x) = -1 does not fit uint32_t");
   ash_kernel_close(k);
-  ash_view *views[] = {ro, half, every2, m, mcols, bytes, b1, mis, l,
-                       two, ten, rev, x, y, iv};
+  ash_view *views[] = {ro, half, every2, m,   mcols, bytes, b1, mis,
+                       l,  two,  ten,    rev, x,     y,     iv};
   for (size_t i = 0; i < sizeof views / sizeof views[0]; i++)
     ash_view_release(views[i]);
 }
@@ -504,8 +520,8 @@ TEST(kernel, map_typed_and_general_paths) {
   int64_t i3 = 5;
   ASSERT_OK(ash_view_index(x, 0, i3, &three)); /* 3.0 as a 0-d view */
   k = t_open("map double tk_hypot(double a, double b)", NULL);
-  ASSERT_OK(ash_kernel_call(k, 3, (ash_view *[]){x, three, y}, 0, NULL, 1,
-                            NULL));
+  ASSERT_OK(
+      ash_kernel_call(k, 3, (ash_view *[]){x, three, y}, 0, NULL, 1, NULL));
   cr_assert_float_eq(t_get(y, 0), sqrt(4.0 + 9.0), 1e-15);
   ash_kernel_close(k);
   /* float32 and the libffi path (int32, int16) */
@@ -561,8 +577,8 @@ TEST(kernel, loop_broadcasts_and_takes_strided_views) {
   ash_view *s1 = t_slice(a, 0, 0, ASH_NONE, 2);
   ash_view *s2 = t_slice(s1, 1, ASH_NONE, ASH_NONE, -1);
   ash_view *s3 = t_slice(s2, 1, 0, 4, 1);
-  ash_kernel *k = t_open("loop tk_add(float64 a, float64 b -> float64 out)",
-                         NULL);
+  ash_kernel *k =
+      t_open("loop tk_add(float64 a, float64 b -> float64 out)", NULL);
   ASSERT_OK(ash_kernel_call(k, 3, (ash_view *[]){s3, b, c}, 0, NULL, 1, NULL));
   for (int64_t i = 0; i < 3; i++)
     for (int64_t j = 0; j < 4; j++) {
@@ -572,17 +588,17 @@ TEST(kernel, loop_broadcasts_and_takes_strided_views) {
     }
   /* shapes that do not broadcast, outputs that would be */
   ash_view *b3 = t_slice(b, 0, 0, 3, 1);
-  ASSERT_ERR(ash_kernel_call(k, 3, (ash_view *[]){s3, b3, c}, 0, NULL, 1,
-                             NULL), ASH_E_SHAPE);
+  ASSERT_ERR(ash_kernel_call(k, 3, (ash_view *[]){s3, b3, c}, 0, NULL, 1, NULL),
+             ASH_E_SHAPE);
   ASSERT_DETAIL("operand b: outer shape (3,) does not broadcast with (3,4)");
-  ASSERT_ERR(ash_kernel_call(k, 3, (ash_view *[]){s3, s3, b}, 0, NULL, 1,
-                             NULL), ASH_E_SHAPE);
+  ASSERT_ERR(ash_kernel_call(k, 3, (ash_view *[]){s3, s3, b}, 0, NULL, 1, NULL),
+             ASH_E_SHAPE);
   ASSERT_DETAIL("output out: outer shape (4,), the operands broadcast to "
                 "(3,4)");
   ash_view *ro = NULL;
   ASSERT_OK(ash_view_readonly(c, &ro));
-  ASSERT_ERR(ash_kernel_call(k, 3, (ash_view *[]){s3, b, ro}, 0, NULL, 1,
-                             NULL), ASH_E_RDONLY);
+  ASSERT_ERR(ash_kernel_call(k, 3, (ash_view *[]){s3, b, ro}, 0, NULL, 1, NULL),
+             ASH_E_RDONLY);
   ASSERT_DETAIL("view out is read-only");
   ash_kernel_close(k);
   /* data=ADDRESS reaches the loop */
@@ -609,8 +625,8 @@ TEST(kernel, gufunc_core_dimensions) {
   ash_view *c = t_make_array(nc, ASH_FLOAT64, 3, sc, 0, NULL);
   t_fill_arange(a); /* two 2x3 matrices */
   t_fill_arange(b); /* one 3x2, broadcast over the stack */
-  ash_kernel *k = t_open("loop tk_matmul(f8(m,n) a, f8(n,p) b -> f8(m,p) c)",
-                         NULL);
+  ash_kernel *k =
+      t_open("loop tk_matmul(f8(m,n) a, f8(n,p) b -> f8(m,p) c)", NULL);
   ASSERT_OK(ash_kernel_call(k, 3, (ash_view *[]){a, b, c}, 0, NULL, 1, NULL));
   for (int64_t s = 0; s < 2; s++)
     for (int64_t i = 0; i < 2; i++)
@@ -631,8 +647,8 @@ TEST(kernel, gufunc_core_dimensions) {
              ASH_E_SHAPE);
   ash_view *row = NULL;
   ASSERT_OK(ash_view_index(b, 0, 0, &row));
-  ASSERT_ERR(ash_kernel_call(k, 3, (ash_view *[]){a, row, c}, 0, NULL, 1,
-                             NULL), ASH_E_SHAPE);
+  ASSERT_ERR(ash_kernel_call(k, 3, (ash_view *[]){a, row, c}, 0, NULL, 1, NULL),
+             ASH_E_SHAPE);
   ASSERT_DETAIL("operand b has 1 dimension, its core dimensions need at "
                 "least 2");
   ash_kernel_close(k);
@@ -641,8 +657,7 @@ TEST(kernel, gufunc_core_dimensions) {
   int64_t two = 2;
   ash_view *d = t_make_array(nd, ASH_FLOAT64, 1, &two, 0, NULL);
   k = t_open("loop tk_dot(f8(3) x, f8(3) y -> f8() d)", NULL);
-  ASSERT_OK(ash_kernel_call(k, 3, (ash_view *[]){bt, bt, d}, 0, NULL, 1,
-                            NULL));
+  ASSERT_OK(ash_kernel_call(k, 3, (ash_view *[]){bt, bt, d}, 0, NULL, 1, NULL));
   cr_assert_eq(t_get(d, 0), 0 * 0 + 2 * 2 + 4 * 4);
   cr_assert_eq(t_get(d, 1), 1 * 1 + 3 * 3 + 5 * 5);
   ASSERT_ERR(ash_kernel_call(k, 3, (ash_view *[]){b, b, d}, 0, NULL, 1, NULL),
@@ -702,8 +717,8 @@ TEST(kernel, views_stay_mapped_during_a_call) {
   int64_t n = 4096;
   r.v = t_make_array(nt, ASH_INT64, 1, &n, ASH_PERSIST, NULL);
   r.name = nt;
-  ash_kernel *k = t_open("void tk_record(int64_t n, int64_t *tid)",
-                         "n=size(tid), tid=tid");
+  ash_kernel *k =
+      t_open("void tk_record(int64_t n, int64_t *tid)", "n=size(tid), tid=tid");
   reset(2);
   pthread_t th;
   cr_assert_eq(pthread_create(&th, NULL, t_release_meanwhile, &r), 0);

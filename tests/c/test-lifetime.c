@@ -57,8 +57,8 @@ TEST(lifetime, one_call_create_view_holds_segment) {
   ash_view_release(v);
   cr_assert(!t_shm_exists(name));
 
-  ASSERT_OK(ash_create(name, ASH_INT32, 1, (int64_t[]){3}, ASH_PERSIST, 0600,
-                       &v));
+  ASSERT_OK(
+      ash_create(name, ASH_INT32, 1, (int64_t[]){3}, ASH_PERSIST, 0600, &v));
   ash_view_release(v);
   cr_assert(t_shm_exists(name));
   ASSERT_OK(ash_attach(name, 0, &v));
@@ -165,8 +165,7 @@ TEST(lifetime, attachers_counted_across_fork) {
   cr_assert_eq(self, 1);
   for (int i = 0; i < N; i++)
     cr_assert_eq(seen[i], 1, "child %d listed %d times", i, seen[i]);
-  ASSERT_ERR(ash_segment_attacher(seg, alive + dead, &(int64_t){0},
-                                  &(int){0}),
+  ASSERT_ERR(ash_segment_attacher(seg, alive + dead, &(int64_t){0}, &(int){0}),
              ASH_E_INDEX);
 
   for (int i = 0; i < N; i++) {

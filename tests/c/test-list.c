@@ -49,8 +49,8 @@ TEST(list, lists_our_segments_sorted) {
     cr_assert(strstr(s, "_x") == NULL || strncmp(s, base, strlen(base)),
               "\"%s\" is not ours", s);
     if (i > 0)
-      cr_assert_lt(strcmp(ash_list_name(l, i - 1), s), 0,
-                   "\"%s\" then \"%s\"", ash_list_name(l, i - 1), s);
+      cr_assert_lt(strcmp(ash_list_name(l, i - 1), s), 0, "\"%s\" then \"%s\"",
+                   ash_list_name(l, i - 1), s);
   }
   cr_assert_null(ash_list_name(l, count));
   cr_assert_null(ash_list_name(l, -1));

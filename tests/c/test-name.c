@@ -12,9 +12,10 @@ static char *repeat(char *buf, char c, int n) {
 
 TEST(name, valid_segment_names) {
   char long_ok[ASH_NAME_MAX + 1];
-  const char *ok[] = {"a", "Z", "0", "_", "_x", "a.b-c_d", "9lives",
-                      "A-B.C_D-9", "x..y", "x-", "x.",
-                      repeat(long_ok, 'n', ASH_NAME_MAX)};
+  const char *ok[] = {
+      "a",    "Z",       "0",      "_",
+      "_x",   "a.b-c_d", "9lives", "A-B.C_D-9",
+      "x..y", "x-",      "x.",     repeat(long_ok, 'n', ASH_NAME_MAX)};
   for (size_t i = 0; i < sizeof ok / sizeof ok[0]; i++)
     cr_assert_eq(ash_name_check(ok[i], 0), ASH_OK, "\"%s\": %s", ok[i],
                  ash_last_error());
@@ -22,11 +23,14 @@ TEST(name, valid_segment_names) {
 
 TEST(name, invalid_segment_names) {
   char too_long[ASH_NAME_MAX + 2];
-  const char *bad[] = {"",      ".",      "..",     ".hidden", "-x",
-                       "a/b",   "/a",     "a b",    " a",      "a\n",
-                       "a\t",   "a*",     "a?",     "a:b",     "a[1]",
-                       "é",     "a\xc3\xa9", "a\\b",  "ash://x", "a%",
-                       repeat(too_long, 'n', ASH_NAME_MAX + 1)};
+  const char *bad[] = {
+      "",        ".",         "..",
+      ".hidden", "-x",        "a/b",
+      "/a",      "a b",       " a",
+      "a\n",     "a\t",       "a*",
+      "a?",      "a:b",       "a[1]",
+      "é",       "a\xc3\xa9", "a\\b",
+      "ash://x", "a%",        repeat(too_long, 'n', ASH_NAME_MAX + 1)};
   for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
     int rc = ash_name_check(bad[i], 0);
     cr_assert_eq(rc, ASH_E_NAME, "\"%s\" gave %s", bad[i], ash_err_name(rc));

@@ -31,7 +31,7 @@ static const char *fmt(const ash_view *v, unsigned flags, int64_t threshold,
   return buf;
 }
 
-#define EXPECT(v, flags, text)                                                \
+#define EXPECT(v, flags, text)                                                 \
   cr_assert_str_eq(fmt(v, flags, -1, 0, 0, 0), text)
 
 TEST(print, numpy_style) {
@@ -222,15 +222,13 @@ TEST(print, buffer_contract_and_errors) {
   cr_assert_eq(buf[5], 'x', "wrote past cap");
   ASSERT_OK(ash_view_format(v, 0, -1, 0, 0, 0, buf, 1, &need));
   cr_assert_str_eq(buf, "");
-  ASSERT_ERR(ash_view_format(NULL, 0, -1, 0, 0, 0, buf, 8, &need),
-             ASH_E_INVAL);
+  ASSERT_ERR(ash_view_format(NULL, 0, -1, 0, 0, 0, buf, 8, &need), ASH_E_INVAL);
   ASSERT_ERR(ash_view_format(v, 0, -1, 0, 0, 0, buf, 8, NULL), ASH_E_INVAL);
   ASSERT_ERR(ash_view_format(v, 0, -1, 0, 0, 0, NULL, 8, &need), ASH_E_INVAL);
   ASSERT_ERR(ash_view_format(v, 1u << 9, -1, 0, 0, 0, buf, 8, &need),
              ASH_E_INVAL);
   cr_assert(strstr(ash_last_error(), "0x200") != NULL, "%s", ash_last_error());
   ASSERT_ERR(ash_view_format(v, 0, -1, 0, 0, -1, buf, 8, &need), ASH_E_INVAL);
-  ASSERT_ERR(ash_view_format(v, 0, -1, 0, 0, 1001, buf, 8, &need),
-             ASH_E_INVAL);
+  ASSERT_ERR(ash_view_format(v, 0, -1, 0, 0, 1001, buf, 8, &need), ASH_E_INVAL);
   ash_view_release(v);
 }

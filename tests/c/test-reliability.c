@@ -289,8 +289,8 @@ TEST(reliability, busy_after_six_tenths_of_a_second) {
   char p[300];
   int fd = open(t_shm_path(p, sizeof p, a), O_RDWR);
   cr_assert_geq(fd, 0);
-  struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 257,
-                     .l_len = 1};
+  struct flock fl = {
+      .l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 257, .l_len = 1};
   cr_assert_eq(fcntl(fd, F_OFD_SETLK, &fl), 0); /* the doom byte */
   struct timespec t0, t1;
   clock_gettime(CLOCK_MONOTONIC, &t0);

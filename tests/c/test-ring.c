@@ -8,15 +8,15 @@ TestSuite(ring, .fini = t_fini, .timeout = 60);
 
 #define SLOT 64 /* int32 elements per slot */
 
-static ash_segment *t_ring_seg(const char *name, int64_t nslots,
-                               unsigned flags, ash_ring **r) {
+static ash_segment *t_ring_seg(const char *name, int64_t nslots, unsigned flags,
+                               ash_ring **r) {
   int64_t shape = SLOT;
   uint64_t total = 0;
   ASSERT_OK(ash_ring_arena_bytes(ASH_INT32, 1, &shape, nslots, &total));
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, total, 2, ASH_PERSIST, 0600, &seg));
-  ASSERT_OK(ash_ring_create(seg, "frames", ASH_INT32, 1, &shape, nslots,
-                            flags, r));
+  ASSERT_OK(
+      ash_ring_create(seg, "frames", ASH_INT32, 1, &shape, nslots, flags, r));
   return seg;
 }
 

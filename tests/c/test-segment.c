@@ -102,8 +102,8 @@ TEST(segment, exclusive_create_gives_exist) {
   TNAME(name);
   ash_segment *a = NULL;
   ASSERT_OK(ash_segment_create(name, 1024, 2, 0, 0600, &a));
-  ASSERT_OK(ash_segment_add_array(a, "keep", ASH_UINT8, 1, (int64_t[]){8},
-                                  NULL));
+  ASSERT_OK(
+      ash_segment_add_array(a, "keep", ASH_UINT8, 1, (int64_t[]){8}, NULL));
   ash_segment *b = (ash_segment *)&b;
   ASSERT_ERR(ash_segment_create(name, 1024, 2, 0, 0600, &b), ASH_E_EXIST);
   cr_assert_null(b, "out must be NULL on failure");
@@ -126,8 +126,8 @@ TEST(segment, or_open_attaches_existing) {
   TNAME(name);
   ash_segment *a = NULL, *b = NULL;
   ASSERT_OK(ash_segment_create(name, 1024, 2, ASH_PERSIST, 0600, &a));
-  ASSERT_OK(ash_segment_add_array(a, "first", ASH_INT16, 1, (int64_t[]){4},
-                                  NULL));
+  ASSERT_OK(
+      ash_segment_add_array(a, "first", ASH_INT16, 1, (int64_t[]){4}, NULL));
   ASSERT_OK(ash_segment_create(name, 8, 1, ASH_OR_OPEN, 0600, &b));
   cr_assert_not_null(b);
   /* the existing segment, not a new one: its array and policy are there */
@@ -213,8 +213,8 @@ TEST(segment, bad_parameters_are_inval) {
              ASH_E_INVAL);
   cr_assert(!t_shm_exists(name), "a failed create must leave nothing");
   ASSERT_OK(ash_segment_create(name, 64, 4096, 0, 0600, &seg));
-  ASSERT_OK(ash_segment_add_array(seg, "a", ASH_UINT8, 1, (int64_t[]){1},
-                                  NULL));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "a", ASH_UINT8, 1, (int64_t[]){1}, NULL));
   ash_segment_close(seg);
 }
 
@@ -224,8 +224,8 @@ TEST(segment, zero_arena) {
   ASSERT_OK(ash_segment_create(name, 0, 2, 0, 0600, &seg));
   /* zero-length arrays need no arena bytes... */
   ash_view *v = NULL;
-  int rc = ash_segment_add_array(seg, "empty", ASH_FLOAT64, 1, (int64_t[]){0},
-                                 &v);
+  int rc =
+      ash_segment_add_array(seg, "empty", ASH_FLOAT64, 1, (int64_t[]){0}, &v);
   cr_assert(rc == ASH_OK || rc == ASH_E_FULL, "got %s", ash_err_name(rc));
   ash_view_release(v);
   /* ...but anything with an element does, unless arena rounding gave some */
@@ -241,8 +241,8 @@ static void make_persist_with_array(const char *name) {
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 4096, 2, ASH_PERSIST, 0600, &seg));
   ash_view *v = NULL;
-  ASSERT_OK(ash_segment_add_array(seg, "a", ASH_FLOAT64, 2,
-                                  (int64_t[]){2, 3}, &v));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "a", ASH_FLOAT64, 2, (int64_t[]){2, 3}, &v));
   for (int64_t i = 0; i < 6; i++)
     ASSERT_OK(ash_view_set_f64(v, 1, &i, (double)i + 0.5));
   ash_view_release(v);
@@ -272,9 +272,9 @@ TEST(segment, rdonly_refuses_every_write) {
   ASSERT_ERR(ash_view_fill_f64(v, 1.0), ASH_E_RDONLY);
   ASSERT_ERR(ash_view_fill_i64(v, 1), ASH_E_RDONLY);
   ASSERT_ERR(ash_view_copy(v, v), ASH_E_RDONLY);
-  ASSERT_ERR(ash_segment_add_array(seg, "b", ASH_UINT8, 1, (int64_t[]){1},
-                                   NULL),
-             ASH_E_RDONLY);
+  ASSERT_ERR(
+      ash_segment_add_array(seg, "b", ASH_UINT8, 1, (int64_t[]){1}, NULL),
+      ASH_E_RDONLY);
   cr_assert_eq(ash_segment_array_count(seg), 1);
 
   /* derived views stay read-only */
@@ -380,8 +380,8 @@ TEST(segment, noattach_is_readonly_and_not_counted) {
   TNAME(name);
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 4096, 2, 0, 0600, &seg));
-  ASSERT_OK(ash_segment_add_array(seg, "a", ASH_FLOAT64, 1, (int64_t[]){3},
-                                  NULL));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "a", ASH_FLOAT64, 1, (int64_t[]){3}, NULL));
   g_noattach_name = name;
   cr_assert_eq(t_run_child(child_noattach, NULL), 0);
   int alive = -1, dead = -1;
@@ -400,8 +400,8 @@ TEST(segment, file_backend_persist) {
   t_tmpfile(path, sizeof path, "seg.ash");
   mode_t old = umask(077);
   ash_segment *seg = NULL;
-  ASSERT_OK(ash_segment_create(path, 4096, 2, ASH_FILE | ASH_PERSIST, 0640,
-                               &seg));
+  ASSERT_OK(
+      ash_segment_create(path, 4096, 2, ASH_FILE | ASH_PERSIST, 0640, &seg));
   umask(old);
   cr_assert(t_path_exists(path));
   struct stat st;
@@ -409,8 +409,8 @@ TEST(segment, file_backend_persist) {
   cr_assert_eq(st.st_mode & 07777, 0640u);
   cr_assert_eq((uint64_t)st.st_size, ash_segment_size(seg));
   ash_view *v = NULL;
-  ASSERT_OK(ash_segment_add_array(seg, "m", ASH_UINT16, 2, (int64_t[]){3, 3},
-                                  &v));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "m", ASH_UINT16, 2, (int64_t[]){3, 3}, &v));
   ASSERT_OK(ash_view_set_i64(v, 2, (int64_t[]){2, 1}, 777));
   ash_view_release(v);
   ash_segment_close(seg);
@@ -438,11 +438,9 @@ TEST(segment, file_backend_exclusive_and_auto) {
   t_tmpfile(path, sizeof path, "auto.ash");
   ash_segment *a = NULL, *b = (ash_segment *)&b;
   ASSERT_OK(ash_segment_create(path, 256, 1, ASH_FILE, 0600, &a));
-  ASSERT_ERR(ash_segment_create(path, 256, 1, ASH_FILE, 0600, &b),
-             ASH_E_EXIST);
+  ASSERT_ERR(ash_segment_create(path, 256, 1, ASH_FILE, 0600, &b), ASH_E_EXIST);
   cr_assert_null(b);
-  ASSERT_OK(ash_segment_create(path, 256, 1, ASH_FILE | ASH_OR_OPEN, 0600,
-                               &b));
+  ASSERT_OK(ash_segment_create(path, 256, 1, ASH_FILE | ASH_OR_OPEN, 0600, &b));
   ash_segment_close(b);
   cr_assert(t_path_exists(path));
   ash_segment_close(a);
@@ -460,9 +458,9 @@ TEST(segment, file_backend_foreign_file) {
   ash_segment *seg = (ash_segment *)&seg;
   ASSERT_ERR(ash_segment_open(path, ASH_FILE, &seg), ASH_E_CORRUPT);
   cr_assert_null(seg);
-  ASSERT_ERR(ash_segment_create(path, 64, 1, ASH_FILE | ASH_OR_OPEN, 0600,
-                                &seg),
-             ASH_E_CORRUPT);
+  ASSERT_ERR(
+      ash_segment_create(path, 64, 1, ASH_FILE | ASH_OR_OPEN, 0600, &seg),
+      ASH_E_CORRUPT);
   ASSERT_ERR(ash_unlink(path, ASH_FILE), ASH_E_CORRUPT);
   cr_assert(t_path_exists(path), "a foreign file must be left alone");
   struct stat st;
@@ -486,8 +484,7 @@ TEST(segment, nospc_when_larger_than_dev_shm) {
   cr_assert(!t_shm_exists(name), "a failed create must not leave the name");
   ash_view *v = NULL;
   int64_t shape[1] = {(int64_t)(total / 8 + (8u << 20))};
-  ASSERT_ERR(ash_create(name, ASH_FLOAT64, 1, shape, 0, 0600, &v),
-             ASH_E_NOSPC);
+  ASSERT_ERR(ash_create(name, ASH_FLOAT64, 1, shape, 0, 0600, &v), ASH_E_NOSPC);
   cr_assert_null(v);
   cr_assert(!t_shm_exists(name));
 }
@@ -576,8 +573,8 @@ static int open_and_read(const char *name) {
   int vr = ash_segment_view(seg, "a", &v);
   if (vr == ASH_OK) {
     uint64_t nb = ash_view_nbytes(v);
-    cr_assert_leq(nb, ash_segment_size(seg), "view of %" PRIu64
-                  " bytes in a %" PRIu64 "-byte segment", nb,
+    cr_assert_leq(nb, ash_segment_size(seg),
+                  "view of %" PRIu64 " bytes in a %" PRIu64 "-byte segment", nb,
                   ash_segment_size(seg));
     void *buf = malloc(nb ? nb : 1);
     cr_assert_not_null(buf);
@@ -585,8 +582,8 @@ static int open_and_read(const char *name) {
     free(buf);
     ash_view_release(v);
   } else {
-    cr_assert(vr == ASH_E_CORRUPT || vr == ASH_E_NOENT,
-              "segment_view gave %s", ash_err_name(vr));
+    cr_assert(vr == ASH_E_CORRUPT || vr == ASH_E_NOENT, "segment_view gave %s",
+              ash_err_name(vr));
   }
   ash_segment_close(seg);
   return vr == ASH_OK ? ASH_OK : vr;
@@ -613,7 +610,8 @@ static void restore_and_flip(const char *path, const unsigned char *pristine,
   fchmod(fd, 0600);
   cr_assert_eq(ftruncate(fd, (off_t)n), 0);
   cr_assert_eq(pwrite(fd, pristine, n, 0), (ssize_t)n);
-  unsigned char *m = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+  unsigned char *m =
+      mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
   cr_assert_neq(m, MAP_FAILED);
   m[off] ^= mask;
   munmap(m, 4096);
@@ -662,13 +660,25 @@ TEST_OPT(segment, corrupted_header_fuzz, .timeout = 120) {
       restore_and_flip(p, pristine, n, off, masks[mi]);
       int rc = open_and_read(name);
       switch (rc) {
-      case ASH_OK: nok++; break;
-      case ASH_E_CORRUPT: ncorrupt++; break;
-      case ASH_E_VERSION: nversion++; break;
-      case ASH_E_TRUNC: ntrunc++; break;
-      case ASH_E_BUSY: nbusy++; break;
-      case ASH_E_NOENT: break; /* directory emptied by the flip */
-      case ASH_E_FULL: break;  /* attach table capacity flipped */
+      case ASH_OK:
+        nok++;
+        break;
+      case ASH_E_CORRUPT:
+        ncorrupt++;
+        break;
+      case ASH_E_VERSION:
+        nversion++;
+        break;
+      case ASH_E_TRUNC:
+        ntrunc++;
+        break;
+      case ASH_E_BUSY:
+        nbusy++;
+        break;
+      case ASH_E_NOENT:
+        break; /* directory emptied by the flip */
+      case ASH_E_FULL:
+        break; /* attach table capacity flipped */
       default:
         cr_assert_fail("flip 0x%02x at byte %zu gave %s: %s", masks[mi], off,
                        ash_err_name(rc), ash_last_error());
@@ -692,8 +702,8 @@ TEST(segment, truncated_by_another_party) {
   TNAME(name);
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 200000, 2, ASH_PERSIST, 0600, &seg));
-  ASSERT_OK(ash_segment_add_array(seg, "a", ASH_UINT8, 1, (int64_t[]){150000},
-                                  NULL));
+  ASSERT_OK(
+      ash_segment_add_array(seg, "a", ASH_UINT8, 1, (int64_t[]){150000}, NULL));
   uint64_t size = ash_segment_size(seg);
   ash_segment_close(seg);
   char p[300];
@@ -750,8 +760,7 @@ TEST(segment, other_users_segment_is_perm) {
   TNAME(name);
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(name, 1024, 1, 0, 0600, &seg));
-  ASSERT_OK(ash_segment_add_array(seg, "a", ASH_INT8, 1, (int64_t[]){4},
-                                  NULL));
+  ASSERT_OK(ash_segment_add_array(seg, "a", ASH_INT8, 1, (int64_t[]){4}, NULL));
   if (geteuid() == 0) {
     g_perm_name = name;
     int rc = t_run_child(child_other_user, NULL);
@@ -896,15 +905,15 @@ TEST(segment, create_or_open_one_array) {
   int64_t x = 0;
   ASSERT_OK(ash_view_get_i64(b, 2, (int64_t[]){1, 1}, &x));
   cr_assert_eq(x, 9);
-  ASSERT_ERR(ash_create(name, ASH_UINT16, 1, (int64_t[]){6}, ASH_OR_OPEN,
-                        0600, &c),
-             ASH_E_EXIST);
+  ASSERT_ERR(
+      ash_create(name, ASH_UINT16, 1, (int64_t[]){6}, ASH_OR_OPEN, 0600, &c),
+      ASH_E_EXIST);
   cr_assert(strstr(ash_last_error(), "holding uint16 (2, 3), not uint16 (6)"),
             "%s", ash_last_error());
   cr_assert_null(c);
-  ASSERT_ERR(ash_create(name, ASH_INT16, 2, (int64_t[]){2, 3}, ASH_OR_OPEN,
-                        0600, &c),
-             ASH_E_EXIST);
+  ASSERT_ERR(
+      ash_create(name, ASH_INT16, 2, (int64_t[]){2, 3}, ASH_OR_OPEN, 0600, &c),
+      ASH_E_EXIST);
   ash_view_release(a);
   ash_view_release(b);
   cr_assert(t_shm_exists(name), "persist: the segment stays");
@@ -912,9 +921,9 @@ TEST(segment, create_or_open_one_array) {
 
   ash_segment *s = NULL;
   ASSERT_OK(ash_segment_create(name, 4096, 2, 0, 0600, &s));
-  ASSERT_ERR(ash_create(name, ASH_UINT8, 1, (int64_t[]){1}, ASH_OR_OPEN, 0600,
-                        &c),
-             ASH_E_EXIST);
+  ASSERT_ERR(
+      ash_create(name, ASH_UINT8, 1, (int64_t[]){1}, ASH_OR_OPEN, 0600, &c),
+      ASH_E_EXIST);
   cr_assert(strstr(ash_last_error(), "holding no array"), "%s",
             ash_last_error());
   cr_assert(t_shm_exists(name), "an opened segment is never removed");

@@ -87,7 +87,8 @@ TEST(syncthreads, versions_hand_over_between_threads) {
       d[k] = (k ? k : 1) * i;
     ASSERT_OK(ash_view_write_end(data));
     while (acked < i) {
-      ASSERT_OK(ash_view_atomic_i64(ack, ASH_ATOMIC_LOAD, 1, &i0, 0, 0, &acked));
+      ASSERT_OK(
+          ash_view_atomic_i64(ack, ASH_ATOMIC_LOAD, 1, &i0, 0, 0, &acked));
       if (acked < i)
         ASSERT_OK(ash_view_wait_change(ack, ackver, 10, &ackver));
     }

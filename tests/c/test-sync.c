@@ -370,7 +370,8 @@ static int t_child_inherited_lock(void *arg) {
 static int t_child_inspect(void *arg) {
   ash_segment *ins = NULL;
   ash_view *iv = NULL;
-  if (ash_segment_open(arg, ASH_NOATTACH, &ins) || ash_segment_view(ins, "a", &iv))
+  if (ash_segment_open(arg, ASH_NOATTACH, &ins) ||
+      ash_segment_view(ins, "a", &iv))
     return 2;
   int r = ash_view_lock(iv, 0.1);
   if (r != ASH_E_INVAL && r != ASH_E_RDONLY)
@@ -654,7 +655,7 @@ TEST(sync, atomics_on_every_integer_dtype) {
   TNAME(a);
   ash_segment *seg = NULL;
   ASSERT_OK(ash_segment_create(a, 65536, 16, ASH_PERSIST, 0600, &seg));
-  int dts[] = {ASH_INT8, ASH_INT16, ASH_INT32, ASH_INT64,
+  int dts[] = {ASH_INT8,  ASH_INT16,  ASH_INT32, ASH_INT64,
                ASH_UINT8, ASH_UINT16, ASH_UINT32};
   for (size_t k = 0; k < sizeof dts / sizeof dts[0]; k++) {
     char nm[16];
@@ -698,9 +699,9 @@ TEST(sync, atomics_on_every_integer_dtype) {
   ASSERT_ERR(ash_view_atomic_i64(v8, ASH_ATOMIC_ADD, 1, &i, 300, 0, &old),
              ASH_E_VALUE);
   ASSERT_ERR(ash_view_atomic_i64(v8, 42, 1, &i, 1, 0, &old), ASH_E_INVAL);
-  ASSERT_ERR(ash_view_atomic_u64(v8, ASH_ATOMIC_ADD, 1, &i, 1, 0,
-                                 (uint64_t *)&old),
-             ASH_E_DTYPE);
+  ASSERT_ERR(
+      ash_view_atomic_u64(v8, ASH_ATOMIC_ADD, 1, &i, 1, 0, (uint64_t *)&old),
+      ASH_E_DTYPE);
   ash_view_release(v8);
   /* uint64 through the u64 form only */
   ash_view *u = NULL;
@@ -708,8 +709,8 @@ TEST(sync, atomics_on_every_integer_dtype) {
   uint64_t uo = 0;
   ASSERT_ERR(ash_view_atomic_i64(u, ASH_ATOMIC_ADD, 1, &i, 1, 0, &old),
              ASH_E_DTYPE);
-  ASSERT_OK(ash_view_atomic_u64(u, ASH_ATOMIC_STORE, 1, &i, UINT64_MAX, 0,
-                                &uo));
+  ASSERT_OK(
+      ash_view_atomic_u64(u, ASH_ATOMIC_STORE, 1, &i, UINT64_MAX, 0, &uo));
   ASSERT_OK(ash_view_atomic_u64(u, ASH_ATOMIC_ADD, 1, &i, 2, 0, &uo));
   cr_assert_eq(uo, UINT64_MAX);
   ASSERT_OK(ash_view_atomic_u64(u, ASH_ATOMIC_LOAD, 1, &i, 0, 0, &uo));

@@ -50,10 +50,10 @@ static void fail_at(struct shared *s, const char *fmt, ...) {
   pthread_mutex_unlock(&s->why_lock);
 }
 
-#define CHECK(s, cond, ...)                                                   \
-  do {                                                                        \
-    if (!(cond))                                                              \
-      fail_at((s), __VA_ARGS__);                                              \
+#define CHECK(s, cond, ...)                                                    \
+  do {                                                                         \
+    if (!(cond))                                                               \
+      fail_at((s), __VA_ARGS__);                                               \
   } while (0)
 
 static uint64_t rnd(uint64_t *x) { /* xorshift64 */
@@ -106,9 +106,8 @@ static ash_view *derive(struct shared *s, const ash_view *v, uint64_t *rng) {
   case 1:
     if (nd == 0 || ash_view_dim(v, ax) == 0)
       return NULL;
-    rc = ash_view_index(v, ax,
-                        (int64_t)(rnd(rng) % (uint64_t)ash_view_dim(v, ax)),
-                        &out);
+    rc = ash_view_index(
+        v, ax, (int64_t)(rnd(rng) % (uint64_t)ash_view_dim(v, ax)), &out);
     break;
   case 2:
     rc = ash_view_transpose(v, &out);
@@ -170,14 +169,14 @@ static void check_round_trip(struct shared *s, const ash_view *v) {
            (ash_view_dim(v, i) <= 1 ||
             ash_view_stride(w, i) == ash_view_stride(v, i));
   CHECK(s, same, "\"%s\" parsed to another layout", d);
-  CHECK(s, strcmp(ash_view_descriptor(w), d) == 0, "\"%s\" re-described",
-        d);
+  CHECK(s, strcmp(ash_view_descriptor(w), d) == 0, "\"%s\" re-described", d);
   ash_view_release(w);
 }
 
 static void *view_worker(void *arg) {
   struct shared *s = arg;
-  uint64_t rng = 0x9E3779B97F4A7C15u * (uint64_t)(atomic_fetch_add(&s->tid, 1) + 1);
+  uint64_t rng =
+      0x9E3779B97F4A7C15u * (uint64_t)(atomic_fetch_add(&s->tid, 1) + 1);
   ash_view *shared_views[3] = {s->base, s->derived, s->nested};
   pthread_barrier_wait(&s->start);
   for (int round = 0; round < ROUNDS; round++) {
@@ -256,7 +255,8 @@ TEST(threads, views_shared_between_threads) {
  * made again all the time while other threads are opening it. */
 static void *attach_worker(void *arg) {
   struct shared *s = arg;
-  uint64_t rng = 0xD1B54A32D192ED03u * (uint64_t)(atomic_fetch_add(&s->tid, 1) + 1);
+  uint64_t rng =
+      0xD1B54A32D192ED03u * (uint64_t)(atomic_fetch_add(&s->tid, 1) + 1);
   char desc[160];
   snprintf(desc, sizeof desc, "ash://%s/a[2:, ::-3]", s->name);
   pthread_barrier_wait(&s->start);

@@ -56,9 +56,10 @@ TEST(view, slice_matches_python_everywhere) {
   TNAME(name);
   const int64_t n = 10;
   ash_view *v = arange1(name, n);
-  const int64_t bounds[] = {ASH_NONE, INT64_MIN + 1, -100, -11, -10, -9, -3,
-                            -1, 0, 1, 3, 9, 10, 11, 100, INT64_MAX};
-  const int64_t steps[] = {1,  2,  3,   -1,  -2,  -3,        7,
+  const int64_t bounds[] = {
+      ASH_NONE, INT64_MIN + 1, -100,     -11, -10, -9, -3, -1, 0, 1, 3, 9, 10,
+      11,       100,           INT64_MAX};
+  const int64_t steps[] = {1,  2,  3,   -1,  -2,   -3,        7,
                            -7, 10, -10, 100, -100, INT64_MAX, INT64_MIN + 1};
   const int nb = sizeof bounds / sizeof bounds[0];
   const int ns = sizeof steps / sizeof steps[0];
@@ -76,7 +77,8 @@ TEST(view, slice_matches_python_everywhere) {
                      ash_err_name(rc));
         cr_assert_eq(ash_view_ndim(s), 1);
         cr_assert_eq(ash_view_dim(s, 0), len,
-                     "[%s:%s:%" PRId64 "]: length %" PRId64 ", expected %" PRId64,
+                     "[%s:%s:%" PRId64 "]: length %" PRId64
+                     ", expected %" PRId64,
                      fmt_bound(b1, start), fmt_bound(b2, stop), step,
                      ash_view_dim(s, 0), len);
         if (len > 1)
@@ -181,8 +183,8 @@ TEST(view, index_drops_axis) {
   int64_t x = 0;
   ASSERT_OK(ash_view_get_i64(z, 0, NULL, &x));
   cr_assert_eq(x, 10);
-  cr_assert_eq(ash_view_flags(z) & (ASH_VIEW_C_CONTIGUOUS |
-                                    ASH_VIEW_F_CONTIGUOUS),
+  cr_assert_eq(ash_view_flags(z) &
+                   (ASH_VIEW_C_CONTIGUOUS | ASH_VIEW_F_CONTIGUOUS),
                (unsigned)(ASH_VIEW_C_CONTIGUOUS | ASH_VIEW_F_CONTIGUOUS));
 
   ash_view *bad = NULL;
@@ -508,15 +510,15 @@ TEST(view, failed_calls_set_out_to_null) {
     int rc;
   } r[8];
   int n = 0;
-#define TRY(call)                                                             \
-  do {                                                                        \
-    out = sentinel;                                                           \
-    r[n].what = #call;                                                        \
-    r[n].rc = (call);                                                         \
-    cr_expect_neq(r[n].rc, ASH_OK, "%s succeeded", #call);                    \
-    cr_expect_null(out, "%s (%s) left *out at %p, not NULL", #call,          \
-                   ash_err_name(r[n].rc), (void *)out);                       \
-    n++;                                                                      \
+#define TRY(call)                                                              \
+  do {                                                                         \
+    out = sentinel;                                                            \
+    r[n].what = #call;                                                         \
+    r[n].rc = (call);                                                          \
+    cr_expect_neq(r[n].rc, ASH_OK, "%s succeeded", #call);                     \
+    cr_expect_null(out, "%s (%s) left *out at %p, not NULL", #call,            \
+                   ash_err_name(r[n].rc), (void *)out);                        \
+    n++;                                                                       \
   } while (0)
   TRY(ash_view_slice(v, 0, 0, 3, 0, 0, &out));
   TRY(ash_view_index(v, 0, 7, &out));
@@ -567,9 +569,9 @@ static const struct {
  * grows by the itemsize, or the call says OVERFLOW when that cannot be. */
 static void check_bytes_view(const ash_view *v, int dt, int64_t last) {
   uint64_t bytes;
-  bool fits = !__builtin_mul_overflow((uint64_t)last, ash_dtype_itemsize(dt),
-                                      &bytes) &&
-              bytes <= (uint64_t)INT64_MAX;
+  bool fits =
+      !__builtin_mul_overflow((uint64_t)last, ash_dtype_itemsize(dt), &bytes) &&
+      bytes <= (uint64_t)INT64_MAX;
   ash_view *r = NULL;
   int rc = ash_view_reinterpret(v, ASH_UINT8, &r);
   if (!fits) {
@@ -577,8 +579,8 @@ static void check_bytes_view(const ash_view *v, int dt, int64_t last) {
                  ash_dtype_name(dt), ash_err_name(rc));
     return;
   }
-  cr_assert_eq(rc, ASH_OK, "%lld x %s: %s", (long long)last,
-               ash_dtype_name(dt), ash_last_error());
+  cr_assert_eq(rc, ASH_OK, "%lld x %s: %s", (long long)last, ash_dtype_name(dt),
+               ash_last_error());
   cr_assert_eq(ash_view_dim(r, ash_view_ndim(v) - 1), (int64_t)bytes);
   assert_empty(r, "reinterpret");
   ash_view_release(r);
@@ -594,8 +596,7 @@ TEST(view, zero_size_views_with_huge_dimensions) {
     assert_empty(v, "fresh");
     for (int i = 0; i < nd; i++) {
       cr_assert_eq(ash_view_dim(v, i), shape[i]);
-      cr_assert_eq(ash_view_stride(v, i), 0, "case %zu: fresh stride %d", k,
-                   i);
+      cr_assert_eq(ash_view_stride(v, i), 0, "case %zu: fresh stride %d", k, i);
     }
     /* multi-indices at the far corner: refused before any address */
     int64_t corner[3];

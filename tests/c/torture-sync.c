@@ -46,7 +46,9 @@ static int64_t get(ash_view *v, int64_t i) {
   return x;
 }
 
-static void set(ash_view *v, int64_t i, int64_t x) { ash_view_set_i64(v, 1, &i, x); }
+static void set(ash_view *v, int64_t i, int64_t x) {
+  ash_view_set_i64(v, 1, &i, x);
+}
 
 /* state[0] := the sum of the ledger (what the completed increments add
  * up to), after an owner died between the two steps. */
@@ -181,7 +183,8 @@ int main(int argc, char **argv) {
     r = ash_view_consistent(st);
   }
   if (r != ASH_OK) {
-    fprintf(stderr, "torture: the lock after the kills: %s\n", ash_last_error());
+    fprintf(stderr, "torture: the lock after the kills: %s\n",
+            ash_last_error());
     return 1;
   }
   int64_t s0 = get(st, 0), a0 = get(at, 0);

@@ -40,14 +40,14 @@ enum {
 };
 
 /* A property that must hold: report and abort (libFuzzer saves the input). */
-#define FZ_REQUIRE(cond, ...)                                                 \
-  do {                                                                        \
-    if (!(cond)) {                                                            \
-      fprintf(stderr, "fuzz: %s:%d: %s: ", __FILE__, __LINE__, #cond);       \
-      fprintf(stderr, __VA_ARGS__);                                           \
-      fputc('\n', stderr);                                                    \
-      abort();                                                                \
-    }                                                                         \
+#define FZ_REQUIRE(cond, ...)                                                  \
+  do {                                                                         \
+    if (!(cond)) {                                                             \
+      fprintf(stderr, "fuzz: %s:%d: %s: ", __FILE__, __LINE__, #cond);         \
+      fprintf(stderr, __VA_ARGS__);                                            \
+      fputc('\n', stderr);                                                     \
+      abort();                                                                 \
+    }                                                                          \
   } while (0)
 
 /* Properties of any view: its size is the product of its shape, its bytes
@@ -98,8 +98,7 @@ static inline void fz_touch(const ash_view *v) {
     int64_t idx[ASH_MAX_NDIM];
     for (int i = 0; i < ash_view_ndim(v); i++)
       idx[i] = ash_view_dim(v, i) - 1;
-    FZ_REQUIRE(ash_view_get_c128(v, ash_view_ndim(v), idx, &re, &im) ==
-                   ASH_OK,
+    FZ_REQUIRE(ash_view_get_c128(v, ash_view_ndim(v), idx, &re, &im) == ASH_OK,
                "get_c128 (last): %s", ash_last_error());
   } else {
     int64_t zero = 0;

@@ -23,10 +23,10 @@
 
 #include "fuzz_common.h"
 
-static char g_seg[64];      /* segment name in /dev/shm */
-static char g_dir[64];      /* temporary directory of the file segment */
-static char g_file[96];     /* its path */
-static long long g_gen;     /* ash_segment_ctime() of g_seg */
+static char g_seg[64];  /* segment name in /dev/shm */
+static char g_dir[64];  /* temporary directory of the file segment */
+static char g_file[96]; /* its path */
+static long long g_gen; /* ash_segment_ctime() of g_seg */
 static ash_segment *g_handles[2];
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -77,8 +77,7 @@ static void start_guard(void) {
 static ash_segment *make(const char *name, unsigned flags) {
   ash_segment *seg = NULL;
   if (ash_segment_create(name, 1 << 14, 8, flags | ASH_PERSIST, 0600, &seg)) {
-    fprintf(stderr, "fuzz_descriptor: create %s: %s\n", name,
-            ash_last_error());
+    fprintf(stderr, "fuzz_descriptor: create %s: %s\n", name, ash_last_error());
     abort();
   }
   for (size_t i = 0; i < FZ_DESC_NARRAYS; i++) {
@@ -86,8 +85,8 @@ static ash_segment *make(const char *name, unsigned flags) {
     if (ash_segment_add_array(seg, fz_desc_arrays[i].name,
                               fz_desc_arrays[i].dtype, fz_desc_arrays[i].ndim,
                               fz_desc_arrays[i].shape, &v)) {
-      fprintf(stderr, "fuzz_descriptor: add %s: %s\n",
-              fz_desc_arrays[i].name, ash_last_error());
+      fprintf(stderr, "fuzz_descriptor: add %s: %s\n", fz_desc_arrays[i].name,
+              ash_last_error());
       abort();
     }
     int64_t n = ash_view_size(v);
@@ -137,8 +136,8 @@ static void check_round_trip(const ash_view *v) {
                      (ash_view_flags(v) & ASH_VIEW_READONLY),
              "\"%s\" parsed to another view", d);
   for (int i = 0; i < ash_view_ndim(v); i++) {
-    FZ_REQUIRE(ash_view_dim(w, i) == ash_view_dim(v, i), "\"%s\": dim %d",
-               d, i);
+    FZ_REQUIRE(ash_view_dim(w, i) == ash_view_dim(v, i), "\"%s\": dim %d", d,
+               i);
     FZ_REQUIRE(ash_view_dim(v, i) <= 1 || ash_view_size(v) == 0 ||
                    ash_view_stride(w, i) == ash_view_stride(v, i),
                "\"%s\": stride %d", d, i);
@@ -166,14 +165,23 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   size_t nrest = size - 2;
   if (memchr(rest, '\0', nrest) != NULL)
     return -1; /* a C string ends at its first NUL */
-  if (form >= FZ_FORM_FILE && (memmem(rest, nrest, "..", 2) || memchr(rest, '%', nrest)))
+  if (form >= FZ_FORM_FILE &&
+      (memmem(rest, nrest, "..", 2) || memchr(rest, '%', nrest)))
     return -1; /* stay inside our own directory */
   char head[160];
   switch (form) {
-  case FZ_FORM_SCHEME: snprintf(head, sizeof head, "ash://%s", g_seg); break;
-  case FZ_FORM_SHORT: snprintf(head, sizeof head, "%s", g_seg); break;
-  case FZ_FORM_QUERY: snprintf(head, sizeof head, "ash://%s/a?", g_seg); break;
-  case FZ_FORM_INDEX: snprintf(head, sizeof head, "ash://%s/b[", g_seg); break;
+  case FZ_FORM_SCHEME:
+    snprintf(head, sizeof head, "ash://%s", g_seg);
+    break;
+  case FZ_FORM_SHORT:
+    snprintf(head, sizeof head, "%s", g_seg);
+    break;
+  case FZ_FORM_QUERY:
+    snprintf(head, sizeof head, "ash://%s/a?", g_seg);
+    break;
+  case FZ_FORM_INDEX:
+    snprintf(head, sizeof head, "ash://%s/b[", g_seg);
+    break;
   case FZ_FORM_GEN:
     snprintf(head, sizeof head, "ash://%s/c?gen=", g_seg);
     break;

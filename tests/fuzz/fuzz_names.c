@@ -18,8 +18,8 @@ static void check_name(const char *s, int is_array) {
   int valid = n >= 1 && n <= max && s[0] != '.' && s[0] != '-';
   for (size_t i = 0; valid && i < n; i++)
     valid = name_char(s[i]);
-  FZ_REQUIRE((rc == ASH_OK) == valid, "name \"%s\" (array %d): %s", s,
-             is_array, ash_err_name(rc));
+  FZ_REQUIRE((rc == ASH_OK) == valid, "name \"%s\" (array %d): %s", s, is_array,
+             ash_err_name(rc));
   if (rc != ASH_OK) {
     FZ_REQUIRE(rc == ASH_E_NAME, "status %s", ash_err_name(rc));
     FZ_REQUIRE(ash_last_error()[0] != '\0', "no detail");

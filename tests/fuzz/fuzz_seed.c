@@ -26,10 +26,10 @@ static void die(const char *what) {
   exit(1);
 }
 
-#define OK(call)                                                              \
-  do {                                                                        \
-    if ((call) != ASH_OK)                                                     \
-      die(#call);                                                             \
+#define OK(call)                                                               \
+  do {                                                                         \
+    if ((call) != ASH_OK)                                                      \
+      die(#call);                                                              \
   } while (0)
 
 static void write_seed(const char *kind, const void *data, size_t n) {
@@ -183,8 +183,9 @@ static void descriptors(void) {
     OK(ash_segment_unlink(seg));
     ash_segment_close(seg);
   }
-  static const char *shorts[] = {"", "/a", "/b[1, ::-1, 2]", "[0]", "/d[:, 5:]",
-                                 "/e[::-3]", "/c[]", "/a[1:3, -1]"};
+  static const char *shorts[] = {"",     "/a",         "/b[1, ::-1, 2]",
+                                 "[0]",  "/d[:, 5:]",  "/e[::-3]",
+                                 "/c[]", "/a[1:3, -1]"};
   for (size_t i = 0; i < sizeof shorts / sizeof shorts[0]; i++)
     seed_desc(FZ_FORM_SHORT, (int)i % 4, shorts[i]);
   static const char *index[] = {"1:3, ::-1, 0]", "0]", "::2, 1:, -1]", "]",
@@ -197,8 +198,8 @@ static void descriptors(void) {
 
 static void names(void) {
   static const char *words[] = {
-      "frames", "a", "A_b.c-d", ".hidden", "-dash", "a/b", "with space",
-      "ünï", "data", "x", ""};
+      "frames",     "a",   "A_b.c-d", ".hidden", "-dash", "a/b",
+      "with space", "ünï", "data",    "x",       ""};
   for (size_t i = 0; i < sizeof words / sizeof words[0]; i++)
     write_seed("names", words[i], strlen(words[i]));
   char longname[ASH_NAME_MAX + 2];
@@ -213,8 +214,8 @@ static void names(void) {
     for (int k = 0; k < 3; k++)
       write_seed("names", s[k], strlen(s[k]));
   }
-  static const char *spell[] = {">f8", "=i4", "|u1", "double", "cfloat", "?",
-                                "!f4", "<f16", "int", "uintp"};
+  static const char *spell[] = {">f8", "=i4", "|u1",  "double", "cfloat",
+                                "?",   "!f4", "<f16", "int",    "uintp"};
   for (size_t i = 0; i < sizeof spell / sizeof spell[0]; i++)
     write_seed("names", spell[i], strlen(spell[i]));
 }
