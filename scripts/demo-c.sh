@@ -5,11 +5,13 @@
 # Installs what is missing and builds first. Leaves /dev/shm as it found it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-./scripts/deps.sh
 BUILD=${BUILD_DIR:-build}
-cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$BUILD" -j"$(nproc)" --target arrayshare-cli ash-example-producer \
-      ash-example-consumer ash-example-hold >/dev/null
+if [ "${ASH_DEMO_NO_BUILD:-0}" != 1 ]; then # (see demo.sh)
+  ./scripts/deps.sh
+  cmake -S . -B "$BUILD" -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$BUILD" -j"$(nproc)" --target arrayshare-cli \
+        ash-example-producer ash-example-consumer ash-example-hold >/dev/null
+fi
 ASH="$BUILD/cli/arrayshare"
 EX="$BUILD/examples"
 X="x-demo-$$"

@@ -94,6 +94,9 @@ ash_status ash_swig_view_format(const ash_view *v, unsigned flags,
 %rename(ASH_NONE) ash_swig_none_;
 %constant int64_t ash_swig_none_ = INT64_MIN;
 
+/* The handles made by SWIG's own proxy classes (kernels, rings). */
+%include "handles.i"
+
 /* Kernels (libffi): typemaps and wrappers shared by every language. After
  * every other typemap decision (it reuses them: ash_view *, double *out,
  * int *out, ash_status), just before the header. */

@@ -30,73 +30,7 @@
 /* SWIG sees a (memberless) struct so that it makes a class whose objects
  * own a reference and close it when collected. */
 %rename(KernelHandle) ash_kernel;
-%nodefaultctor ash_kernel;
-struct ash_kernel {};
-%extend ash_kernel {
-  ~ash_kernel() { ash_kernel_close($self); }
-}
-
-%newobject ash_kernel_retain;
-
-%typemap(in, numinputs=0) ash_kernel **out (ash_kernel *tmp = NULL) {
-  $1 = &tmp;
-}
-#if defined(SWIGLUA)
-%typemap(argout) ash_kernel **out {
-  SWIG_NewPointerObj(L, tmp$argnum, $descriptor(ash_kernel *), 1);
-  SWIG_arg++;
-}
-#else
-%typemap(argout) ash_kernel **out {
-  %append_output(SWIG_NewPointerObj(tmp$argnum, $descriptor(ash_kernel *),
-                                    SWIG_POINTER_OWN));
-}
-#endif
-
-/* Closing takes the pointer out of the object (SWIG_POINTER_CLEAR): the
- * collector later finds NULL, closing again passes NULL, as None / nil do:
- * nothing to close. */
-#if defined(SWIGLUA)
-%typemap(in) ash_kernel *closing (void *argp = 0) {
-  if (!lua_isnil(L, $input) &&
-      !SWIG_IsOK(SWIG_ConvertPtr(L, $input, &argp, $descriptor(ash_kernel *),
-                                 SWIG_POINTER_CLEAR)))
-    SWIG_fail_ptr("$symname", $argnum, $descriptor(ash_kernel *));
-  $1 = (ash_kernel *)argp;
-}
-#elif defined(SWIGRUBY)
-%typemap(in) ash_kernel *closing (void *argp = 0) {
-  if (!NIL_P($input) && !(RB_TYPE_P($input, T_DATA) && DATA_PTR($input) == 0)) {
-    int res_ = SWIG_ConvertPtr($input, &argp, $descriptor(ash_kernel *),
-                               SWIG_POINTER_CLEAR);
-    if (!SWIG_IsOK(res_))
-      SWIG_exception_fail(SWIG_ArgError(res_), "expected a kernel");
-  }
-  $1 = (ash_kernel *)argp;
-}
-#else
-%typemap(in) ash_kernel *closing (void *argp = 0) {
-  int res_ = SWIG_ConvertPtr($input, &argp, $descriptor(ash_kernel *),
-                             SWIG_POINTER_CLEAR);
-  if (!SWIG_IsOK(res_))
-    SWIG_exception_fail(SWIG_ArgError(res_), "expected a kernel");
-  $1 = (ash_kernel *)argp;
-}
-#endif
-
-/* A closed Ruby object has no data pointer: pass NULL, the library reports
- * it (SWIG itself would raise ObjectPreviouslyDeleted). */
-#if defined(SWIGRUBY)
-%typemap(in) ash_kernel *k (void *argp = 0) {
-  if (!(RB_TYPE_P($input, T_DATA) && DATA_PTR($input) == 0)) {
-    int res_ = SWIG_ConvertPtr($input, &argp, $descriptor(ash_kernel *), 0);
-    if (!SWIG_IsOK(res_))
-      SWIG_exception_fail(SWIG_ArgError(res_), "expected a kernel");
-  }
-  $1 = (ash_kernel *)argp;
-}
-%typemap(in) const ash_kernel *k = ash_kernel *k;
-#endif
+ASH_SWIG_HANDLE(ash_kernel, ash_kernel_close, "kernel", k)
 
 /* ---- views and scalars of a call --------------------------------------------- */
 

@@ -145,63 +145,7 @@ ASHPY_PAIR(int, state, int64_t, pid, "(iL)", int, long long)
 /* ---- the ring object ----------------------------------------------------------- */
 
 %rename(RingHandle) ash_ring;
-%nodefaultctor ash_ring;
-struct ash_ring {};
-%extend ash_ring {
-  ~ash_ring() { ash_ring_close($self); }
-}
-%newobject ash_ring_retain;
-
-%typemap(in, numinputs=0) ash_ring **out (ash_ring *tmp = NULL) {
-  $1 = &tmp;
-}
-#if defined(SWIGLUA)
-%typemap(argout) ash_ring **out {
-  SWIG_NewPointerObj(L, tmp$argnum, $descriptor(ash_ring *), 1);
-  SWIG_arg++;
-}
-%typemap(in) ash_ring *closing (void *argp = 0) {
-  if (!lua_isnil(L, $input) &&
-      !SWIG_IsOK(SWIG_ConvertPtr(L, $input, &argp, $descriptor(ash_ring *),
-                                 SWIG_POINTER_CLEAR)))
-    SWIG_fail_ptr("$symname", $argnum, $descriptor(ash_ring *));
-  $1 = (ash_ring *)argp;
-}
-#else
-%typemap(argout) ash_ring **out {
-  %append_output(SWIG_NewPointerObj(tmp$argnum, $descriptor(ash_ring *),
-                                    SWIG_POINTER_OWN));
-}
-#endif
-#if defined(SWIGRUBY)
-%typemap(in) ash_ring *closing (void *argp = 0) {
-  if (!NIL_P($input) && !(RB_TYPE_P($input, T_DATA) && DATA_PTR($input) == 0)) {
-    int res_ = SWIG_ConvertPtr($input, &argp, $descriptor(ash_ring *),
-                               SWIG_POINTER_CLEAR);
-    if (!SWIG_IsOK(res_))
-      SWIG_exception_fail(SWIG_ArgError(res_), "expected a ring");
-  }
-  $1 = (ash_ring *)argp;
-}
-/* A closed Ruby object has no data pointer: pass NULL, the library says. */
-%typemap(in) ash_ring *r (void *argp = 0) {
-  if (!(RB_TYPE_P($input, T_DATA) && DATA_PTR($input) == 0)) {
-    int res_ = SWIG_ConvertPtr($input, &argp, $descriptor(ash_ring *), 0);
-    if (!SWIG_IsOK(res_))
-      SWIG_exception_fail(SWIG_ArgError(res_), "expected a ring");
-  }
-  $1 = (ash_ring *)argp;
-}
-%typemap(in) const ash_ring *r = ash_ring *r;
-#elif defined(SWIGPYTHON)
-%typemap(in) ash_ring *closing (void *argp = 0) {
-  int res_ = SWIG_ConvertPtr($input, &argp, $descriptor(ash_ring *),
-                             SWIG_POINTER_CLEAR);
-  if (!SWIG_IsOK(res_))
-    SWIG_exception_fail(SWIG_ArgError(res_), "expected a ring");
-  $1 = (ash_ring *)argp;
-}
-#endif
+ASH_SWIG_HANDLE(ash_ring, ash_ring_close, "ring", r)
 
 /* ---- what the bindings get instead of the C functions ------------------------ */
 
