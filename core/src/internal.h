@@ -526,10 +526,10 @@ void ash__sb_fill(struct ash__sb *b, char c, int n);
 int64_t ash__shape_count(int ndim, const int64_t *shape);
 /* The strides of a fresh C-order layout of @shape: C strides when it has
  * elements; all 0 when it has none (see docs/c-api.md, "Zero-size views").
- * The caller has bounded the element count times @itemsize (at most 2^62
- * bytes), so nothing overflows. */
-void ash__c_strides(int ndim, const int64_t *shape, int64_t itemsize,
-                    int64_t *strides);
+ * Returns the element count. The caller has bounded the element count
+ * times @itemsize (at most 2^62 bytes), so nothing overflows. */
+int64_t ash__c_strides(int ndim, const int64_t *shape, int64_t itemsize,
+                       int64_t *strides);
 
 /* dtype.c */
 bool ash__dtype_valid(int dtype);

@@ -380,13 +380,13 @@ static int ash__lock_state(const struct ash__tgt *t, int *state, int64_t *pid) {
 }
 
 #define ASH__VIEW_TGT(v)                                                       \
-  struct ash__tgt t_;                                                          \
+  struct ash__tgt t_ = {0};                                                    \
   int r_ = ash__tgt_view((v), &t_);                                            \
   if (r_)                                                                      \
   return r_
 
 #define ASH__SEG_TGT(seg)                                                      \
-  struct ash__tgt t_;                                                          \
+  struct ash__tgt t_ = {0};                                                    \
   int r_ = ash__tgt_seg((seg), &t_);                                           \
   if (r_)                                                                      \
   return r_

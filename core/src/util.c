@@ -241,13 +241,17 @@ int64_t ash__shape_count(int ndim, const int64_t *shape) {
   return (int64_t)n;
 }
 
-void ash__c_strides(int ndim, const int64_t *shape, int64_t itemsize,
-                    int64_t *strides) {
-  bool empty = ash__shape_count(ndim, shape) == 0;
-  int64_t stride = itemsize;
+int64_t ash__c_strides(int ndim, const int64_t *shape, int64_t itemsize,
+                       int64_t *strides) {
+  /* One pass, unsigned: a 0 dimension makes the product 0 whatever wrapped
+   * before it; without one, the caller has bounded the product. */
+  uint64_t n = 1;
   for (int i = ndim - 1; i >= 0; i--) {
-    strides[i] = empty ? 0 : stride;
-    if (!empty)
-      stride *= shape[i];
+    strides[i] = (int64_t)(n * (uint64_t)itemsize);
+    n *= (uint64_t)shape[i];
   }
+  if (n == 0)
+    for (int i = 0; i < ndim; i++)
+      strides[i] = 0;
+  return (int64_t)n;
 }

@@ -58,9 +58,8 @@ int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
   v->offset = 0;
   v->data = m->base + (a->offset - m->hdr.arena_offset);
   memcpy(v->shape, a->shape, sizeof(int64_t) * (size_t)a->ndim);
-  ash__c_strides(a->ndim, a->shape, (int64_t)v->itemsize, v->strides);
+  v->size = ash__c_strides(a->ndim, a->shape, (int64_t)v->itemsize, v->strides);
   v->flags = ro ? ASH_VIEW_READONLY : 0;
-  ash__view_resize(v);
   ash__view_update_flags(v);
   for (int i = 0; i < 4; i++)
     atomic_init(&v->desc[i], NULL);
@@ -509,7 +508,7 @@ int ash__view_writable(const ash_view *v) {
 
 #define ASH__GET(fn, type, loader)                                             \
   ash_status fn(const ash_view *v, int nidx, const int64_t *idx, type *out) {  \
-    uint8_t *p;                                                                \
+    uint8_t *p = NULL;                                                         \
     int r = ash__view_locate(v, nidx, idx, &p);                                \
     if (r)                                                                     \
       return r;                                                                \
@@ -520,7 +519,7 @@ int ash__view_writable(const ash_view *v) {
 
 #define ASH__SET(fn, type, packer)                                             \
   ash_status fn(const ash_view *v, int nidx, const int64_t *idx, type value) { \
-    uint8_t *p;                                                                \
+    uint8_t *p = NULL;                                                         \
     int r = ash__view_locate(v, nidx, idx, &p);                                \
     if (r)                                                                     \
       return r;                                                                \
@@ -568,7 +567,7 @@ __attribute__((noinline)) static ASH__GET(ash__get_f64_slow, double,
  * or a second look at the index; everything else takes the general path. */
     ash_status ash_view_get_f64(const ash_view *v, int nidx, const int64_t *idx,
                                 double *out) {
-  uint8_t *p;
+  uint8_t *p = NULL;
   if (ASH__LIKELY(v != NULL))
     if (ASH__LIKELY(idx != NULL))
       if (ASH__LIKELY(out != NULL))
@@ -582,7 +581,7 @@ __attribute__((noinline)) static ASH__GET(ash__get_f64_slow, double,
 
 ash_status ash_view_set_f64(const ash_view *v, int nidx, const int64_t *idx,
                             double value) {
-  uint8_t *p;
+  uint8_t *p = NULL;
   if (ASH__LIKELY(v != NULL))
     if (ASH__LIKELY(idx != NULL))
       if (ASH__LIKELY(nidx == v->f64_set))
@@ -600,7 +599,7 @@ ASH__SET(ash_view_set_u64, uint64_t, ash__pack_u64)
 
 ash_status ash_view_get_c128(const ash_view *v, int nidx, const int64_t *idx,
                              double *re, double *im) {
-  uint8_t *p;
+  uint8_t *p = NULL;
   int r = ash__view_locate(v, nidx, idx, &p);
   if (r)
     return r;
@@ -611,7 +610,7 @@ ash_status ash_view_get_c128(const ash_view *v, int nidx, const int64_t *idx,
 
 ash_status ash_view_set_c128(const ash_view *v, int nidx, const int64_t *idx,
                              double re, double im) {
-  uint8_t *p;
+  uint8_t *p = NULL;
   int r = ash__view_locate(v, nidx, idx, &p);
   if (r)
     return r;
