@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # The whole test suite: installs what is missing, builds with -Werror, runs
-# every test (C, command line, Python, Ruby, Lua, conformance), then builds
-# the C library again with AddressSanitizer + UndefinedBehaviorSanitizer and
+# every test (C, command line, Python, Ruby, Lua, conformance, MPI, the
+# packages), builds again with MPI hidden from CMake and runs the rest (the
+# project without MPI), then builds the C library again with AddressSanitizer + UndefinedBehaviorSanitizer and
 # runs the C and command-line tests under it, then with ThreadSanitizer
 # (clang) and runs the threaded tests under it (views and segments shared
 # between threads, the kernel thread pool, coordination between threads),
@@ -32,6 +33,15 @@ done
 
 echo "== packaging: Debian packages, wheel, gem, rock (ctest -L packaging) =="
 ASH_TEST_PACKAGING=1 ctest --test-dir build -L packaging --output-on-failure
+
+echo "== without MPI: the rest builds and passes (MPI hidden from CMake) =="
+cmake -S . -B build-nompi -DASH_WERROR=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      -DCMAKE_DISABLE_FIND_PACKAGE_MPI=ON -DASH_BUILD_BENCH=OFF >/dev/null
+cmake --build build-nompi -j"$JOBS" >/dev/null
+if ctest --test-dir build-nompi -N -L mpi | grep -q "Test *#"; then
+  echo "MPI tests registered in a build without MPI"; exit 1
+fi
+ctest --test-dir build-nompi --output-on-failure -j"$JOBS" -LE "killpoint|packaging"
 
 echo "== build (ASan + UBSan) =="
 cmake -S . -B build-asan -DASH_WERROR=ON -DASH_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug \
