@@ -558,15 +558,15 @@ static inline bool ash__fast_at(const ash_view *v, int nidx, const int64_t *idx,
 
 __attribute__((noinline)) static ASH__GET(ash__get_f64_slow, double,
                                           ash__load_f64)
-    __attribute__((noinline)) static ASH__SET(ash__set_f64_slow, double,
-                                              ash__pack_f64)
+__attribute__((noinline)) static ASH__SET(ash__set_f64_slow, double,
+                                          ash__pack_f64)
 
 #define ASH__LIKELY(x) __builtin_expect(!!(x), 1)
 
-    /* float64 elements of a view, the commonest access, without a conversion
+/* float64 elements of a view, the commonest access, without a conversion
  * or a second look at the index; everything else takes the general path. */
-    ash_status ash_view_get_f64(const ash_view *v, int nidx, const int64_t *idx,
-                                double *out) {
+ash_status ash_view_get_f64(const ash_view *v, int nidx, const int64_t *idx,
+                            double *out) {
   uint8_t *p = NULL;
   if (ASH__LIKELY(v != NULL))
     if (ASH__LIKELY(idx != NULL))
