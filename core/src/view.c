@@ -71,7 +71,7 @@ int ash__view_new(ash__map *m, const struct ash__array *a, bool readonly,
  * @v meanwhile, so its atomic reference count and descriptor cache are
  * never read as plain memory (a memcpy of them is a data race). */
 ash_view *ash__view_clone(const ash_view *v) {
-  ash_view *c = calloc(1, sizeof *c);
+  ash_view *c = malloc(sizeof *c);
   if (c == NULL)
     return NULL;
   atomic_init(&c->refs, 1);
