@@ -60,6 +60,25 @@ int ash__probe(int fd, uint64_t start, uint64_t len) {
   return fl.l_type != F_UNLCK;
 }
 
+/* Whether the segment open on a descriptor of which @st is the fstat
+ * still has its name @path: the attacher's last step of the lifetime
+ * protocol (see the top of this file). A link count of 0 means removed.
+ * A segment built under a temporary name (ASH__HF_TMPNAME in @hflags) may
+ * have two names: a creator killed between giving it its name and
+ * removing the temporary one leaves the latter until gc, so that once a
+ * remover has taken the name away the count is still 1; the name itself
+ * is then looked up (one lstat). */
+bool ash__name_still_there(const char *path, const struct stat *st,
+                           uint32_t hflags) {
+  if (st->st_nlink == 0)
+    return false;
+  if (!(hflags & ASH__HF_TMPNAME))
+    return true;
+  struct stat now;
+  return lstat(path, &now) == 0 && now.st_dev == st->st_dev &&
+         now.st_ino == st->st_ino;
+}
+
 int ash__hdr_lock(ash__map *m) {
   if (ash__lockop(m->fd, F_WRLCK, ASH__LOCK_OFFSET, 1, true) != 0)
     return ash__syserr(errno, "lock", m->name);
@@ -222,7 +241,15 @@ int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live) {
   }
   if (m->backend != ASH__BACKEND_MEMFD && !m->unpublished) {
     struct stat st;
-    bool gone = fstat(m->fd, &st) != 0 || st.st_nlink == 0;
+    struct ash__loc l;
+    bool gone = fstat(m->fd, &st) != 0;
+    if (!gone && (m->hdr.flags & ASH__HF_TMPNAME))
+      gone =
+          ash__loc_make(m->name, m->backend == ASH__BACKEND_FILE ? ASH_FILE : 0,
+                        &l) != ASH_OK ||
+          !ash__name_still_there(l.path, &st, m->hdr.flags);
+    else
+      gone = gone || st.st_nlink == 0;
     if (gone || (uint64_t)st.st_size < m->hdr.total_size) {
       (void)ash__lockop(m->fd, F_UNLCK, off, 1, false);
       m->stale = true;   /* a cached map: the open starts afresh */

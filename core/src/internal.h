@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "arrayshare.h"
@@ -68,7 +69,14 @@ int ash__syserr(int err, const char *op, const char *what);
 #define ASH__LARGE (64u * 1024u)
 
 /* Header flag bits (offset 88). */
-enum { ASH__HF_SEALED = 1u << 0, ASH__HF_WSEALED = 1u << 1 };
+enum {
+  ASH__HF_SEALED = 1u << 0,
+  ASH__HF_WSEALED = 1u << 1,
+  /* built under a temporary name (no O_TMPFILE): until that name is gone
+   * the file has two, so a link count above 0 does not prove that the
+   * segment still has its own name (attach.c, ash__name_still_there) */
+  ASH__HF_TMPNAME = 1u << 2
+};
 enum { ASH__STATE_INIT = 1, ASH__STATE_READY = 2, ASH__STATE_DOOMED = 3 };
 
 struct ash__hdr {
@@ -381,6 +389,8 @@ enum { ASH__RETRY = 1 }; /* internal: open the name again */
 
 int ash__lockop(int fd, short type, uint64_t start, uint64_t len, bool wait);
 int ash__probe(int fd, uint64_t start, uint64_t len);
+bool ash__name_still_there(const char *path, const struct stat *st,
+                           uint32_t hflags);
 int ash__hdr_lock(ash__map *m);
 void ash__hdr_unlock(ash__map *m);
 int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live);

@@ -227,7 +227,9 @@ static int ash__open_fresh(const struct ash__loc *l, int fd, bool rw,
           (uint64_t)got == ((uint64_t)st.st_size < ASH__HEAD_MIN
                                 ? (uint64_t)st.st_size
                                 : ASH__HEAD_MIN);
-  if (usual && st.st_nlink == 0)
+  if (usual &&
+      !ash__name_still_there(
+          l->path, &st, ((const struct ash__hdr *)(const void *)head)->flags))
     r = ASH__RETRY; /* removed since we opened it (the name may be back) */
   if (!usual || r) {
     free(head);
@@ -512,10 +514,10 @@ static int ash__init_segment(ash__map *m, const struct ash__seglayout *lay,
   if (buf == NULL)
     return ash__err(ASH_E_NOMEM, "out of memory");
   struct ash__hdr *h = (struct ash__hdr *)(void *)buf;
-  ash__hdr_init(h, lay,
-                (flags & ASH_PERSIST) ? ASH_POLICY_PERSIST : ASH_POLICY_AUTO,
-                m->sealed ? ASH__HF_SEALED : 0,
-                m->backend == ASH__BACKEND_FILE ? "" : m->name);
+  ash__hdr_init(
+      h, lay, (flags & ASH_PERSIST) ? ASH_POLICY_PERSIST : ASH_POLICY_AUTO,
+      (m->sealed ? ASH__HF_SEALED : 0) | (m->tmp_path ? ASH__HF_TMPNAME : 0),
+      m->backend == ASH__BACKEND_FILE ? "" : m->name);
   h->magic = ASH__MAGIC;
   struct ash__entry e;
   uint32_t hash = 0;

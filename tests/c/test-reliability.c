@@ -490,6 +490,46 @@ TEST(reliability, creation_without_o_tmpfile_and_gc_of_its_leftovers) {
   ASSERT_OK(ash_unlink(a, 0));
 }
 
+/* A creator killed between giving its segment the name and removing the
+ * temporary one (creation without O_TMPFILE) leaves a file with two names.
+ * Once a remover takes the segment's name away, the link count is still 1
+ * (the temporary name): an attacher must still see the segment as gone.
+ * Found by torture-tmpname (a held segment lost its name). */
+static int child_second_name_left(void *arg) {
+  setenv("ASH_TEST_NO_TMPFILE", "1", 1);
+  const char *name = arg;
+  ash_view *v = NULL;
+  if (ash_create(name, ASH_FLOAT64, 1, (const int64_t[]){4}, ASH_PERSIST, 0600,
+                 &v) != ASH_OK)
+    return 2;
+  const char *d = ash_view_descriptor_ex(v, ASH_DESC_GEN);
+  char desc[512];
+  if (d == NULL || strlen(d) >= sizeof desc)
+    return 3;
+  strcpy(desc, d);
+  ash_view_release(v); /* the mapping stays in the cache, detached */
+  char path[256], extra[300];
+  t_shm_path(path, sizeof path, name);
+  snprintf(extra, sizeof extra, "%s.leftover", path);
+  if (link(path, extra) != 0) /* the temporary name a killed creator left */
+    return 4;
+  if (unlink(path) != 0) /* a remover takes the name away */
+    return 5;
+  int r = ash_attach(desc, 0, &v); /* through the kept mapping */
+  unlink(extra);
+  if (r == ASH_OK) {
+    ash_view_release(v);
+    return 6; /* attached a segment that has lost its name */
+  }
+  return r == ASH_E_NOENT ? 0 : 7;
+}
+
+TEST(reliability, a_segment_left_with_only_its_temporary_name_is_gone) {
+  TNAME(a);
+  cr_assert_eq(t_run_child(child_second_name_left, a), 0);
+  cr_assert(!t_shm_exists(a));
+}
+
 /* ---- released mappings ------------------------------------------------------ */
 
 TEST(reliability, a_released_mapping_is_reused_then_dropped_when_stale) {
