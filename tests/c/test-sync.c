@@ -630,9 +630,13 @@ TEST(sync, notify_wakes_one_or_all) {
   for (int i = 0; i < 2; i++)
     pthread_create(&th[i], NULL, t_sleep_change, &s[i]);
   usleep(50000);
-  int woken = 0;
+  /* @woken counts the waiters asleep in the kernel at that instant: both,
+   * usually, but a waiter between two of its bounded slices (or not yet
+   * asleep on a loaded machine) is not counted. What must hold whatever
+   * the timing: no wake-up is lost, every waiter returns with version 1. */
+  int woken = -1;
   ASSERT_OK(ash_view_notify(v, 1, &woken));
-  cr_assert_eq(woken, 2);
+  cr_assert(woken >= 0 && woken <= 2, "woken %d", woken);
   for (int i = 0; i < 2; i++) {
     pthread_join(th[i], NULL);
     cr_assert_eq(s[i].rc, ASH_OK);
