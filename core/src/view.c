@@ -90,8 +90,8 @@ ash_view *ash__view_clone(const ash_view *v) {
   memcpy(c->strides, v->strides, sizeof(int64_t) * (size_t)v->ndim);
   for (int i = 0; i < 4; i++)
     atomic_init(&c->desc[i], NULL);
+  c->counted = ASH__COUNTED(v);
   c->pid = ash__getpid();
-  c->counted = v->counted && v->pid == c->pid; /* ASH__COUNTED(v) */
   ash__map_retain(c->map, !(c->flags & ASH_VIEW_READONLY), c->counted);
   return c;
 }
