@@ -157,15 +157,16 @@ PyObject *ashpy_view_child(PyObject *parent, ash_view *t) {
  * (dropped), then their k indices, then (start, length, step) for @c's
  * axes (@w's axes k...) up to the last one that is not all of @w's axis
  * (the others are). The count in *@ng. 0, or -1 when @c is not such a view
- * of @w (another dtype, axes permuted or reshaped, empty). */
-static int ashpy_geometry_of(const ash_view *w, int dtype, int cn,
-                             const int64_t *cs, const int64_t *ct, int64_t o,
-                             int readonly, int64_t *g, int *ng) {
+ * of @w (another dtype, axes permuted or reshaped).
+ * An axis of length 0 is (0, 0, 1): slicing it keeps the offset and the
+ * strides (ash_view_slice), so the result is @c only if @c's offset and
+ * strides are those slicing gives; the caller checks that by applying the
+ * geometry (ashpy_geometry_exact). */
+static int ashpy_geometry_raw(const ash_view *w, int dtype, int cn,
+                              const int64_t *cs, const int64_t *ct, int64_t o,
+                              int readonly, int64_t *g, int *ng) {
   int wn = ash_view_ndim(w), k = wn - cn;
-  int empty = 0;
-  for (int j = 0; j < cn; j++)
-    empty |= cs[j] <= 0;
-  if (dtype != ash_view_dtype(w) || k < 0 || empty || ash_view_size(w) == 0 ||
+  if (dtype != ash_view_dtype(w) || k < 0 || ash_view_size(w) == 0 ||
       !(ash_view_flags(w) & ASH_VIEW_C_CONTIGUOUS) || ash_view_offset(w) != 0)
     return -1;
   const int64_t *S = ash_view_shape(w), *W = ash_view_strides(w);
@@ -187,8 +188,14 @@ static int ashpy_geometry_of(const ash_view *w, int dtype, int cn,
   for (int j = 0; j < cn; j++) {
     int i = j + k;
     int64_t step, last;
+    if (cs[j] == 0) { /* checked by the caller (ashpy_geometry_exact) */
+      g[n++] = 0;
+      g[n++] = 0;
+      g[n++] = 1;
+      continue;
+    }
     /* (a length-1 axis must have the root's stride: slicing gives it) */
-    if (ct[j] % W[i] != 0 || (step = ct[j] / W[i]) == 0 ||
+    if (cs[j] < 0 || ct[j] % W[i] != 0 || (step = ct[j] / W[i]) == 0 ||
         (cs[j] == 1 && step != 1) ||
         __builtin_mul_overflow(step, cs[j] - 1, &last) ||
         __builtin_add_overflow(last, start[i], &last) || last < 0 ||
@@ -205,6 +212,32 @@ static int ashpy_geometry_of(const ash_view *w, int dtype, int cn,
   }
   *ng = 1 + k + 3 * used;
   return 0;
+}
+
+static int ashpy_apply_geometry(const ash_view *root, const int64_t *g, int ng,
+                                ash_view **out);
+
+static int ashpy_geometry_of(const ash_view *w, int dtype, int cn,
+                             const int64_t *cs, const int64_t *ct, int64_t o,
+                             int readonly, int64_t *g, int *ng) {
+  if (ashpy_geometry_raw(w, dtype, cn, cs, ct, o, readonly, g, ng) < 0)
+    return -1;
+  int empty = 0;
+  for (int j = 0; j < cn; j++)
+    empty |= cs[j] == 0;
+  if (!empty)
+    return 0;
+  /* Without elements: exact only if applying gives @c's very layout. */
+  ash_view *e;
+  if (ashpy_apply_geometry(w, g, *ng, &e) < 0) {
+    PyErr_Clear();
+    return -1;
+  }
+  int same = ash_view_ndim(e) == cn && ash_view_offset(e) == o;
+  for (int j = 0; same && j < cn; j++)
+    same = ash_view_shape(e)[j] == cs[j] && ash_view_strides(e)[j] == ct[j];
+  ash_view_release(e);
+  return same ? 0 : -1;
 }
 
 static int ashpy_geometry(const ash_view *w, const ash_view *c, int64_t *g,
@@ -257,12 +290,16 @@ static int ashpy_apply_geometry(const ash_view *root, const int64_t *g, int ng,
     int64_t start = p[0], len = p[1], step = p[2], stop;
     if (start == 0 && step == 1 && len == ash_view_shape(cur)[j])
       continue;
-    if (len <= 0 || step == 0 || __builtin_mul_overflow(step, len - 1, &stop) ||
-        __builtin_add_overflow(stop, start + (step > 0 ? 1 : -1), &stop)) {
+    if (len < 0 || step == 0 ||
+        (len > 0 &&
+         (__builtin_mul_overflow(step, len - 1, &stop) ||
+          __builtin_add_overflow(stop, start + (step > 0 ? 1 : -1), &stop)))) {
       r = ASH_E_DESC;
       break;
     }
-    if (stop < 0)
+    if (len == 0)
+      stop = start; /* an empty axis */
+    else if (stop < 0)
       stop = ASH_NONE; /* a negative step down to index 0 */
     if ((r = ash_view_slice(cur, j, start, stop, step, ASH_SLICE_STRICT,
                             &nv)) == ASH_OK) {

@@ -269,9 +269,19 @@ def test_derived_views_pickle_relative_to_their_root(names):
                                    x.dtype, x.address), key
             assert t.descriptor == x.descriptor
     assert geometry > 200
+    # empty views (a Pool's tasks beyond the last row) pickle against the
+    # root too, when the geometry gives their very layout
+    for x in (v[3:3], v[9:9], v[:, 2:2], v[1, 4:4], v[2:2, 1:3],
+              v[..., 5:5].as_readonly()):
+        f, args = x.__reduce_ex__(5)
+        assert len(args) == 2 and args[0] is v, x
+        t = pickle.loads(pickle.dumps(x))
+        assert (t.shape, t.strides, t.offset, t.readonly) == (
+            x.shape, x.strides, x.offset, x.readonly)
     # views NumPy's basic indexing cannot express relative to the root
-    # (other dtype, permuted or reshaped axes, empty) send their descriptor
-    for x in (v.T, v.view("uint8"), v[0].reshape(35), v[3:3], v[0].T):
+    # (other dtype, permuted or reshaped axes, an empty view whose offset
+    # slicing the root does not give) send their descriptor
+    for x in (v.T, v.view("uint8"), v[0].reshape(35), v[5:6][0:0], v[0].T):
         f, args = x.__reduce_ex__(5)
         assert len(args) == 1 and isinstance(args[0], str)
         t = pickle.loads(pickle.dumps(x))
