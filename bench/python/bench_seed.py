@@ -31,6 +31,16 @@ holding every result. The methods, as their users write them:
              descriptor; the worker does view[...] = v
   ash-nd     arrayshare.ndarray (for information): tasks (a[r0:r1], v)
              with plain NumPy slicing; the worker does a[...] = v
+  ash-held   (for information: where ash's time goes) ash's tasks, on a
+             Pool whose initializer attaches the array in every worker
+             (arrayshare.attach(name), kept): a task's view then attaches
+             with no system call, so ash - ash-held is the per-task
+             attach/detach of a worker that holds nothing (the lifetime
+             protocol: the worker counts as a holder while its view lives)
+  shm-obj    (for information: the floor of passing an object per task)
+             shm-kept with each task's (name, shape, r0, r1) in a small
+             Python object that pickles by __reduce__ (as a view, a NumPy
+             slice or a tensor must), instead of a plain tuple
 
 Methods are interleaved (the order rotates every repetition) on pools made
 and warmed before timing; after every timed map the parent checks the first
@@ -78,8 +88,9 @@ import arrayshare as ash
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 PEERS = ["pickle", "mp.Array", "shm-kept", "shm-task", "joblib", "torch"]
-OURS = ["ash", "ash-nd"]
-METHODS = PEERS + OURS
+OURS = ["ash", "ash-nd", "ash-held"]
+FLOORS = ["shm-obj"]
+METHODS = PEERS + OURS + FLOORS
 TARGET = 1.1
 DEPS = {"joblib": "python3-joblib", "torch": "python3-torch",
         "matplotlib": "python3-matplotlib"}
@@ -93,8 +104,29 @@ def w_init_mparray(arr, shape):
     _W["mp"] = np.frombuffer(arr, dtype=np.float64).reshape(shape)
 
 
+def w_init_held(name):
+    _W["held"] = ash.attach(name)
+
+
 def w_noop(_):
     return None
+
+
+class Rows:
+    """shm-obj's task: the rows of a SharedMemory array, an object that
+    pickles by __reduce__ (a view's, slice's or tensor's minimum)."""
+    __slots__ = ("name", "shape", "r0", "r1")
+
+    def __init__(self, name, shape, r0, r1):
+        self.name, self.shape, self.r0, self.r1 = name, shape, r0, r1
+
+    def __reduce__(self):
+        return (Rows, (self.name, self.shape, self.r0, self.r1))
+
+
+def w_shm_obj(args):
+    rows, v = args
+    w_shm_kept((rows.name, rows.shape, rows.r0, rows.r1, v))
 
 
 def w_pickle(args):
@@ -152,6 +184,9 @@ def w_release(_):
         _W.pop(k[4:], None)
         _W.pop(k).close()
     _W.pop("mp", None)
+    held = _W.pop("held", None)
+    if held is not None:
+        held.close()
     gc.collect()
     ash.clear_cache()
 
@@ -218,14 +253,15 @@ class Group:
         if "mp.Array" in methods:
             self.marr = self.ctx.Array("d", self.rows * self.cols, lock=False)
             self.mview = np.frombuffer(self.marr, dtype=np.float64).reshape(shape)
-        if "shm-kept" in methods or "shm-task" in methods:
+        if any(m in methods for m in ("shm-kept", "shm-task", "shm-obj")):
             self.shm_name = "bench_seed_%s" % tag
             self.shm = shared_memory.SharedMemory(self.shm_name, create=True,
                                                   size=self.rows * self.cols * 8)
             resources["shm"].append(self.shm_name)
             self.sarr = np.ndarray(shape, np.float64, buffer=self.shm.buf)
-        if "ash" in methods or "ash-nd" in methods:
+        if any(m in methods for m in ("ash", "ash-nd", "ash-held")):
             name = "bench-seed-%s" % tag
+            self.ash_name = name
             self.view = ash.create(name, shape, "float64")
             resources["ash"].append(name)
             self.varr = np.asarray(self.view)
@@ -251,14 +287,19 @@ class Group:
         if "mp.Array" in methods:
             self.mpool = self.ctx.Pool(2, initializer=w_init_mparray,
                                        initargs=(self.marr, shape))
+        if "ash-held" in methods:
+            self.hpool = self.ctx.Pool(2, initializer=w_init_held,
+                                       initargs=(self.ash_name,))
 
     def pool_of(self, m):
         return {"mp.Array": getattr(self, "mpool", None),
+                "ash-held": getattr(self, "hpool", None),
                 "torch": getattr(self, "tpool", None)}.get(m, self.pool)
 
     def array_of(self, m):
         return {"pickle": lambda: self.parr, "mp.Array": lambda: self.mview,
                 "shm-kept": lambda: self.sarr, "shm-task": lambda: self.sarr,
+                "shm-obj": lambda: self.sarr, "ash-held": lambda: self.varr,
                 "joblib": lambda: self.mm, "torch": lambda: self.tt.numpy(),
                 "ash": lambda: self.varr, "ash-nd": lambda: self.varr}[m]()
 
@@ -283,9 +324,14 @@ class Group:
             fn = w_shm_kept if m == "shm-kept" else w_shm_task
             nm, sh = self.shm_name, self.shape
             self.pool.map(fn, [(nm, sh, r0l[k], r1l[k], vl[k]) for k in idx], cs)
-        elif m == "ash":
+        elif m == "shm-obj":
+            nm, sh = self.shm_name, self.shape
+            self.pool.map(w_shm_obj, [(Rows(nm, sh, r0l[k], r1l[k]), vl[k])
+                                      for k in idx], cs)
+        elif m in ("ash", "ash-held"):
             v = self.view
-            self.pool.map(w_ash, [(v[r0l[k]:r1l[k]], vl[k]) for k in idx], cs)
+            self.pool_of(m).map(w_ash, [(v[r0l[k]:r1l[k]], vl[k])
+                                        for k in idx], cs)
         elif m == "ash-nd":
             a = self.nd
             self.pool.map(w_ash_nd, [(a[r0l[k]:r1l[k]], vl[k]) for k in idx], cs)
@@ -320,7 +366,8 @@ class Group:
                     self.run(m, t, c)
 
     def close(self):
-        for p in [self.pool, getattr(self, "mpool", None)]:
+        for p in [self.pool, getattr(self, "mpool", None),
+                  getattr(self, "hpool", None)]:
             if p is not None:
                 p.map(w_release, [None] * 8, 1)
                 p.close()
@@ -380,15 +427,17 @@ def leftovers(pid):
 
 
 def evaluate(cells):
-    """Per cell: the fastest peer, ash / it (PASS when <= TARGET)."""
+    """Per cell: the fastest peer, ash / it (PASS when <= TARGET), and
+    the informational methods / it."""
     out = []
     for key, med in cells.items():
         peers = {m: t for m, t in med.items() if m in PEERS}
         if not peers or "ash" not in med:
             continue
         best = min(peers, key=peers.get)
-        out.append((key, best, med["ash"] / peers[best],
-                    med.get("ash-nd", float("nan")) / peers[best]))
+        info = {m: med[m] / peers[best] for m in ("ash-nd", "ash-held",
+                                                   "shm-obj") if m in med}
+        out.append((key, best, med["ash"] / peers[best], info))
     return out
 
 
@@ -530,10 +579,11 @@ def main():
     print()
     verdicts = evaluate(medians)
     worst = 0.0
-    for key, best, ratio, nd_ratio in verdicts:
+    for key, best, ratio, info in verdicts:
         worst = max(worst, ratio)
-        print("%-22s fastest peer %-9s ash %.2fx %s   (ash-nd %.2fx)" % (
-            key, best, ratio, "PASS" if ratio <= TARGET else "MISS", nd_ratio))
+        print("%-22s fastest peer %-9s ash %.2fx %s   (%s)" % (
+            key, best, ratio, "PASS" if ratio <= TARGET else "MISS",
+            ", ".join("%s %.2fx" % mi for mi in info.items())))
     if verdicts:
         npass = sum(r <= TARGET for _, _, r, _ in verdicts)
         print("target ash <= %.1fx the fastest peer: %d of %d cells (worst "
