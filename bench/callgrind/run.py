@@ -5,7 +5,7 @@ with a committed baseline (bench/callgrind/baseline.json).
 
 Timing on a shared, loaded machine is noisy; the number of instructions an
 operation executes is not. Each operation is a command that runs it N times
-after a warm-up (cg_core.c, cg_lua.lua, cg_ruby.rb); it is run under
+after a warm-up (cg_core.c, cg_lua.lua, cg_ruby.rb, ../python/cg_python.py); it is run under
 `valgrind --tool=callgrind` with two values of N and the difference of the
 totals, divided by the difference of N, is the cost of one operation:
 start-up, warm-up and the lazy binding of symbols cancel out. The counts
@@ -22,7 +22,7 @@ A regression is a count above the baseline by more than the threshold
 interpreters vary by a percent or two between runs, C by nothing).
 Improvements are reported too; --update records them. Needs valgrind (a benchmark-only
 dependency: install it with apt-get install valgrind) and a build with
-ash-cg-core (BUILD_DIR, default build/); the Lua and Ruby operations run
+ash-cg-core (BUILD_DIR, default build/); the Python (/usr/bin/python3), Lua and Ruby operations run
 when the build has those bindings.
 """
 
@@ -55,6 +55,26 @@ OPS = {
                           "ash_attach of a gen= descriptor of a segment held (unpickling)"),
     "c.create-small": ("c", ["{build}/bench/ash-cg-core", "create-small", "{n}"],
                        "ash_create of 8 KiB + ash_view_release + ash_unlink"),
+    "py.pickle-task": ("py", ["{python}", "{pyhere}/cg_python.py", "pickle-view", "{n}"],
+                       "pickle.dumps((v[i:i+1], x)): one task, chunksize=1"),
+    "py.unpickle-task": ("py", ["{python}", "{pyhere}/cg_python.py", "unpickle-view", "{n}"],
+                         "pickle.loads of it, the array held"),
+    "py.task-fresh": ("py", ["{python}", "{pyhere}/cg_python.py", "task-fresh", "{n}"],
+                      "a worker's task: loads + view[...] = x + release, holding nothing"),
+    "py.name-task": ("py", ["{python}", "{pyhere}/cg_python.py", "name-task", "{n}"],
+                     "the anchor: loads of (name, shape, r0, r1, x) + write to a kept ndarray"),
+    "py.chunk64-dumps": ("py", ["{python}", "{pyhere}/cg_python.py", "chunk64-dumps", "{n}"],
+                         "a Pool chunk of 64 tasks (v[i:i+1], x): slicing + dumps"),
+    "py.chunk64-loads": ("py", ["{python}", "{pyhere}/cg_python.py", "chunk64-loads", "{n}"],
+                         "pickle.loads of it"),
+    "py.name64-dumps": ("py", ["{python}", "{pyhere}/cg_python.py", "name64-dumps", "{n}"],
+                        "the anchor: 64 (name, shape, r0, r1, x) tuples, dumps"),
+    "py.name64-loads": ("py", ["{python}", "{pyhere}/cg_python.py", "name64-loads", "{n}"],
+                        "the anchor's loads"),
+    "py.elem-get-set": ("py", ["{python}", "{pyhere}/cg_python.py", "elem-get-set", "{n}"],
+                        "v[i, j] = v[i, j] + 1.0 on a 2-d float64 view"),
+    "py.reattach": ("py", ["{python}", "{pyhere}/cg_python.py", "reattach", "{n}"],
+                    "arrayshare.attach(name) + close, the mapping kept"),
     "lua.get2d": ("lua", ["{lua}", "{here}/cg_lua.lua", "get2d", "{n}"],
                   "s = s + v[i][j] on a 2-d float64 view"),
     "lua.getm2d": ("lua", ["{lua}", "{here}/cg_lua.lua", "getm2d", "{n}"],
@@ -74,7 +94,7 @@ OPS = {
 # N1 per language: enough operations that the difference dwarfs noise
 # (callgrind's counts of a deterministic program are exact; interpreters
 # vary by a few hundred instructions between runs)
-N1 = {"c": 2000, "lua": 20000, "ruby": 20000}
+N1 = {"c": 2000, "lua": 20000, "ruby": 20000, "py": 1000}
 
 
 def env_for(build):
@@ -83,6 +103,8 @@ def env_for(build):
     env["LUA_INIT_5_4"] = "@%s/bindings/lua/lua/buildtree.lua" % build
     lib = os.path.join(build, "bindings", "ruby", "lib")
     env["RUBYLIB"] = lib + (":" + env["RUBYLIB"] if env.get("RUBYLIB") else "")
+    env["PYTHONPATH"] = os.path.join(build, "python") + (
+        ":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 
 
@@ -107,7 +129,8 @@ def measure(name, build, tools, env):
     n1 = N1[lang]
     counts = []
     for n in (n1, 2 * n1):
-        cmd = [a.format(build=build, here=HERE, n=n, lua=tools.get("lua"), ruby=tools.get("ruby"))
+        cmd = [a.format(build=build, here=HERE, n=n, lua=tools.get("lua"), ruby=tools.get("ruby"),
+                        python=tools.get("python"), pyhere=os.path.join(ROOT, "bench", "python"))
                for a in template]
         counts.append(total_instructions(cmd, env))
     return (counts[1] - counts[0]) / n1
@@ -125,15 +148,18 @@ def main():
     if not shutil.which("valgrind"):
         sys.exit("run.py: valgrind is not installed (apt-get install valgrind)")
     build = os.path.abspath(args.build)
-    tools = {"lua": shutil.which("lua5.4"), "ruby": shutil.which("ruby")}
+    tools = {"lua": shutil.which("lua5.4"), "ruby": shutil.which("ruby"),
+             "python": "/usr/bin/python3"}
     have = {
         "c": os.path.exists(os.path.join(build, "bench", "ash-cg-core")),
         "lua": bool(tools["lua"]) and os.path.exists(os.path.join(build, "bindings", "lua", "lua",
                                                                   "arrayshare_core.so")),
         "ruby": bool(tools["ruby"]) and os.path.exists(os.path.join(build, "bindings", "ruby", "lib",
                                                                     "arrayshare_core.so")),
+        "py": os.path.exists(tools["python"]) and os.path.isdir(os.path.join(build, "python",
+                                                                             "arrayshare")),
     }
-    base = {"threshold_pct": {"c": 2.0, "lua": 5.0, "ruby": 5.0}, "ops": {}}
+    base = {"threshold_pct": {"c": 2.0, "lua": 5.0, "ruby": 5.0, "py": 5.0}, "ops": {}}
     if os.path.exists(BASELINE):
         with open(BASELINE) as f:
             base = json.load(f)

@@ -17,6 +17,13 @@ float64 array, with the value to write):
   chunk64-loads    pickle.loads of it
   name64-dumps     the same 64 tasks as SharedMemory's (name, shape, r0,
   name64-loads     r1, value) tuples (the anchor)
+  task-fresh       a worker's task with chunksize=1: pickle.loads of one
+                   task, view[...] = value, the view released, in a
+                   process that holds nothing else of the segment (so the
+                   view attaches from the cache of released mappings and
+                   detaches; the segment is made persist, its view closed)
+  name-task        the anchor: loads of a (name, shape, r0, r1, value)
+                   tuple and the write through a kept ndarray
   elem-get-set     v[i, j] = v[i, j] + 1.0 on the 2-d view
   reattach         arrayshare.attach(name) + close, the mapping kept
   create-unlink    arrayshare.create of 1000 float64 + unlink + close
@@ -26,6 +33,8 @@ float64 array, with the value to write):
 import os
 import pickle
 import sys
+
+import numpy as np
 
 import arrayshare
 
@@ -41,13 +50,30 @@ def _create_unlink(name):
 def main():
     op, n = sys.argv[1], int(sys.argv[2])
     name = "cg-py-%d" % os.getpid()
-    v = arrayshare.create(name, SHAPE, "float64")
+    fresh = op == "task-fresh"
+    v = arrayshare.create(name, SHAPE, "float64", persist=fresh)
     try:
         one = pickle.dumps((v[10:11], 1.0), 5)
         chunk = pickle.dumps([(v[i:i + 1], 1.0) for i in range(64)], 5)
         names = pickle.dumps([(name, SHAPE, i, i + 1, 1.0)
                               for i in range(64)], 5)
+        task = pickle.dumps((v[10:11], 1.0), 5)
+        if fresh:
+            v.close()
+        kept = np.zeros(SHAPE)
+        ntask = pickle.dumps((name, SHAPE, 10, 11, 1.0), 5)
+
+        def task_fresh():
+            t = pickle.loads(task)
+            t[0][...] = t[1]
+
+        def name_task():
+            nm, shape, r0, r1, x = pickle.loads(ntask)
+            kept[r0:r1] = x
+
         ops = {
+            "task-fresh": task_fresh,
+            "name-task": name_task,
             "pickle-view": lambda: pickle.dumps((v[10:11], 1.0), 5),
             "unpickle-view": lambda: pickle.loads(one),
             "chunk64-dumps": lambda: pickle.dumps(

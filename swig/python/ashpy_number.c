@@ -398,10 +398,17 @@ PyObject *ashpy_view_reduce(PyObject *self, PyObject *unused) {
     int64_t g[1 + 3 * ASH_MAX_NDIM];
     int ng;
     if (ashpy_geometry(ASHPY_V(root), v, g, &ng) == 0) {
-      PyObject *t = ashpy_geometry_tuple(g, ng);
+      PyObject *t = ashpy_geometry_tuple(g, ng), *args, *res = NULL;
       if (t == NULL)
         return NULL;
-      return Py_BuildValue("(O(ON))", (PyObject *)Py_TYPE(self), root, t);
+      /* (PyTuple_Pack: Py_BuildValue's format parsing was a fifth of a
+       * chunked task's pickling) */
+      args = PyTuple_Pack(2, root, t);
+      Py_DECREF(t);
+      if (args != NULL)
+        res = PyTuple_Pack(2, (PyObject *)Py_TYPE(self), args);
+      Py_XDECREF(args);
+      return res;
     }
   }
   const char *d = ash_view_descriptor_ex(v, ASH_DESC_GEN);
