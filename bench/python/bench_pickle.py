@@ -19,6 +19,17 @@ inflate it), median of --runs runs of --iters operations:
   loads kept  the same in a child that keeps another view of the segment
               alive (a worker in the middle of a chunk)
 
+Then a Pool chunk (512 tasks of a 4096-task map with Pool.map's default
+chunking): per task, building the list of task arguments, dumps of the
+chunk, loads of it (in the process holding the array), for the view, the
+ndarray slice, the name tuple (the anchor), and two objects that only
+carry the rows, to show the floor of sending any object per task: a
+range(r0, r1) (a C type that pickles by __reduce__) and a small Python
+class with __reduce__ (what a user who wraps the tuple writes). Pickle
+saves such an object as its class, its arguments and a REDUCE, and
+memoizes it: that, not the library, is what separates an object per task
+from a tuple of ints.
+
     PYTHONPATH=build/python /usr/bin/python3 bench/python/bench_pickle.py
     options: --iters N (default 20000), --runs R (7), --quick
 """
@@ -36,6 +47,42 @@ import numpy as np
 import arrayshare
 
 SHAPE = (4096, 256)
+
+
+class Rows:
+    """A task's rows as a Python object pickled by __reduce__."""
+    __slots__ = ("name", "shape", "r0", "r1")
+
+    def __init__(self, name, shape, r0, r1):
+        self.name, self.shape, self.r0, self.r1 = name, shape, r0, r1
+
+    def __reduce__(self):
+        return (Rows, (self.name, self.shape, self.r0, self.r1))
+
+
+def chunk_table(v, shm_name, runs):
+    """Per task of a 512-task chunk: build, dumps, loads (us)."""
+    n, sh = 512, SHAPE
+    kinds = {"view": lambda: [(v[k:k + 1], 1.0) for k in range(n)]}
+    if hasattr(arrayshare, "view_of"):
+        a = v.ndarray()
+        kinds["ndarray"] = lambda: [(a[k:k + 1], 1.0) for k in range(n)]
+    kinds["name"] = lambda: [(shm_name, sh, k, k + 1, 1.0) for k in range(n)]
+    kinds["range"] = lambda: [(range(k, k + 1), 1.0) for k in range(n)]
+    kinds["Rows"] = lambda: [(Rows(shm_name, sh, k, k + 1), 1.0)
+                             for k in range(n)]
+    out = {}
+    for kind, make in kinds.items():
+        tasks = make()
+        blob = pickle.dumps(tasks, 5)
+        out[kind] = {"bytes/task": len(blob) / n,
+                     "build": per_op_us(make, 20, runs) / n,
+                     "dumps": per_op_us(lambda: pickle.dumps(tasks, 5), 20,
+                                        runs) / n,
+                     "loads": per_op_us(lambda: pickle.loads(blob), 20,
+                                        runs) / n}
+        del tasks
+    return out
 
 
 def per_op_us(fn, iters, runs):
@@ -139,6 +186,18 @@ def main():
             print("%-9s" % kind + "".join(
                 ("%11d" % r[c] if c == "size" else "%11.2f" % r[c])
                 if c in r else "%11s" % "-" for c in cols))
+        ch = chunk_table(v, shm_name, args.runs)
+        print("\nper task of a 512-task Pool chunk (us, process CPU time, "
+              "median of %d)" % args.runs)
+        cols = ["bytes/task", "build", "dumps", "loads"]
+        print("%-9s" % "" + "".join("%11s" % c for c in cols) +
+              "%11s" % "sum" + "%11s" % "/ name")
+        for kind, r in ch.items():
+            tot = r["build"] + r["dumps"] + r["loads"]
+            base = sum(ch["name"][c] for c in cols[1:])
+            print("%-9s" % kind + "%11.1f" % r["bytes/task"] + "".join(
+                "%11.3f" % r[c] for c in cols[1:]) + "%11.3f%10.2fx" % (
+                    tot, tot / base))
     finally:
         v.close()
         shm.close()
