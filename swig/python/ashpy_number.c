@@ -414,7 +414,14 @@ PyObject *ashpy_view_reduce(PyObject *self, PyObject *unused) {
   const char *d = ash_view_descriptor_ex(v, ASH_DESC_GEN);
   if (d == NULL)
     return ashpy_raise(ASH_E_NOMEM);
-  return Py_BuildValue("(O(s))", (PyObject *)Py_TYPE(self), d);
+  PyObject *ds = PyUnicode_FromString(d), *args = NULL, *res = NULL;
+  if (ds != NULL)
+    args = PyTuple_Pack(1, ds);
+  Py_XDECREF(ds);
+  if (args != NULL)
+    res = PyTuple_Pack(2, (PyObject *)Py_TYPE(self), args);
+  Py_XDECREF(args);
+  return res;
 }
 
 PyObject *ashpy_view_reduce_ex(PyObject *self, PyObject *protocol) {
