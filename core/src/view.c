@@ -532,20 +532,19 @@ int ash__view_writable(const ash_view *v) {
     return ASH_OK;                                                             \
   }
 
-/* The address of element @idx (nidx == ndim, @idx not NULL) in *@out
- * when its indices are non-negative and in range, the common case,
- * checked in a few instructions (2-d unrolled); false for anything else,
- * which ash__locate then handles (negative indices) or words as an
- * error. */
+__attribute__((noinline)) static ASH__GET(ash__get_f64_slow, double,
+                                          ash__load_f64)
+__attribute__((noinline)) static ASH__SET(ash__set_f64_slow, double,
+                                          ash__pack_f64)
+
+#define ASH__LIKELY(x) __builtin_expect(!!(x), 1)
+
+/* The address of element @idx (@idx not NULL, @nidx the view's ndim) in
+ * *@out when its indices are non-negative and in range, the common case;
+ * false for anything else, which ash__view_locate then handles (negative
+ * indices) or words as an error. */
 static inline bool ash__fast_at(const ash_view *v, int nidx, const int64_t *idx,
                                 uint8_t **out) {
-  if (nidx == 2) {
-    if ((uint64_t)idx[0] >= (uint64_t)v->shape[0] ||
-        (uint64_t)idx[1] >= (uint64_t)v->shape[1])
-      return false;
-    *out = v->data + idx[0] * v->strides[0] + idx[1] * v->strides[1];
-    return true;
-  }
   uint8_t *q = v->data;
   for (int i = 0; i < nidx; i++) {
     if ((uint64_t)idx[i] >= (uint64_t)v->shape[i])
@@ -556,40 +555,92 @@ static inline bool ash__fast_at(const ash_view *v, int nidx, const int64_t *idx,
   return true;
 }
 
-__attribute__((noinline)) static ASH__GET(ash__get_f64_slow, double,
-                                          ash__load_f64)
-__attribute__((noinline)) static ASH__SET(ash__set_f64_slow, double,
-                                          ash__pack_f64)
+/* ash__fast_at for 2-d: both indices checked, then the address computed
+ * (ash__fast_at with nidx 2, unrolled by GCC, interleaves the checks and
+ * products and keeps the data pointer in a register: 2 more instructions
+ * per get+set). */
+static inline bool ash__fast_at_2d(const ash_view *v, const int64_t *idx,
+                                   uint8_t **out) {
+  if ((uint64_t)idx[0] >= (uint64_t)v->shape[0] ||
+      (uint64_t)idx[1] >= (uint64_t)v->shape[1])
+    return false;
+  *out = v->data + idx[0] * v->strides[0] + idx[1] * v->strides[1];
+  return true;
+}
 
-#define ASH__LIKELY(x) __builtin_expect(!!(x), 1)
-
-/* float64 elements of a view, the commonest access, without a conversion
- * or a second look at the index; everything else takes the general path. */
-ash_status ash_view_get_f64(const ash_view *v, int nidx, const int64_t *idx,
-                            double *out) {
+/* The fast paths of a float64 view of any ndim but 2 (@v and @idx not
+ * NULL, @nidx == the view's f64_get or f64_set), out of line: inlined
+ * beside the 2-d path, the loop made GCC copy get's arguments to other
+ * registers on entry (for the 2-d path too) and join both paths before
+ * the access, adding the address up in a register (4 more instructions
+ * per 2-d get+set, callgrind); out of line they cost the other ndims
+ * nothing (the tail call replaces those copies). */
+__attribute__((noinline)) static ash_status
+ash__get_f64_nd(const ash_view *v, int nidx, const int64_t *idx, double *out) {
   uint8_t *p = NULL;
-  /* @out is tested once the address is known: tested beside @idx, GCC
-   * and-s the two tests with setne and moves every argument register
-   * around them (2 more instructions per get+set, callgrind). */
-  if (ASH__LIKELY(v != NULL) && ASH__LIKELY(idx != NULL) &&
-      ASH__LIKELY(nidx == v->f64_get) &&
-      ASH__LIKELY(ash__fast_at(v, nidx, idx, &p)) && ASH__LIKELY(out != NULL)) {
+  if (ash__fast_at(v, nidx, idx, &p) && out != NULL) {
     memcpy(out, p, sizeof *out);
     return ASH_OK;
   }
   return ash__get_f64_slow(v, nidx, idx, out);
 }
 
-ash_status ash_view_set_f64(const ash_view *v, int nidx, const int64_t *idx,
-                            double value) {
+__attribute__((noinline)) static ash_status
+ash__set_f64_nd(const ash_view *v, int nidx, const int64_t *idx, double value) {
   uint8_t *p = NULL;
-  if (ASH__LIKELY(v != NULL))
-    if (ASH__LIKELY(idx != NULL))
-      if (ASH__LIKELY(nidx == v->f64_set))
-        if (ASH__LIKELY(ash__fast_at(v, nidx, idx, &p))) {
-          memcpy(p, &value, sizeof value);
+  if (ash__fast_at(v, nidx, idx, &p)) {
+    memcpy(p, &value, sizeof value);
+    return ASH_OK;
+  }
+  return ash__set_f64_slow(v, nidx, idx, value);
+}
+
+/* float64 elements of a view, the commonest access, without a conversion
+ * or a second look at the index; 2-d inline, other ndims out of line,
+ * everything else (other dtypes, negative or bad indices, NULLs,
+ * read-only) the general path. */
+ash_status ash_view_get_f64(const ash_view *v, int nidx, const int64_t *idx,
+                            double *out) {
+  if (ASH__LIKELY(v != NULL) && ASH__LIKELY(idx != NULL) &&
+      ASH__LIKELY(nidx == v->f64_get)) {
+    if (ASH__LIKELY(nidx == 2)) {
+      uint8_t *p = NULL;
+      /* @out is tested once the element is read: tested beside @idx,
+       * GCC and-s the two tests with setne and moves every argument
+       * register around them (2 more instructions per get+set); tested
+       * before the read, it adds the address up in a register instead of
+       * loading from base + index (1 more). The element read is in range,
+       * so reading it for nothing when @out is NULL (the general path
+       * then words the error) changes nothing. */
+      if (ASH__LIKELY(ash__fast_at_2d(v, idx, &p))) {
+        double x;
+        memcpy(&x, p, sizeof x);
+        if (ASH__LIKELY(out != NULL)) {
+          *out = x;
           return ASH_OK;
         }
+      }
+    } else {
+      return ash__get_f64_nd(v, nidx, idx, out);
+    }
+  }
+  return ash__get_f64_slow(v, nidx, idx, out);
+}
+
+ash_status ash_view_set_f64(const ash_view *v, int nidx, const int64_t *idx,
+                            double value) {
+  if (ASH__LIKELY(v != NULL) && ASH__LIKELY(idx != NULL) &&
+      ASH__LIKELY(nidx == v->f64_set)) {
+    if (ASH__LIKELY(nidx == 2)) {
+      uint8_t *p = NULL;
+      if (ASH__LIKELY(ash__fast_at_2d(v, idx, &p))) {
+        memcpy(p, &value, sizeof value);
+        return ASH_OK;
+      }
+    } else {
+      return ash__set_f64_nd(v, nidx, idx, value);
+    }
+  }
   return ash__set_f64_slow(v, nidx, idx, value);
 }
 

@@ -569,6 +569,104 @@ TEST(element, f64_fast_path_edges) {
   ash_view_release(v); /* policy auto: the last view removes the segment */
 }
 
+/* The error, code and words, of a failed float64 access, and *out left
+ * as it was. */
+#define ASSERT_F64_ERR(expr, code, words, xp, was)                             \
+  do {                                                                         \
+    ASSERT_ERR(expr, code);                                                    \
+    cr_assert(strstr(ash_last_error(), words), "%s", ash_last_error());        \
+    cr_assert_eq(*(xp), was, "a failed get must leave *out untouched");        \
+  } while (0)
+
+/* The float64 fast path of other ndims than 2 (3-d, 1-d, 0-d: out of line
+ * in view.c) and the words of the errors both paths leave to the general
+ * path: in range they read and write the element at its strides, and
+ * everything else is worded as before. */
+TEST(element, f64_fast_path_other_ndims) {
+  TNAME(name);
+  ash_view *v =
+      t_make_array(name, ASH_FLOAT64, 3, (int64_t[]){2, 3, 4}, 0, NULL);
+  for (int64_t i = 0; i < 2; i++)
+    for (int64_t j = 0; j < 3; j++)
+      for (int64_t k = 0; k < 4; k++)
+        ASSERT_OK(ash_view_set_f64(v, 3, (int64_t[]){i, j, k},
+                                   (double)(100 * i + 10 * j + k)));
+  const double *d = ash_view_data(v);
+  cr_assert_eq(d[1 * 12 + 2 * 4 + 3], 123, "C-order layout");
+  double x = -1;
+  ASSERT_OK(ash_view_get_f64(v, 3, (int64_t[]){1, 2, 3}, &x));
+  cr_assert_eq(x, 123);
+  ASSERT_OK(ash_view_get_f64(v, 3, (int64_t[]){-1, 0, -1}, &x));
+  cr_assert_eq(x, 103);
+  x = 42;
+  ASSERT_F64_ERR(ash_view_get_f64(v, 3, (int64_t[]){0, 3, 0}, &x), ASH_E_INDEX,
+                 "index 3 is out of range for axis 1 of size 3", &x, 42);
+  ASSERT_F64_ERR(ash_view_get_f64(v, 3, (int64_t[]){0, 0, -5}, &x), ASH_E_INDEX,
+                 "index -5 is out of range for axis 2 of size 4", &x, 42);
+  ASSERT_ERR(ash_view_set_f64(v, 3, (int64_t[]){2, 0, 0}, 1), ASH_E_INDEX);
+  ASSERT_F64_ERR(ash_view_get_f64(v, 2, (int64_t[]){0, 0}, &x), ASH_E_INDEX,
+                 "2 indices for a 3-d view", &x, 42);
+  ASSERT_F64_ERR(ash_view_get_f64(v, 3, NULL, &x), ASH_E_INVAL,
+                 "index array is NULL", &x, 42);
+  ASSERT_ERR(ash_view_get_f64(v, 3, (int64_t[]){0, 0, 0}, NULL), ASH_E_INVAL);
+  cr_assert(strstr(ash_last_error(), "output pointer is NULL"));
+
+  /* 2-d (the inline path): the same words */
+  ash_view *m = NULL, *row = NULL, *one = NULL, *ro = NULL;
+  ASSERT_OK(ash_view_index(v, 0, 1, &m));
+  ASSERT_OK(ash_view_get_f64(m, 2, (int64_t[]){2, 1}, &x));
+  cr_assert_eq(x, 121);
+  x = 42;
+  ASSERT_F64_ERR(ash_view_get_f64(m, 2, (int64_t[]){3, 0}, &x), ASH_E_INDEX,
+                 "index 3 is out of range for axis 0 of size 3", &x, 42);
+  ASSERT_F64_ERR(ash_view_get_f64(m, 2, (int64_t[]){0, INT64_MIN}, &x),
+                 ASH_E_INDEX, "for axis 1 of size 4", &x, 42);
+  ASSERT_ERR(ash_view_get_f64(m, 2, (int64_t[]){0, 0}, NULL), ASH_E_INVAL);
+  cr_assert(strstr(ash_last_error(), "output pointer is NULL"));
+  ASSERT_ERR(ash_view_get_f64(NULL, 2, (int64_t[]){0, 0}, &x), ASH_E_INVAL);
+  cr_assert(strstr(ash_last_error(), "view is NULL"));
+
+  /* 1-d, a row of a 3-d view (stride 8, offset 1 * 12 + 2 * 4 elements) */
+  ASSERT_OK(ash_view_index(m, 0, 2, &row));
+  ASSERT_OK(ash_view_get_f64(row, 1, (int64_t[]){3}, &x));
+  cr_assert_eq(x, 123);
+  ASSERT_OK(ash_view_set_f64(row, 1, (int64_t[]){0}, 0.5));
+  cr_assert_eq(d[1 * 12 + 2 * 4], 0.5);
+  x = 42;
+  ASSERT_F64_ERR(ash_view_get_f64(row, 1, (int64_t[]){4}, &x), ASH_E_INDEX,
+                 "index 4 is out of range for axis 0 of size 4", &x, 42);
+  ASSERT_ERR(ash_view_get_f64(row, 1, (int64_t[]){0}, NULL), ASH_E_INVAL);
+  cr_assert(strstr(ash_last_error(), "output pointer is NULL"));
+  ASSERT_OK(ash_view_readonly(row, &ro));
+  ASSERT_OK(ash_view_get_f64(ro, 1, (int64_t[]){3}, &x));
+  cr_assert_eq(x, 123);
+  ASSERT_ERR(ash_view_set_f64(ro, 1, (int64_t[]){3}, 1), ASH_E_RDONLY);
+  cr_assert(strstr(ash_last_error(), "is read-only"), "%s", ash_last_error());
+  cr_assert_eq(d[1 * 12 + 2 * 4 + 3], 123, "a refused set must not write");
+
+  /* 0-d: no index (nidx 0, @idx NULL or not) or the flat index 0 */
+  ASSERT_OK(ash_view_index(row, 0, 1, &one));
+  ASSERT_OK(ash_view_set_f64(one, 0, I0, 7.5));
+  cr_assert_eq(d[1 * 12 + 2 * 4 + 1], 7.5);
+  x = 0;
+  ASSERT_OK(ash_view_get_f64(one, 0, I0, &x));
+  cr_assert_eq(x, 7.5);
+  x = 0;
+  ASSERT_OK(ash_view_get_f64(one, 0, NULL, &x));
+  cr_assert_eq(x, 7.5);
+  ASSERT_OK(ash_view_set_f64(one, 1, I0, 8.5));
+  ASSERT_OK(ash_view_get_f64(one, 0, I0, &x));
+  cr_assert_eq(x, 8.5);
+  ASSERT_ERR(ash_view_get_f64(one, 0, I0, NULL), ASH_E_INVAL);
+  cr_assert(strstr(ash_last_error(), "output pointer is NULL"));
+
+  ash_view_release(one);
+  ash_view_release(ro);
+  ash_view_release(row);
+  ash_view_release(m);
+  ash_view_release(v);
+}
+
 /* Integer and float conversions at the edges of each range (the checks are
  * made in the value's own type: no long double). */
 TEST(element, conversion_edges) {
