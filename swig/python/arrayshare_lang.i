@@ -237,8 +237,8 @@ ASHPY_NOGIL(ash_gc)
 ASHPY_NOGIL(ash_list_segments)
 
 /* Releasing functions are hand-written (they close the Python handle) and
- * added to the module by ashpy_init_types(), with make_error and
- * set_assign_fallback. */
+ * added to the module by ashpy_init_types(), with make_error,
+ * set_assign_fallback, _root_view and _pickle_args. */
 %ignore ash_view_release;
 %ignore ash_segment_close;
 %ignore ash_list_free;
@@ -257,6 +257,8 @@ ash_list_free = _arrayshare_core.ash_list_free
 make_error = _arrayshare_core.make_error
 set_assign_fallback = _arrayshare_core.set_assign_fallback
 set_dtype_objects = _arrayshare_core.set_dtype_objects
+_root_view = _arrayshare_core._root_view
+_pickle_args = _arrayshare_core._pickle_args
 for _n, _c in error_classes.items():
     globals()[_c.__name__] = _c
 del _n, _c

@@ -168,6 +168,8 @@ PyObject *ashpy_view_reduce_ex(PyObject *self, PyObject *protocol);
 PyObject *ashpy_view_whole(PyObject *self, PyObject *unused);
 PyObject *ashpy_view_descriptor_for(PyObject *self, PyObject *obj);
 PyObject *ashpy_view_geometry_for(PyObject *self, PyObject *obj);
+PyObject *ashpy_root_view(PyObject *mod, PyObject *x);
+PyObject *ashpy_pickle_args(PyObject *mod, PyObject *x);
 PyObject *ashpy_view_get_array_interface(PyObject *self, void *c);
 PyObject *ashpy_view_dlpack(PyObject *self, PyObject *args, PyObject *kwargs);
 PyObject *ashpy_view_dlpack_device(PyObject *self, PyObject *unused);

@@ -180,6 +180,15 @@ static PyMethodDef ashpy_native_methods[] = {
      "set_assign_fallback(fn) -> None: fn(target, value) assigns what "
      "ViewHandle.__setitem__ does not handle itself (sequences, arrays of "
      "another dtype or shape); None removes it."},
+    {"_root_view", ashpy_root_view, METH_O,
+     "_root_view(x, /)\n--\n\n"
+     "The ViewHandle whose buffer the memory of x (an ndarray or a "
+     "memoryview) comes from, following ndarray.base and memoryview.obj; "
+     "None when there is none."},
+    {"_pickle_args", ashpy_pickle_args, METH_O,
+     "_pickle_args(x, /)\n--\n\n"
+     "What arrayshare.ndarray x pickles with: (whole-array view, geometry), "
+     "(descriptor,), or None when its memory is not on a segment."},
     {NULL, NULL, 0, NULL}};
 
 int ashpy_init_types(PyObject *d) {

@@ -610,3 +610,103 @@ PyObject *ashpy_view_geometry_for(PyObject *self, PyObject *obj) {
   }
   return res;
 }
+
+/* ---- the view behind a buffer, and an ndarray's pickle ----------------- */
+
+/* numpy.ndarray once NumPy is imported (no ndarray exists before), else
+ * NULL with no error set; looked up once, kept for the process's life. */
+static PyTypeObject *ashpy_ndarray_type(void) {
+  static PyTypeObject *t;
+  if (t != NULL)
+    return t;
+  PyObject *name = PyUnicode_FromString("numpy"), *np = NULL, *o = NULL;
+  if (name != NULL)
+    np = PyImport_GetModule(name);
+  Py_XDECREF(name);
+  if (np != NULL)
+    o = PyObject_GetAttrString(np, "ndarray");
+  Py_XDECREF(np);
+  if (o != NULL && PyType_Check(o))
+    t = (PyTypeObject *)o;
+  else
+    Py_XDECREF(o);
+  PyErr_Clear();
+  return t;
+}
+
+/* The view whose exported buffer @x's memory comes from, following
+ * ndarray.base and memoryview.obj (at most 64 steps): a new reference, or
+ * NULL with no error set when there is none (a released memoryview on the
+ * way included), NULL with an error set on another failure. */
+static PyObject *ashpy_root_view_of(PyObject *x) {
+  static PyObject *s_base, *s_obj;
+  if (s_base == NULL && (s_base = PyUnicode_InternFromString("base")) == NULL)
+    return NULL;
+  if (s_obj == NULL && (s_obj = PyUnicode_InternFromString("obj")) == NULL)
+    return NULL;
+  PyTypeObject *nd = NULL;
+  PyObject *b = x;
+  Py_INCREF(b);
+  for (int i = 0; i < 64; i++) {
+    PyObject *next;
+    if (ashpy_is_view(b))
+      return b;
+    if (PyMemoryView_Check(b)) {
+      next = PyObject_GetAttr(b, s_obj);
+      if (next == NULL && PyErr_ExceptionMatches(PyExc_ValueError))
+        PyErr_Clear(); /* released */
+    } else {
+      if (nd == NULL)
+        nd = ashpy_ndarray_type();
+      if (nd == NULL || !PyObject_TypeCheck(b, nd))
+        break;
+      next = PyObject_GetAttr(b, s_base);
+    }
+    Py_DECREF(b);
+    if (next == NULL)
+      return NULL;
+    b = next;
+  }
+  Py_DECREF(b);
+  return NULL;
+}
+
+/* _root_view(x): the view behind @x (an ndarray or memoryview on a
+ * segment), or None. */
+PyObject *ashpy_root_view(PyObject *mod, PyObject *x) {
+  (void)mod;
+  PyObject *r = ashpy_root_view_of(x);
+  if (r == NULL && !PyErr_Occurred())
+    Py_RETURN_NONE;
+  return r;
+}
+
+/* _pickle_args(x): the arguments arrayshare.ndarray @x pickles with, as
+ * a view does: (whole-array view, geometry) when the geometry gives its
+ * elements exactly, else (descriptor,); None when its memory is not on a
+ * segment (it then pickles as data). */
+PyObject *ashpy_pickle_args(PyObject *mod, PyObject *x) {
+  (void)mod;
+  PyObject *root = ashpy_root_view_of(x), *res = NULL;
+  if (root == NULL) {
+    if (PyErr_Occurred())
+      return NULL;
+    Py_RETURN_NONE;
+  }
+  PyObject *whole = ashpy_view_whole(root, NULL);
+  Py_DECREF(root);
+  if (whole == NULL)
+    return NULL;
+  PyObject *g = ashpy_view_geometry_for(whole, x);
+  if (g == Py_None) {
+    PyObject *d = ashpy_view_descriptor_for(whole, x);
+    if (d != NULL)
+      res = PyTuple_Pack(1, d);
+    Py_XDECREF(d);
+  } else if (g != NULL) {
+    res = PyTuple_Pack(2, whole, g);
+  }
+  Py_XDECREF(g);
+  Py_DECREF(whole);
+  return res;
+}

@@ -241,6 +241,15 @@ def test_ndarray_slices_pickle_as_descriptors(name):
             assert np.shares_memory(t, a)
             t.flat[0] = 7
             assert s.flat[0] == 7
+    # slices pickle against the same whole-array view: a Pool chunk holds
+    # it once and each slice as a few integers
+    assert a[1:2].__reduce_ex__(5)[1][0] is a[7:9].__reduce_ex__(5)[1][0]
+    one = len(pickle.dumps([a[1:2]], 5))
+    many = len(pickle.dumps([a[i:i + 1] for i in range(9)], 5))
+    assert many - one < 8 * 40
+    assert arrayshare.core._root_view(a[3:4].T) is v
+    assert arrayshare.core._root_view(np.zeros(2)) is None
+    assert arrayshare.core._root_view("not a buffer") is None
     ro = a[2:3]
     ro.flags.writeable = False
     back = pickle.loads(pickle.dumps(ro))

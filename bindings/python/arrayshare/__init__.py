@@ -643,24 +643,10 @@ def _unpickle_view(descriptor, name=None, gen=None):
     return View(descriptor)
 
 
-def _root_view(x):
-    """The view whose exported buffer x's memory comes from, following
-    ndarray.base and memoryview.obj, or None."""
-    np = _sys.modules.get("numpy")
-    b = x
-    for _ in range(64):
-        if isinstance(b, _core.ViewHandle):
-            return b
-        if isinstance(b, memoryview):
-            try:
-                b = b.obj
-            except ValueError:  # released
-                return None
-        elif np is not None and isinstance(b, np.ndarray):
-            b = b.base
-        else:
-            return None
-    return None
+# The view whose exported buffer x's memory comes from, following
+# ndarray.base and memoryview.obj, or None (in C: every ufunc result of an
+# arrayshare.ndarray asks, in __array_wrap__).
+_root_view = _core._root_view
 
 
 def _descriptor_of(x):

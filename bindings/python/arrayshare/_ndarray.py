@@ -25,7 +25,9 @@ slowed down.
 
 import numpy as _np
 
-from . import View, _root_view, attach, view_of
+from . import View, _core, _root_view, attach, view_of
+
+_pickle_args = _core._pickle_args
 
 
 class ndarray(_np.ndarray):
@@ -56,16 +58,13 @@ class ndarray(_np.ndarray):
         return _np.asarray(v).view(cls)
 
     def __reduce_ex__(self, protocol):
-        root = _root_view(self)
-        if root is None:  # memory NumPy allocated: pickled as data
-            return self.view(_np.ndarray).__reduce_ex__(protocol)
         # As a view does: its whole-array view (one object, so a pickle of
-        # many slices holds it once) and a few integers, else a descriptor.
-        whole = root._whole()
-        geometry = whole._geometry_for(self)
-        if geometry is not None:
-            return (ndarray, (whole, geometry))
-        return (ndarray, (whole._descriptor_for(self),))
+        # many slices holds it once) and a few integers, else a descriptor
+        # (one C call: _core._pickle_args).
+        args = _pickle_args(self)
+        if args is None:  # memory NumPy allocated: pickled as data
+            return self.view(_np.ndarray).__reduce_ex__(protocol)
+        return (ndarray, args)
 
     def __reduce__(self):
         return self.__reduce_ex__(2)
