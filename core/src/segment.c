@@ -502,14 +502,20 @@ static void ash__fill_entry(struct ash__entry *e, const char *name, int dtype,
     memcpy(e->shape, shape, sizeof(int64_t) * (size_t)ndim);
 }
 
-/* Writes the header of a new segment (and its first array's entry) in one
+/* Writes the header of a new segment, the record of the creator's attach
+ * slot @slot (whose lock it holds) and its first array's entry, in one
  * pwrite; the buffer becomes the map's head. The file has no name yet:
- * nobody can read it half-written. */
+ * nobody can read it half-written. *@recorded: whether the record was
+ * written (not when the tables are too large for one write). */
 static int ash__init_segment(ash__map *m, const struct ash__seglayout *lay,
-                             unsigned flags, const struct ash__first *first) {
-  uint64_t end = first ? lay->dir_offset + ASH__ENTRY_SIZE : ASH__ATTACH_OFFSET;
-  if (end > ASH__HEAD_MAX)
-    end = ASH__ATTACH_OFFSET; /* large tables: the entry is written apart */
+                             unsigned flags, const struct ash__first *first,
+                             uint32_t slot, uint32_t uid, bool *recorded) {
+  uint64_t slot_off = ASH__ATTACH_OFFSET + (uint64_t)slot * ASH__SLOT_SIZE;
+  uint64_t slot_end = slot_off + ASH__SLOT_SIZE;
+  uint64_t entry_end = lay->dir_offset + ASH__ENTRY_SIZE;
+  uint64_t end = first ? entry_end : slot_end;
+  if (end > ASH__HEAD_MAX) /* large tables: the rest is written apart */
+    end = slot_end <= ASH__HEAD_MAX ? slot_end : ASH__ATTACH_OFFSET;
   uint8_t *buf = calloc(1, end);
   if (buf == NULL)
     return ash__err(ASH_E_NOMEM, "out of memory");
@@ -517,7 +523,7 @@ static int ash__init_segment(ash__map *m, const struct ash__seglayout *lay,
   ash__hdr_init(
       h, lay, (flags & ASH_PERSIST) ? ASH_POLICY_PERSIST : ASH_POLICY_AUTO,
       (m->sealed ? ASH__HF_SEALED : 0) | (m->tmp_path ? ASH__HF_TMPNAME : 0),
-      m->backend == ASH__BACKEND_FILE ? "" : m->name);
+      uid, m->backend == ASH__BACKEND_FILE ? "" : m->name);
   h->magic = ASH__MAGIC;
   struct ash__entry e;
   uint32_t hash = 0;
@@ -532,17 +538,23 @@ static int ash__init_segment(ash__map *m, const struct ash__seglayout *lay,
     hash = ash__name_hash(first->name);
     h->arena_used = alloc;
     h->dir_count = 1;
-    if (end > ASH__ATTACH_OFFSET) {
+    if (end == entry_end) {
       memcpy(buf + lay->dir_offset, &e, sizeof e);
       memcpy(buf + lay->index_offset, &hash, sizeof hash);
     }
+  }
+  *recorded = slot_end <= end;
+  if (*recorded) {
+    struct ash__slot rec;
+    ash__slot_record(&rec, 1);
+    memcpy(buf + slot_off, &rec, sizeof rec);
   }
   m->hdr = *h;
   m->head = buf;
   m->head_len = (uint32_t)end;
   m->head_count = h->dir_count;
   int r = ash__meta_write(m, 0, buf, end);
-  if (r == ASH_OK && first && end == ASH__ATTACH_OFFSET) {
+  if (r == ASH_OK && first && end != entry_end) {
     r = ash__meta_write(m, lay->dir_offset, &e, sizeof e);
     if (r == ASH_OK)
       r = ash__meta_write(m, lay->index_offset, &hash, sizeof hash);
@@ -603,14 +615,28 @@ static int ash__build(const struct ash__loc *l,
     m->ino = st.st_ino;
     r = ash__map_mmap(m, lay->total);
   }
+  /* The creator's attach slot: its guess (as ash__slot_claim's) is free in
+   * a file nobody else can have opened; locked before the first write, so
+   * that the record goes with the header, the protocol's order (slot
+   * lock, then record). No doom probe, no name check: it has no name. */
+  uint32_t slot = (uint32_t)ash__getpid() % lay->attach_cap;
+  if (r == ASH_OK &&
+      ash__lockop(fd, F_WRLCK,
+                  ASH__ATTACH_OFFSET + (uint64_t)slot * ASH__SLOT_SIZE, 1,
+                  false) != 0)
+    r = ash__syserr(errno, "lock a slot of", l->name);
+  bool recorded = false;
   if (r == ASH_OK)
-    r = ash__init_segment(m, lay, flags, first);
+    r = ash__init_segment(m, lay, flags, first, slot, (uint32_t)st.st_uid,
+                          &recorded);
   if (r == ASH_OK)
     r = ash__map_arena(m, true);
-  m->fresh = true; /* a fresh file: nobody else holds a slot or wrote one */
-  if (r == ASH_OK)
-    r = ash__attach(m, NULL, NULL);
-  m->fresh = false;
+  if (r == ASH_OK && recorded) {
+    ash__attach_recorded(m, (int)slot, 1);
+  } else if (r == ASH_OK) {
+    static const struct ash__slot none = {0, 0, 0};
+    ash__attach_held(m, (int)slot, &none);
+  }
   if (r) {
     if (m->tmp_path)
       unlink(m->tmp_path);
@@ -757,10 +783,58 @@ ash_status ash_segment_publish(ash_segment *seg) {
 
 /* ---- unlink ------------------------------------------------------------ */
 
+/* ash_unlink of a segment this process maps, through its map's descriptor
+ * (no open, fstat and close of the name): the doom byte taken without
+ * waiting, then the check that the name still refers to that segment and
+ * is one (its magic), then the unlink, the byte held from the check to
+ * the unlink as for every removal (see attach.c). The map's lock keeps
+ * this process's other users of the same open file description (whose
+ * lock on the byte would not exclude this one: a detach's removal,
+ * ash_segment_unlink) out meanwhile. Anything else (the byte held, the
+ * name gone or now another file, an empty file) goes the general way:
+ * ASH__RETRY. */
+static int ash__unlink_mapped(const struct ash__loc *l) {
+  ash__map *m = ash__map_named_ref(l->backend, l->name);
+  if (m == NULL)
+    return ASH__RETRY;
+  int r = ASH__RETRY;
+  pthread_mutex_lock(&m->lock);
+  if (m->fd_rw && !atomic_load(&m->unlinked) &&
+      ash__lockop(m->fd, F_WRLCK, ASH__DOOM_OFFSET, 1, false) == 0) {
+    struct stat st;
+    uint64_t magic = 0;
+    if (lstat(l->path, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_dev == m->dev && st.st_ino == m->ino && st.st_size > 0) {
+      if (pread(m->fd, &magic, sizeof magic, 0) != (ssize_t)sizeof magic ||
+          magic != ASH__MAGIC)
+        r = ash__err(ASH_E_CORRUPT,
+                     "unlink \"%s\": not an arrayshare segment; left alone",
+                     l->name);
+      else if (ash__loc_unlink(l) != 0)
+        r = ash__syserr(errno, "unlink", l->name);
+      else {
+        atomic_store(&m->unlinked, true);
+        r = ASH_OK;
+      }
+    }
+    ash__doom_drop(m->fd);
+  }
+  pthread_mutex_unlock(&m->lock);
+  dev_t dev = m->dev;
+  ino_t ino = m->ino;
+  ash__map_release(m, false, false);
+  /* A kept map of it has nothing left to do: dropped now. */
+  if (r == ASH_OK)
+    ash__map_unlinked(l->backend, dev, ino);
+  return r;
+}
+
 ash_status ash_unlink(const char *name, unsigned flags) {
   struct ash__loc l;
   int r = ash__loc_make(name, flags, &l);
   if (r)
+    return r;
+  if ((r = ash__unlink_mapped(&l)) != ASH__RETRY)
     return r;
   struct stat st;
   if (lstat(l.path, &st) != 0)
