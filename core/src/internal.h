@@ -362,6 +362,8 @@ int ash__segment_wrap(ash__map *m, bool readonly, bool counted,
 int ash__pread_all(int fd, void *buf, size_t n, uint64_t off, const char *name);
 int ash__meta_read(ash__map *m, uint64_t off, void *dst, size_t len);
 int ash__meta_write(ash__map *m, uint64_t off, const void *src, size_t len);
+struct iovec;
+int ash__meta_writev(ash__map *m, uint64_t off, struct iovec *iov, int n);
 int ash__meta_entry(ash__map *m, uint32_t i, struct ash__entry *e, bool fresh);
 int ash__meta_index(ash__map *m, uint32_t n, const uint32_t **buf, bool *owned);
 uint32_t ash__dir_count(ash__map *m);

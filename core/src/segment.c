@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -502,11 +503,28 @@ static void ash__fill_entry(struct ash__entry *e, const char *name, int dtype,
     memcpy(e->shape, shape, sizeof(int64_t) * (size_t)ndim);
 }
 
+/* Zeros for the parts of the creation's one write that a fresh file has
+ * already: the attach table around the creator's record. */
+static const uint8_t ash__zeros[4096];
+
+/* Appends the parts [@from, @to) of zeros to @iov (at most 16 for a head). */
+static int ash__iov_zeros(struct iovec *iov, int k, uint64_t from,
+                          uint64_t to) {
+  for (; from < to; from += iov[k++].iov_len) {
+    iov[k].iov_base = (void *)(uintptr_t)ash__zeros;
+    iov[k].iov_len =
+        (size_t)(to - from < sizeof ash__zeros ? to - from : sizeof ash__zeros);
+  }
+  return k;
+}
+
 /* Writes the header of a new segment, the record of the creator's attach
  * slot @slot (whose lock it holds) and its first array's entry, in one
- * pwrite; the buffer becomes the map's head. The file has no name yet:
+ * pwritev; the buffer becomes the map's head. The file has no name yet:
  * nobody can read it half-written. *@recorded: whether the record was
- * written (not when the tables are too large for one write). */
+ * written (not when the tables are too large for one write). The head's
+ * attach table bytes are left unset (a head serves the header, name index
+ * and entries only) and written from zeros. */
 static int ash__init_segment(ash__map *m, const struct ash__seglayout *lay,
                              unsigned flags, const struct ash__first *first,
                              uint32_t slot, uint32_t uid, bool *recorded) {
@@ -516,9 +534,13 @@ static int ash__init_segment(ash__map *m, const struct ash__seglayout *lay,
   uint64_t end = first ? entry_end : slot_end;
   if (end > ASH__HEAD_MAX) /* large tables: the rest is written apart */
     end = slot_end <= ASH__HEAD_MAX ? slot_end : ASH__ATTACH_OFFSET;
-  uint8_t *buf = calloc(1, end);
+  /* [ASH__ATTACH_OFFSET, tab_end): the table (and padding), as zeros */
+  uint64_t tab_end = lay->index_offset < end ? lay->index_offset : end;
+  uint8_t *buf = malloc(end);
   if (buf == NULL)
     return ash__err(ASH_E_NOMEM, "out of memory");
+  memset(buf, 0, ASH__ATTACH_OFFSET);
+  memset(buf + tab_end, 0, end - tab_end);
   struct ash__hdr *h = (struct ash__hdr *)(void *)buf;
   ash__hdr_init(
       h, lay, (flags & ASH_PERSIST) ? ASH_POLICY_PERSIST : ASH_POLICY_AUTO,
@@ -543,17 +565,30 @@ static int ash__init_segment(ash__map *m, const struct ash__seglayout *lay,
       memcpy(buf + lay->index_offset, &hash, sizeof hash);
     }
   }
+  struct iovec iov[2 * (ASH__HEAD_MAX / sizeof ash__zeros) + 3];
+  int k = 1;
+  iov[0].iov_base = buf;
+  iov[0].iov_len = ASH__ATTACH_OFFSET;
+  struct ash__slot rec;
   *recorded = slot_end <= end;
+  uint64_t pos = ASH__ATTACH_OFFSET;
   if (*recorded) {
-    struct ash__slot rec;
     ash__slot_record(&rec, 1);
-    memcpy(buf + slot_off, &rec, sizeof rec);
+    k = ash__iov_zeros(iov, k, pos, slot_off);
+    iov[k].iov_base = &rec;
+    iov[k++].iov_len = sizeof rec;
+    pos = slot_end;
+  }
+  k = ash__iov_zeros(iov, k, pos, tab_end);
+  if (end > tab_end) {
+    iov[k].iov_base = buf + tab_end;
+    iov[k++].iov_len = (size_t)(end - tab_end);
   }
   m->hdr = *h;
   m->head = buf;
   m->head_len = (uint32_t)end;
   m->head_count = h->dir_count;
-  int r = ash__meta_write(m, 0, buf, end);
+  int r = ash__meta_writev(m, 0, iov, k);
   if (r == ASH_OK && first && end != entry_end) {
     r = ash__meta_write(m, lay->dir_offset, &e, sizeof e);
     if (r == ASH_OK)
@@ -786,13 +821,14 @@ ash_status ash_segment_publish(ash_segment *seg) {
 /* ash_unlink of a segment this process maps, through its map's descriptor
  * (no open, fstat and close of the name): the doom byte taken without
  * waiting, then the check that the name still refers to that segment and
- * is one (its magic), then the unlink, the byte held from the check to
- * the unlink as for every removal (see attach.c). The map's lock keeps
+ * that it still is one (its magic: a peer may have overwritten it), then
+ * the unlink, the byte held from the check to the unlink as for every
+ * removal (see attach.c). The map's lock keeps
  * this process's other users of the same open file description (whose
  * lock on the byte would not exclude this one: a detach's removal,
  * ash_segment_unlink) out meanwhile. Anything else (the byte held, the
- * name gone or now another file, an empty file) goes the general way:
- * ASH__RETRY. */
+ * name gone or now another file, not a segment, an empty file, a failed
+ * unlink) goes the general way: ASH__RETRY. */
 static int ash__unlink_mapped(const struct ash__loc *l) {
   ash__map *m = ash__map_named_ref(l->backend, l->name);
   if (m == NULL)
@@ -804,19 +840,12 @@ static int ash__unlink_mapped(const struct ash__loc *l) {
     struct stat st;
     uint64_t magic = 0;
     if (lstat(l->path, &st) == 0 && S_ISREG(st.st_mode) &&
-        st.st_dev == m->dev && st.st_ino == m->ino && st.st_size > 0) {
-      if (pread(m->fd, &magic, sizeof magic, 0) != (ssize_t)sizeof magic ||
-          magic != ASH__MAGIC)
-        r = ash__err(ASH_E_CORRUPT,
-                     "unlink \"%s\": not an arrayshare segment; left alone",
-                     l->name);
-      else if (ash__loc_unlink(l) != 0)
-        r = ash__syserr(errno, "unlink", l->name);
-      else {
-        atomic_store(&m->unlinked, true);
-        r = ASH_OK;
-      }
-    }
+        st.st_dev == m->dev && st.st_ino == m->ino && st.st_size > 0 &&
+        pread(m->fd, &magic, sizeof magic, 0) == (ssize_t)sizeof magic &&
+        magic == ASH__MAGIC && ash__loc_unlink(l) == 0) {
+      atomic_store(&m->unlinked, true);
+      r = ASH_OK;
+    } /* else: said (or done) the general way */
     ash__doom_drop(m->fd);
   }
   pthread_mutex_unlock(&m->lock);

@@ -372,3 +372,87 @@ TEST(lifetime, gc_keeps_live_auto_segment) {
   ash_segment_close(seg);
   cr_assert(!t_shm_exists(name));
 }
+
+/* ---- ash_unlink of a segment this process maps ----------------------------- */
+
+static double t_get0(const ash_view *v) {
+  int64_t i = 0;
+  double x = -1;
+  ASSERT_OK(ash_view_get_f64(v, 1, &i, &x));
+  return x;
+}
+
+static void t_set0(const ash_view *v, double x) {
+  int64_t i = 0;
+  ASSERT_OK(ash_view_set_f64(v, 1, &i, x));
+}
+
+/* The name now refers to another segment than the one this process mapped
+ * under it: ash_unlink removes the name (the segment it refers to now),
+ * and both segments stay usable through their views. */
+TEST(lifetime, unlink_mapped_after_the_name_was_replaced) {
+  TNAME(name);
+  const int64_t shape[1] = {4};
+  ash_view *a = NULL, *b = NULL;
+  ASSERT_OK(ash_create(name, ASH_FLOAT64, 1, shape, ASH_PERSIST, 0600, &a));
+  t_set0(a, 1.0);
+  t_shm_remove(name); /* behind the library's back */
+  ASSERT_OK(ash_create(name, ASH_FLOAT64, 1, shape, ASH_PERSIST, 0600, &b));
+  t_set0(b, 2.0);
+  ASSERT_OK(ash_unlink(name, 0));
+  cr_assert(!t_shm_exists(name));
+  ASSERT_ERR(ash_unlink(name, 0), ASH_E_NOENT);
+  cr_assert_eq(t_get0(a), 1.0);
+  cr_assert_eq(t_get0(b), 2.0);
+  ash_view_release(a);
+  ash_view_release(b);
+}
+
+/* The creator unlinks its auto segment while holding it, a new segment
+ * takes the name: the old one's last detach removes nothing, the new
+ * one's removes its own name. */
+TEST(lifetime, unlink_own_auto_then_recreate) {
+  TNAME(name);
+  const int64_t shape[1] = {4};
+  ash_view *a = NULL, *b = NULL;
+  ASSERT_OK(ash_create(name, ASH_FLOAT64, 1, shape, 0, 0600, &a));
+  ASSERT_OK(ash_unlink(name, 0));
+  cr_assert(!t_shm_exists(name));
+  ASSERT_OK(ash_create(name, ASH_FLOAT64, 1, shape, 0, 0600, &b));
+  ash_view_release(a);
+  cr_assert(t_shm_exists(name), "the old segment's detach removed the new one");
+  int alive = -1, dead = -1;
+  ash_segment *s = NULL;
+  ASSERT_OK(ash_view_segment(b, &s));
+  ASSERT_OK(ash_segment_attachers(s, &alive, &dead));
+  cr_assert_eq(alive, 1);
+  cr_assert_eq(dead, 0);
+  ash_segment_close(s);
+  ash_view_release(b);
+  cr_assert(!t_shm_exists(name), "auto: the last detach removes the name");
+}
+
+/* A created segment's attach record is the creator's (written with the
+ * header): another process sees it alive, then gone once released. */
+TEST(lifetime, creator_record_written_with_the_header) {
+  TNAME(name);
+  const int64_t shape[1] = {4};
+  ash_view *a = NULL;
+  ASSERT_OK(ash_create(name, ASH_FLOAT64, 1, shape, ASH_PERSIST, 0600, &a));
+  ash_segment *s = NULL;
+  ASSERT_OK(ash_view_segment(a, &s));
+  int64_t pid = 0;
+  int alive = 0;
+  ASSERT_OK(ash_segment_attacher(s, 0, &pid, &alive));
+  cr_assert_eq(pid, (int64_t)getpid());
+  cr_assert_eq(alive, 1);
+  ash_segment_close(s);
+  ash_view_release(a);
+  ASSERT_OK(ash_segment_open(name, ASH_NOATTACH, &s));
+  int dead = -1;
+  ASSERT_OK(ash_segment_attachers(s, &alive, &dead));
+  cr_assert_eq(alive, 0);
+  cr_assert_eq(dead, 0, "the creator cleared its record at its detach");
+  ash_segment_close(s);
+  ASSERT_OK(ash_unlink(name, 0));
+}
