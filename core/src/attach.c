@@ -198,13 +198,6 @@ static int ash__slot_claim(ash__map *m) {
                       m->name, cap);
 }
 
-/* This process's record for a slot it claimed with generation @gen. */
-void ash__slot_record(struct ash__slot *rec, uint32_t gen) {
-  rec->pid = (int32_t)ash__getpid();
-  rec->gen = gen;
-  rec->start = ash__self_start();
-}
-
 /* The slot record (pid, generation, start time), for display and for the
  * owner identity of locks. Written by its holder alone; one pwrite. @old:
  * the record as the holder read it after taking the lock, or NULL to read

@@ -400,7 +400,6 @@ void ash__hdr_unlock(ash__map *m);
 int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live);
 void ash__attach_held(ash__map *m, int slot, const struct ash__slot *old);
 void ash__attach_recorded(ash__map *m, int slot, uint32_t gen);
-void ash__slot_record(struct ash__slot *rec, uint32_t gen);
 void ash__detach(ash__map *m);
 bool ash__slot_alive(ash__map *m, uint32_t i);
 /* Whether owner id @id (slot + generation) names a live process still in
@@ -517,6 +516,14 @@ int ash__pack_c128(int dtype, double re, double im, void *item);
 int ash__name_check(const char *name, int is_array);
 uint64_t ash__self_start(void);
 pid_t ash__getpid(void);
+
+/* This process's attach record for a slot it claimed with generation
+ * @gen. */
+static inline void ash__slot_record(struct ash__slot *rec, uint32_t gen) {
+  rec->pid = (int32_t)ash__getpid();
+  rec->gen = gen;
+  rec->start = ash__self_start();
+}
 int64_t ash__now_ns(void);
 bool ash__mul_u64(uint64_t a, uint64_t b, uint64_t *out);
 bool ash__add_u64(uint64_t a, uint64_t b, uint64_t *out);
