@@ -456,3 +456,37 @@ TEST(lifetime, creator_record_written_with_the_header) {
   ash_segment_close(s);
   ASSERT_OK(ash_unlink(name, 0));
 }
+
+/* The creator's attach, whatever the table's size: its slot (pid modulo
+ * the capacity) lies in the head written at creation, or (a large table)
+ * beyond it and is recorded apart. Either way it is counted alive, can
+ * lock (the lock's owner id carries the record's generation), and leaves
+ * no dead record at its detach. */
+TEST(lifetime, creator_attach_with_any_table_size) {
+  const uint32_t caps[] = {1, 128, 4096, 65536};
+  for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+    TNAME(name);
+    ash_segment *s = NULL;
+    ASSERT_OK(
+        ash_segment_create_ex(name, 4096, 1, caps[i], ASH_PERSIST, 0600, &s));
+    ash_view *v = NULL;
+    ASSERT_OK(
+        ash_segment_add_array(s, "a", ASH_FLOAT64, 1, (int64_t[]){4}, &v));
+    int alive = -1, dead = -1;
+    ASSERT_OK(ash_segment_attachers(s, &alive, &dead));
+    cr_assert_eq(alive, 1, "capacity %u", caps[i]);
+    cr_assert_eq(dead, 0, "capacity %u", caps[i]);
+    int64_t pid = 0;
+    ASSERT_OK(ash_segment_attacher(s, 0, &pid, NULL));
+    cr_assert_eq(pid, (int64_t)getpid(), "capacity %u", caps[i]);
+    ASSERT_OK(ash_view_lock(v, 1.0));
+    ASSERT_OK(ash_view_unlock(v));
+    ash_view_release(v);
+    ash_segment_close(s);
+    ASSERT_OK(ash_segment_open(name, ASH_NOATTACH, &s));
+    ASSERT_OK(ash_segment_attachers(s, &alive, &dead));
+    cr_assert_eq(alive + dead, 0, "capacity %u: a record left", caps[i]);
+    ash_segment_close(s);
+    ASSERT_OK(ash_unlink(name, 0));
+  }
+}
