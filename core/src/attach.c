@@ -212,12 +212,10 @@ static void ash__record(ash__map *m, int slot, bool set,
     struct ash__slot cur = {0, 0, 0};
     if (old)
       cur = *old;
-    else if (!m->fresh && ash__meta_read(m, off, &cur, sizeof cur))
+    else if (ash__meta_read(m, off, &cur, sizeof cur))
       return;
     m->slot_gen = cur.gen + 1;
-    rec.pid = (int32_t)ash__getpid();
-    rec.gen = m->slot_gen;
-    rec.start = ash__self_start();
+    ash__slot_record(&rec, m->slot_gen);
     (void)ash__meta_write(m, off, &rec, sizeof rec);
   } else {
     (void)ash__meta_write(m, off, &rec, sizeof rec.pid);
@@ -234,8 +232,7 @@ int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live) {
   if (slot < 0)
     return slot;
   uint64_t off = ash__slot_off(m, (uint32_t)slot);
-  /* a segment being built has no name yet: no remover can be deciding */
-  if (!m->fresh && ash__probe(m->fd, ASH__DOOM_OFFSET, 1)) {
+  if (ash__probe(m->fd, ASH__DOOM_OFFSET, 1)) {
     (void)ash__lockop(m->fd, F_UNLCK, off, 1, false);
     return ASH__RETRY; /* a remover is deciding: open the name again */
   }
@@ -258,7 +255,7 @@ int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live) {
   }
   uint8_t buf[4096];
   const struct ash__slot *old = NULL;
-  if (live && !m->fresh && off + ASH__SLOT_SIZE <= sizeof buf &&
+  if (live && off + ASH__SLOT_SIZE <= sizeof buf &&
       ash__meta_read(m, 0, buf, off + ASH__SLOT_SIZE) == ASH_OK) {
     memcpy(live, buf, sizeof *live);
     *have_live = true;
@@ -271,10 +268,7 @@ int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live) {
 /* The end of an attach whose protocol steps the caller made: @slot's
  * lock taken, the doom byte found free and the name still there after it
  * (@old: the slot's record read after the lock, or NULL). */
-void ash__attach_held(ash__map *m, int slot, const struct ash__slot *old) {
-  m->slot = slot;
-  m->attached = true;
-  ash__record(m, slot, true, old);
+static void ash__attach_id(ash__map *m, int slot) {
   /* May lock: its slot generation is recorded, the words are writable. */
   atomic_store_explicit(&m->lock_id,
                         m->hdr.index_offset && m->fd_rw && !m->wsealed &&
@@ -282,6 +276,24 @@ void ash__attach_held(ash__map *m, int slot, const struct ash__slot *old) {
                             ? ash__owner_id(slot, m->slot_gen)
                             : 0,
                         memory_order_relaxed);
+}
+
+void ash__attach_held(ash__map *m, int slot, const struct ash__slot *old) {
+  m->slot = slot;
+  m->attached = true;
+  ash__record(m, slot, true, old);
+  ash__attach_id(m, slot);
+}
+
+/* The creator's attach to the segment it is building: @slot's lock was
+ * taken before the segment's first write, which wrote the record of
+ * generation @gen (ash__slot_record) with the header. The file has no name
+ * yet: no remover can be deciding, no attacher can hold a slot. */
+void ash__attach_recorded(ash__map *m, int slot, uint32_t gen) {
+  m->slot = slot;
+  m->attached = true;
+  m->slot_gen = gen;
+  ash__attach_id(m, slot);
 }
 
 /* Under m->lock, when the last handle or view of this process goes. */
@@ -350,10 +362,19 @@ int ash__unlink_if_same(ash__map *m, bool have_doom) {
   struct ash__loc l;
   int r = ash__loc_make(m->name, m->backend == ASH__BACKEND_FILE ? ASH_FILE : 0,
                         &l);
-  if (r == ASH_OK && !have_doom)
-    r = ash__doom_take(m->fd, m->fd_rw, m->name);
   if (r)
     return r;
+  /* Taking the byte here, the map's lock keeps this process's other users
+   * of the same descriptor out (a detach's removal, ash_unlink): their
+   * locks on the byte would not exclude ours. */
+  if (!have_doom) {
+    pthread_mutex_lock(&m->lock);
+    r = ash__doom_take(m->fd, m->fd_rw, m->name);
+    if (r) {
+      pthread_mutex_unlock(&m->lock);
+      return r;
+    }
+  }
   struct stat st;
   if (lstat(l.path, &st) != 0)
     r = ash__syserr(errno, "unlink", m->name);
@@ -365,8 +386,10 @@ int ash__unlink_if_same(ash__map *m, bool have_doom) {
     r = ash__syserr(errno, "unlink", m->name);
   else
     m->unlinked = true;
-  if (!have_doom)
+  if (!have_doom) {
     ash__doom_drop(m->fd);
+    pthread_mutex_unlock(&m->lock);
+  }
   return r;
 }
 

@@ -4,7 +4,6 @@
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "internal.h"
 
@@ -63,7 +62,8 @@ int ash__layout_make(uint64_t arena_bytes, uint32_t max_arrays,
 }
 
 void ash__hdr_init(struct ash__hdr *h, const struct ash__seglayout *lay,
-                   int policy, uint32_t hflags, const char *display_name) {
+                   int policy, uint32_t hflags, uint32_t uid,
+                   const char *display_name) {
   memset(h, 0, sizeof *h);
   h->fmt_major = ASH_FORMAT_MAJOR;
   h->fmt_minor = ASH_FORMAT_MINOR;
@@ -77,7 +77,7 @@ void ash__hdr_init(struct ash__hdr *h, const struct ash__seglayout *lay,
   h->ctime_ns = ash__now_ns();
   h->creator_pid = ash__getpid();
   h->creator_start = ash__self_start();
-  h->creator_uid = (uint32_t)geteuid();
+  h->creator_uid = uid;
   h->policy = (uint32_t)policy;
   h->flags = hflags;
   h->attach_cap = lay->attach_cap;

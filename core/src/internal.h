@@ -178,8 +178,10 @@ struct ash__seglayout {
 int ash__layout_make(uint64_t arena_bytes, uint32_t max_arrays,
                      uint32_t max_attachers, const char *name,
                      struct ash__seglayout *out);
+/* @uid: the creator's, as the owner of the file it made (its fstat). */
 void ash__hdr_init(struct ash__hdr *h, const struct ash__seglayout *lay,
-                   int policy, uint32_t hflags, const char *display_name);
+                   int policy, uint32_t hflags, uint32_t uid,
+                   const char *display_name);
 int ash__validate_header(const struct ash__hdr *h, uint64_t real_size,
                          const char *name);
 int ash__validate_entry(const struct ash__hdr *h, const struct ash__entry *e,
@@ -309,7 +311,6 @@ typedef struct ash__map {
   bool wsealed;     /* memfd sealed against writes: mapped read-only */
   bool norecord;    /* write no attach records (sealed by this process) */
   bool unpublished; /* created with ASH_UNPUBLISHED, not linked yet */
-  bool fresh;       /* being built: its attach table is all zero */
   char *tmp_path; /* unpublished, made without O_TMPFILE: its temporary name */
   struct ash__hdr hdr; /* validated private copy of the immutable fields */
   uint8_t *head;       /* the segment's first head_len bytes, read at open */
@@ -349,6 +350,7 @@ int ash__map_find(int backend, dev_t dev, ino_t ino, int64_t gen,
 int ash__map_list_add(ash__map *m, bool writer, ash__map **use, ash__map **dup);
 bool ash__map_named(int backend, const char *name);
 bool ash__map_listed(int backend, dev_t dev, ino_t ino, uint64_t *magic);
+ash__map *ash__map_named_ref(int backend, const char *name);
 void ash__map_unlinked(int backend, dev_t dev, ino_t ino);
 const struct ash__array *ash__find_array(ash__map *m, const char *name);
 const struct ash__array *ash__array_at(ash__map *m, uint32_t index);
@@ -360,6 +362,8 @@ int ash__segment_wrap(ash__map *m, bool readonly, bool counted,
 int ash__pread_all(int fd, void *buf, size_t n, uint64_t off, const char *name);
 int ash__meta_read(ash__map *m, uint64_t off, void *dst, size_t len);
 int ash__meta_write(ash__map *m, uint64_t off, const void *src, size_t len);
+struct iovec;
+int ash__meta_writev(ash__map *m, uint64_t off, struct iovec *iov, int n);
 int ash__meta_entry(ash__map *m, uint32_t i, struct ash__entry *e, bool fresh);
 int ash__meta_index(ash__map *m, uint32_t n, const uint32_t **buf, bool *owned);
 uint32_t ash__dir_count(ash__map *m);
@@ -395,6 +399,7 @@ int ash__hdr_lock(ash__map *m);
 void ash__hdr_unlock(ash__map *m);
 int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live);
 void ash__attach_held(ash__map *m, int slot, const struct ash__slot *old);
+void ash__attach_recorded(ash__map *m, int slot, uint32_t gen);
 void ash__detach(ash__map *m);
 bool ash__slot_alive(ash__map *m, uint32_t i);
 /* Whether owner id @id (slot + generation) names a live process still in
@@ -511,6 +516,14 @@ int ash__pack_c128(int dtype, double re, double im, void *item);
 int ash__name_check(const char *name, int is_array);
 uint64_t ash__self_start(void);
 pid_t ash__getpid(void);
+
+/* This process's attach record for a slot it claimed with generation
+ * @gen. */
+static inline void ash__slot_record(struct ash__slot *rec, uint32_t gen) {
+  rec->pid = (int32_t)ash__getpid();
+  rec->gen = gen;
+  rec->start = ash__self_start();
+}
 int64_t ash__now_ns(void);
 bool ash__mul_u64(uint64_t a, uint64_t b, uint64_t *out);
 bool ash__add_u64(uint64_t a, uint64_t b, uint64_t *out);

@@ -477,6 +477,21 @@ bool ash__map_named(int backend, const char *name) {
   return found;
 }
 
+/* A listed map of segment @name that this process did not unlink, with
+ * one more reference (ash__map_release(m, false, false)), or NULL. */
+ash__map *ash__map_named_ref(int backend, const char *name) {
+  ash__map *found = NULL;
+  pthread_mutex_lock(&ash__list_lock);
+  for (ash__map *m = ash__list; m && !found; m = m->next)
+    if (m->backend == backend && !atomic_load(&m->unlinked) &&
+        strcmp(m->name, name) == 0)
+      found = m;
+  if (found)
+    atomic_fetch_add(&found->refs, 1); /* under the list lock: a revival */
+  pthread_mutex_unlock(&ash__list_lock);
+  return found;
+}
+
 /* Whether this process lists a map of the object (@dev, @ino); if so,
  * *@magic receives the first 8 bytes of it now, read through that map's
  * descriptor (0 when they cannot be read). */

@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "internal.h"
@@ -49,6 +50,26 @@ int ash__meta_write(ash__map *m, uint64_t off, const void *src, size_t len) {
     if (r <= 0)
       return ash__syserr(r == 0 ? EIO : errno, "write header of", m->name);
     done += (size_t)r;
+  }
+  return ASH_OK;
+}
+
+/* Writes the @n parts of @iov to the segment from @off on (one pwritev,
+ * unless the kernel writes less). Changes @iov. */
+int ash__meta_writev(ash__map *m, uint64_t off, struct iovec *iov, int n) {
+  while (n > 0) {
+    ssize_t r = pwritev(m->fd, iov, n, (off_t)off);
+    if (r < 0 && errno == EINTR)
+      continue;
+    if (r <= 0)
+      return ash__syserr(r == 0 ? EIO : errno, "write header of", m->name);
+    off += (uint64_t)r;
+    for (; n > 0 && (size_t)r >= iov->iov_len; iov++, n--)
+      r -= (ssize_t)iov->iov_len;
+    if (n > 0) {
+      iov->iov_base = (uint8_t *)iov->iov_base + r;
+      iov->iov_len -= (size_t)r;
+    }
   }
   return ASH_OK;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -482,9 +483,25 @@ static int ash__link(ash__map *m, const char *path) {
       (void)ash__lockop(m->fd, F_UNLCK, ASH__BUILD_OFFSET, 1, false);
     }
   } else {
-    char proc[32];
-    r = linkat(AT_FDCWD, ash__proc_fd_path(proc, m->fd), AT_FDCWD, path,
-               AT_SYMLINK_FOLLOW);
+    /* linkat(AT_EMPTY_PATH) links the descriptor's file itself, without
+     * resolving /proc/self/fd/N (2 us of the 20 a small segment's create
+     * and unlink take). Kernels before 6.10 allow it to processes with
+     * CAP_DAC_READ_SEARCH only and say ENOENT to the others: those use
+     * /proc from then on. */
+    static atomic_int flink = 1;
+    r = -1;
+    if (atomic_load_explicit(&flink, memory_order_relaxed)) {
+      r = linkat(m->fd, "", AT_FDCWD, path, AT_EMPTY_PATH);
+      if (r != 0 && errno == ENOENT)
+        atomic_store_explicit(&flink, 0, memory_order_relaxed);
+      else if (r != 0)
+        return errno;
+    }
+    if (r != 0) {
+      char proc[32];
+      r = linkat(AT_FDCWD, ash__proc_fd_path(proc, m->fd), AT_FDCWD, path,
+                 AT_SYMLINK_FOLLOW);
+    }
   }
   return r == 0 ? 0 : errno;
 }
@@ -502,22 +519,49 @@ static void ash__fill_entry(struct ash__entry *e, const char *name, int dtype,
     memcpy(e->shape, shape, sizeof(int64_t) * (size_t)ndim);
 }
 
-/* Writes the header of a new segment (and its first array's entry) in one
- * pwrite; the buffer becomes the map's head. The file has no name yet:
- * nobody can read it half-written. */
+/* Zeros for the parts of the creation's one write that a fresh file has
+ * already: the attach table around the creator's record. */
+static const uint8_t ash__zeros[4096];
+
+/* Appends the parts [@from, @to) of zeros to @iov (at most 16 for a head). */
+static int ash__iov_zeros(struct iovec *iov, int k, uint64_t from,
+                          uint64_t to) {
+  for (; from < to; from += iov[k++].iov_len) {
+    iov[k].iov_base = (void *)(uintptr_t)ash__zeros;
+    iov[k].iov_len =
+        (size_t)(to - from < sizeof ash__zeros ? to - from : sizeof ash__zeros);
+  }
+  return k;
+}
+
+/* Writes the header of a new segment, the record of the creator's attach
+ * slot @slot (whose lock it holds) and its first array's entry, in one
+ * pwritev; the buffer becomes the map's head. The file has no name yet:
+ * nobody can read it half-written. *@recorded: whether the record was
+ * written (not when the tables are too large for one write). The head's
+ * attach table bytes are left unset (a head serves the header, name index
+ * and entries only) and written from zeros. */
 static int ash__init_segment(ash__map *m, const struct ash__seglayout *lay,
-                             unsigned flags, const struct ash__first *first) {
-  uint64_t end = first ? lay->dir_offset + ASH__ENTRY_SIZE : ASH__ATTACH_OFFSET;
-  if (end > ASH__HEAD_MAX)
-    end = ASH__ATTACH_OFFSET; /* large tables: the entry is written apart */
-  uint8_t *buf = calloc(1, end);
+                             unsigned flags, const struct ash__first *first,
+                             uint32_t slot, uint32_t uid, bool *recorded) {
+  uint64_t slot_off = ASH__ATTACH_OFFSET + (uint64_t)slot * ASH__SLOT_SIZE;
+  uint64_t slot_end = slot_off + ASH__SLOT_SIZE;
+  uint64_t entry_end = lay->dir_offset + ASH__ENTRY_SIZE;
+  uint64_t end = first ? entry_end : slot_end;
+  if (end > ASH__HEAD_MAX) /* large tables: the rest is written apart */
+    end = slot_end <= ASH__HEAD_MAX ? slot_end : ASH__ATTACH_OFFSET;
+  /* [ASH__ATTACH_OFFSET, tab_end): the table (and padding), as zeros */
+  uint64_t tab_end = lay->index_offset < end ? lay->index_offset : end;
+  uint8_t *buf = malloc(end);
   if (buf == NULL)
     return ash__err(ASH_E_NOMEM, "out of memory");
+  memset(buf, 0, ASH__ATTACH_OFFSET);
+  memset(buf + tab_end, 0, end - tab_end);
   struct ash__hdr *h = (struct ash__hdr *)(void *)buf;
   ash__hdr_init(
       h, lay, (flags & ASH_PERSIST) ? ASH_POLICY_PERSIST : ASH_POLICY_AUTO,
       (m->sealed ? ASH__HF_SEALED : 0) | (m->tmp_path ? ASH__HF_TMPNAME : 0),
-      m->backend == ASH__BACKEND_FILE ? "" : m->name);
+      uid, m->backend == ASH__BACKEND_FILE ? "" : m->name);
   h->magic = ASH__MAGIC;
   struct ash__entry e;
   uint32_t hash = 0;
@@ -532,17 +576,36 @@ static int ash__init_segment(ash__map *m, const struct ash__seglayout *lay,
     hash = ash__name_hash(first->name);
     h->arena_used = alloc;
     h->dir_count = 1;
-    if (end > ASH__ATTACH_OFFSET) {
+    if (end == entry_end) {
       memcpy(buf + lay->dir_offset, &e, sizeof e);
       memcpy(buf + lay->index_offset, &hash, sizeof hash);
     }
+  }
+  struct iovec iov[2 * (ASH__HEAD_MAX / sizeof ash__zeros) + 3];
+  int k = 1;
+  iov[0].iov_base = buf;
+  iov[0].iov_len = ASH__ATTACH_OFFSET;
+  struct ash__slot rec;
+  *recorded = slot_end <= end;
+  uint64_t pos = ASH__ATTACH_OFFSET;
+  if (*recorded) {
+    ash__slot_record(&rec, 1);
+    k = ash__iov_zeros(iov, k, pos, slot_off);
+    iov[k].iov_base = &rec;
+    iov[k++].iov_len = sizeof rec;
+    pos = slot_end;
+  }
+  k = ash__iov_zeros(iov, k, pos, tab_end);
+  if (end > tab_end) {
+    iov[k].iov_base = buf + tab_end;
+    iov[k++].iov_len = (size_t)(end - tab_end);
   }
   m->hdr = *h;
   m->head = buf;
   m->head_len = (uint32_t)end;
   m->head_count = h->dir_count;
-  int r = ash__meta_write(m, 0, buf, end);
-  if (r == ASH_OK && first && end == ASH__ATTACH_OFFSET) {
+  int r = ash__meta_writev(m, 0, iov, k);
+  if (r == ASH_OK && first && end != entry_end) {
     r = ash__meta_write(m, lay->dir_offset, &e, sizeof e);
     if (r == ASH_OK)
       r = ash__meta_write(m, lay->index_offset, &hash, sizeof hash);
@@ -603,14 +666,28 @@ static int ash__build(const struct ash__loc *l,
     m->ino = st.st_ino;
     r = ash__map_mmap(m, lay->total);
   }
+  /* The creator's attach slot: its guess (as ash__slot_claim's) is free in
+   * a file nobody else can have opened; locked before the first write, so
+   * that the record goes with the header, the protocol's order (slot
+   * lock, then record). No doom probe, no name check: it has no name. */
+  uint32_t slot = (uint32_t)ash__getpid() % lay->attach_cap;
+  if (r == ASH_OK &&
+      ash__lockop(fd, F_WRLCK,
+                  ASH__ATTACH_OFFSET + (uint64_t)slot * ASH__SLOT_SIZE, 1,
+                  false) != 0)
+    r = ash__syserr(errno, "lock a slot of", l->name);
+  bool recorded = false;
   if (r == ASH_OK)
-    r = ash__init_segment(m, lay, flags, first);
+    r = ash__init_segment(m, lay, flags, first, slot, (uint32_t)st.st_uid,
+                          &recorded);
   if (r == ASH_OK)
     r = ash__map_arena(m, true);
-  m->fresh = true; /* a fresh file: nobody else holds a slot or wrote one */
-  if (r == ASH_OK)
-    r = ash__attach(m, NULL, NULL);
-  m->fresh = false;
+  if (r == ASH_OK && recorded) {
+    ash__attach_recorded(m, (int)slot, 1);
+  } else if (r == ASH_OK) {
+    static const struct ash__slot none = {0, 0, 0};
+    ash__attach_held(m, (int)slot, &none);
+  }
   if (r) {
     if (m->tmp_path)
       unlink(m->tmp_path);
@@ -757,10 +834,52 @@ ash_status ash_segment_publish(ash_segment *seg) {
 
 /* ---- unlink ------------------------------------------------------------ */
 
+/* ash_unlink of a segment this process maps, through its map's descriptor
+ * (no open, fstat and close of the name): the doom byte taken without
+ * waiting, then the check that the name still refers to that segment and
+ * that it still is one (its magic: a peer may have overwritten it), then
+ * the unlink, the byte held from the check to the unlink as for every
+ * removal (see attach.c). The map's lock keeps
+ * this process's other users of the same open file description (whose
+ * lock on the byte would not exclude this one: a detach's removal,
+ * ash_segment_unlink) out meanwhile. Anything else (the byte held, the
+ * name gone or now another file, not a segment, an empty file, a failed
+ * unlink) goes the general way: ASH__RETRY. */
+static int ash__unlink_mapped(const struct ash__loc *l) {
+  ash__map *m = ash__map_named_ref(l->backend, l->name);
+  if (m == NULL)
+    return ASH__RETRY;
+  int r = ASH__RETRY;
+  pthread_mutex_lock(&m->lock);
+  if (m->fd_rw && !atomic_load(&m->unlinked) &&
+      ash__lockop(m->fd, F_WRLCK, ASH__DOOM_OFFSET, 1, false) == 0) {
+    struct stat st;
+    uint64_t magic = 0;
+    if (lstat(l->path, &st) == 0 && S_ISREG(st.st_mode) &&
+        st.st_dev == m->dev && st.st_ino == m->ino && st.st_size > 0 &&
+        pread(m->fd, &magic, sizeof magic, 0) == (ssize_t)sizeof magic &&
+        magic == ASH__MAGIC && ash__loc_unlink(l) == 0) {
+      atomic_store(&m->unlinked, true);
+      r = ASH_OK;
+    } /* else: said (or done) the general way */
+    ash__doom_drop(m->fd);
+  }
+  pthread_mutex_unlock(&m->lock);
+  dev_t dev = m->dev;
+  ino_t ino = m->ino;
+  ash__map_release(m, false, false);
+  /* A kept map of it has nothing left to do: dropped now. */
+  if (r == ASH_OK)
+    ash__map_unlinked(l->backend, dev, ino);
+  return r;
+}
+
 ash_status ash_unlink(const char *name, unsigned flags) {
   struct ash__loc l;
   int r = ash__loc_make(name, flags, &l);
   if (r)
+    return r;
+  if ((r = ash__unlink_mapped(&l)) != ASH__RETRY)
     return r;
   struct stat st;
   if (lstat(l.path, &st) != 0)

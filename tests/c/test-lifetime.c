@@ -372,3 +372,121 @@ TEST(lifetime, gc_keeps_live_auto_segment) {
   ash_segment_close(seg);
   cr_assert(!t_shm_exists(name));
 }
+
+/* ---- ash_unlink of a segment this process maps ----------------------------- */
+
+static double t_get0(const ash_view *v) {
+  int64_t i = 0;
+  double x = -1;
+  ASSERT_OK(ash_view_get_f64(v, 1, &i, &x));
+  return x;
+}
+
+static void t_set0(const ash_view *v, double x) {
+  int64_t i = 0;
+  ASSERT_OK(ash_view_set_f64(v, 1, &i, x));
+}
+
+/* The name now refers to another segment than the one this process mapped
+ * under it: ash_unlink removes the name (the segment it refers to now),
+ * and both segments stay usable through their views. */
+TEST(lifetime, unlink_mapped_after_the_name_was_replaced) {
+  TNAME(name);
+  const int64_t shape[1] = {4};
+  ash_view *a = NULL, *b = NULL;
+  ASSERT_OK(ash_create(name, ASH_FLOAT64, 1, shape, ASH_PERSIST, 0600, &a));
+  t_set0(a, 1.0);
+  t_shm_remove(name); /* behind the library's back */
+  ASSERT_OK(ash_create(name, ASH_FLOAT64, 1, shape, ASH_PERSIST, 0600, &b));
+  t_set0(b, 2.0);
+  ASSERT_OK(ash_unlink(name, 0));
+  cr_assert(!t_shm_exists(name));
+  ASSERT_ERR(ash_unlink(name, 0), ASH_E_NOENT);
+  cr_assert_eq(t_get0(a), 1.0);
+  cr_assert_eq(t_get0(b), 2.0);
+  ash_view_release(a);
+  ash_view_release(b);
+}
+
+/* The creator unlinks its auto segment while holding it, a new segment
+ * takes the name: the old one's last detach removes nothing, the new
+ * one's removes its own name. */
+TEST(lifetime, unlink_own_auto_then_recreate) {
+  TNAME(name);
+  const int64_t shape[1] = {4};
+  ash_view *a = NULL, *b = NULL;
+  ASSERT_OK(ash_create(name, ASH_FLOAT64, 1, shape, 0, 0600, &a));
+  ASSERT_OK(ash_unlink(name, 0));
+  cr_assert(!t_shm_exists(name));
+  ASSERT_OK(ash_create(name, ASH_FLOAT64, 1, shape, 0, 0600, &b));
+  ash_view_release(a);
+  cr_assert(t_shm_exists(name), "the old segment's detach removed the new one");
+  int alive = -1, dead = -1;
+  ash_segment *s = NULL;
+  ASSERT_OK(ash_view_segment(b, &s));
+  ASSERT_OK(ash_segment_attachers(s, &alive, &dead));
+  cr_assert_eq(alive, 1);
+  cr_assert_eq(dead, 0);
+  ash_segment_close(s);
+  ash_view_release(b);
+  cr_assert(!t_shm_exists(name), "auto: the last detach removes the name");
+}
+
+/* A created segment's attach record is the creator's (written with the
+ * header): another process sees it alive, then gone once released. */
+TEST(lifetime, creator_record_written_with_the_header) {
+  TNAME(name);
+  const int64_t shape[1] = {4};
+  ash_view *a = NULL;
+  ASSERT_OK(ash_create(name, ASH_FLOAT64, 1, shape, ASH_PERSIST, 0600, &a));
+  ash_segment *s = NULL;
+  ASSERT_OK(ash_view_segment(a, &s));
+  int64_t pid = 0;
+  int alive = 0;
+  ASSERT_OK(ash_segment_attacher(s, 0, &pid, &alive));
+  cr_assert_eq(pid, (int64_t)getpid());
+  cr_assert_eq(alive, 1);
+  ash_segment_close(s);
+  ash_view_release(a);
+  ASSERT_OK(ash_segment_open(name, ASH_NOATTACH, &s));
+  int dead = -1;
+  ASSERT_OK(ash_segment_attachers(s, &alive, &dead));
+  cr_assert_eq(alive, 0);
+  cr_assert_eq(dead, 0, "the creator cleared its record at its detach");
+  ash_segment_close(s);
+  ASSERT_OK(ash_unlink(name, 0));
+}
+
+/* The creator's attach, whatever the table's size: its slot (pid modulo
+ * the capacity) lies in the head written at creation, or (a large table)
+ * beyond it and is recorded apart. Either way it is counted alive, can
+ * lock (the lock's owner id carries the record's generation), and leaves
+ * no dead record at its detach. */
+TEST(lifetime, creator_attach_with_any_table_size) {
+  const uint32_t caps[] = {1, 128, 4096, 65536};
+  for (size_t i = 0; i < sizeof caps / sizeof caps[0]; i++) {
+    TNAME(name);
+    ash_segment *s = NULL;
+    ASSERT_OK(
+        ash_segment_create_ex(name, 4096, 1, caps[i], ASH_PERSIST, 0600, &s));
+    ash_view *v = NULL;
+    ASSERT_OK(
+        ash_segment_add_array(s, "a", ASH_FLOAT64, 1, (int64_t[]){4}, &v));
+    int alive = -1, dead = -1;
+    ASSERT_OK(ash_segment_attachers(s, &alive, &dead));
+    cr_assert_eq(alive, 1, "capacity %u", caps[i]);
+    cr_assert_eq(dead, 0, "capacity %u", caps[i]);
+    int64_t pid = 0;
+    ASSERT_OK(ash_segment_attacher(s, 0, &pid, NULL));
+    cr_assert_eq(pid, (int64_t)getpid(), "capacity %u", caps[i]);
+    ASSERT_OK(ash_view_lock(v, 1.0));
+    ASSERT_OK(ash_view_unlock(v));
+    ash_view_release(v);
+    ash_segment_close(s);
+    ASSERT_OK(ash_segment_open(name, ASH_NOATTACH, &s));
+    ASSERT_OK(ash_segment_attachers(s, &alive, &dead));
+    cr_assert_eq(alive + dead, 0, "capacity %u: a record left", caps[i]);
+    ash_segment_close(s);
+    ASSERT_OK(ash_unlink(name, 0));
+  }
+}

@@ -350,6 +350,10 @@ static const struct scen g_scen[] = {
   {"unlink-held/auto", 0, H_LIVE, K_ONE, v_nothing, op_unlink, v_nothing, F_GONE_OK | F_GONE_IF_DONE, ASH_OK},
   {"unlink-held/persist", P, H_LIVE, K_ONE, v_nothing, op_unlink, v_nothing, F_GONE_OK | F_GONE_IF_DONE, ASH_OK},
   {"unlink-orphan/auto", 0, H_ORPHAN, K_ONE, v_nothing, op_unlink, v_nothing, F_GONE_OK | F_GONE_IF_DONE, ASH_OK},
+  /* ash_unlink of a segment the victim maps: through its map's descriptor */
+  {"unlink-mapped-held/auto", 0, H_LIVE, K_ONE, pre_attach, op_unlink, post_release_all, F_GONE_OK | F_GONE_IF_DONE, ASH_OK},
+  {"unlink-mapped-cached/persist", P, H_LIVE, K_ONE, pre_attach_release, op_unlink, v_nothing, F_GONE_OK | F_GONE_IF_DONE, ASH_OK},
+  {"unlink-own/auto", 0, H_NONE, K_ONE, pre_create_fill, op_unlink, post_release_all, F_GONE_OK | F_OWN_DATA | F_GONE_IF_DONE, ASH_OK},
   {"gc-held+dead/auto", 0, H_LIVE_DEAD, K_ONE, v_nothing, op_gc_match, post_gc_kept, 0, ASH_OK},
   {"gc-held+dead/persist", P, H_LIVE_DEAD, K_ONE, v_nothing, op_gc_match, post_gc_kept, 0, ASH_OK},
   {"gc-orphan/auto", 0, H_ORPHAN, K_ONE, v_nothing, op_gc_match, post_gc_removed, F_GONE_IF_DONE, ASH_OK},

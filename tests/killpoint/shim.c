@@ -37,6 +37,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -339,6 +340,15 @@ PIO_LIKE(pread, void *)
 PIO_LIKE(pread64, void *)
 PIO_LIKE(pwrite, const void *)
 PIO_LIKE(pwrite64, const void *)
+
+#define PIOV_LIKE(name)                                                       \
+  KS_EXPORT ssize_t name(int fd, const struct iovec *iov, int n, off_t off) { \
+    ks_hit(RA, #name "(%d, %d parts @%lld)", fd, n, (long long)off);          \
+    REAL(ssize_t, name, (int, const struct iovec *, int, off_t))              \
+    return real_##name(fd, iov, n, off);                                      \
+  }
+PIOV_LIKE(pwritev)
+PIOV_LIKE(pwritev64)
 
 KS_EXPORT ssize_t read(int fd, void *buf, size_t n) {
   ks_hit(RA, "read(%d, %zu)", fd, n);
