@@ -72,7 +72,7 @@ OPS = {
     "py.name64-loads": ("py", ["{python}", "{pyhere}/cg_python.py", "name64-loads", "{n}"],
                         "the anchor's loads"),
     "py.elem-get-set": ("py", ["{python}", "{pyhere}/cg_python.py", "elem-get-set", "{n}"],
-                        "v[i, j] = v[i, j] + 1.0 on a 2-d float64 view"),
+                        "v[i, j] = v[i, j] + 1.0 on a 2-d float64 view", 50000),
     "py.reattach": ("py", ["{python}", "{pyhere}/cg_python.py", "reattach", "{n}"],
                     "arrayshare.attach(name) + close, the mapping kept"),
     "lua.get2d": ("lua", ["{lua}", "{here}/cg_lua.lua", "get2d", "{n}"],
@@ -91,10 +91,11 @@ OPS = {
                    "s += a[i][j] on an Array of Arrays (anchor)"),
 }
 
-# N1 per language: enough operations that the difference dwarfs noise
+# N1 per language (an operation's own as a fourth field): enough
+# operations that the difference dwarfs noise
 # (callgrind's counts of a deterministic program are exact; interpreters
 # vary by a few hundred instructions between runs)
-N1 = {"c": 2000, "lua": 20000, "ruby": 20000, "py": 1000}
+N1 = {"c": 2000, "lua": 20000, "ruby": 20000, "py": 2000}
 
 
 def env_for(build):
@@ -125,8 +126,8 @@ def total_instructions(cmd, env):
 
 
 def measure(name, build, tools, env):
-    lang, template, _ = OPS[name]
-    n1 = N1[lang]
+    lang, template = OPS[name][:2]
+    n1 = OPS[name][3] if len(OPS[name]) > 3 else N1[lang]
     counts = []
     for n in (n1, 2 * n1):
         cmd = [a.format(build=build, here=HERE, n=n, lua=tools.get("lua"), ruby=tools.get("ruby"),
@@ -202,8 +203,15 @@ def main():
         base["threshold_pct"] = thresholds
         vg = subprocess.run(["valgrind", "--version"], stdout=subprocess.PIPE,
                             universal_newlines=True).stdout.strip()
+        btype = ""
+        cache = os.path.join(build, "CMakeCache.txt")
+        if os.path.exists(cache):
+            with open(cache) as f:
+                btype = next((ln.split("=", 1)[1].strip() for ln in f
+                              if ln.startswith("CMAKE_BUILD_TYPE:")), "")
         base["recorded_with"] = {
             "valgrind": vg, "python": sys.version.split()[0],
+            "build_type": btype or "(none)",
             "note": "user-space instructions per operation; rep-prefixed string "
                     "instructions (memset, memcpy, fills) count once per "
                     "iteration under valgrind"}
