@@ -42,11 +42,13 @@ holding every result. The methods, as their users write them:
              Python object that pickles by __reduce__ (as a view, a NumPy
              slice or a tensor must), instead of a plain tuple
 
-Methods are interleaved (the order rotates every repetition) on pools made
-and warmed before timing; after every timed map the parent checks the first
-and last element of every task's rows (untimed). Reported per cell: the
-median of every method, the fastest peer (every method but ash and ash-nd)
-and ash / fastest peer (target <= 1.1). Outputs: the table, a JSON
+Methods are interleaved (the order rotates every repetition), each on a
+Pool of its own (no method runs in workers that another left garbage,
+freed copies or attachments in), made and warmed before timing; after
+every timed map the parent checks the first and last element of every
+task's rows (untimed). Reported per cell: the median of every method, the
+fastest peer (every method but ash, ash-nd, ash-held and shm-obj) and ash
+/ fastest peer (target <= 1.1). Outputs: the table, a JSON
 (--json, default bench/python/seed.json) with every sample, a PNG (--plot,
 default bench/python/seed.png).
 
@@ -283,18 +285,24 @@ class Group:
             self.torch = torch
             self.tt = torch.zeros(shape, dtype=torch.float64).share_memory_()
             self.tpool = tmp.get_context(start).Pool(2)
-        self.pool = self.ctx.Pool(2)
-        if "mp.Array" in methods:
-            self.mpool = self.ctx.Pool(2, initializer=w_init_mparray,
-                                       initargs=(self.marr, shape))
-        if "ash-held" in methods:
-            self.hpool = self.ctx.Pool(2, initializer=w_init_held,
-                                       initargs=(self.ash_name,))
+        # Every method its own Pool: no method runs in workers another
+        # method left garbage, freed copies or attachments in.
+        self.pools = {}
+        for m in methods:
+            if m == "mp.Array":
+                init = (w_init_mparray, (self.marr, shape))
+            elif m == "ash-held":
+                init = (w_init_held, (self.ash_name,))
+            else:
+                init = (None, ())
+            if m not in ("joblib", "torch"):
+                self.pools[m] = self.ctx.Pool(2, initializer=init[0],
+                                              initargs=init[1])
 
     def pool_of(self, m):
-        return {"mp.Array": getattr(self, "mpool", None),
-                "ash-held": getattr(self, "hpool", None),
-                "torch": getattr(self, "tpool", None)}.get(m, self.pool)
+        if m == "torch":
+            return self.tpool
+        return self.pools[m]
 
     def array_of(self, m):
         return {"pickle": lambda: self.parr, "mp.Array": lambda: self.mview,
@@ -315,18 +323,19 @@ class Group:
         t0 = time.perf_counter()
         if m == "pickle":
             a = self.parr
-            out = self.pool.map(w_pickle, [(a[r0l[k]:r1l[k]], vl[k]) for k in idx], cs)
+            out = self.pool_of(m).map(w_pickle, [(a[r0l[k]:r1l[k]], vl[k]) for k in idx], cs)
             for k in idx:
                 a[r0l[k]:r1l[k]] = out[k]
         elif m == "mp.Array":
-            self.mpool.map(w_mparray, [(r0l[k], r1l[k], vl[k]) for k in idx], cs)
+            self.pool_of(m).map(w_mparray, [(r0l[k], r1l[k], vl[k]) for k in idx], cs)
         elif m in ("shm-kept", "shm-task"):
             fn = w_shm_kept if m == "shm-kept" else w_shm_task
             nm, sh = self.shm_name, self.shape
-            self.pool.map(fn, [(nm, sh, r0l[k], r1l[k], vl[k]) for k in idx], cs)
+            self.pool_of(m).map(fn, [(nm, sh, r0l[k], r1l[k], vl[k])
+                                     for k in idx], cs)
         elif m == "shm-obj":
             nm, sh = self.shm_name, self.shape
-            self.pool.map(w_shm_obj, [(Rows(nm, sh, r0l[k], r1l[k]), vl[k])
+            self.pool_of(m).map(w_shm_obj, [(Rows(nm, sh, r0l[k], r1l[k]), vl[k])
                                       for k in idx], cs)
         elif m in ("ash", "ash-held"):
             v = self.view
@@ -334,7 +343,7 @@ class Group:
                                         for k in idx], cs)
         elif m == "ash-nd":
             a = self.nd
-            self.pool.map(w_ash_nd, [(a[r0l[k]:r1l[k]], vl[k]) for k in idx], cs)
+            self.pool_of(m).map(w_ash_nd, [(a[r0l[k]:r1l[k]], vl[k]) for k in idx], cs)
         elif m == "torch":
             t = self.tt
             self.tpool.map(w_torch, [(t[r0l[k]:r1l[k]], vl[k]) for k in idx], cs)
@@ -344,7 +353,7 @@ class Group:
                 d(mm, r0l[k], r1l[k], vl[k]) for k in idx)
         dt = time.perf_counter() - t0
         if m == "pickle" and self.nbytes >= 1e8:
-            self.pool.map(w_noop, [None] * 4, 1)  # let workers free copies
+            self.pool_of(m).map(w_noop, [None] * 4, 1)  # free copies
         self.check(m, r0s, r1s, vals)
         return dt
 
@@ -366,12 +375,10 @@ class Group:
                     self.run(m, t, c)
 
     def close(self):
-        for p in [self.pool, getattr(self, "mpool", None),
-                  getattr(self, "hpool", None)]:
-            if p is not None:
-                p.map(w_release, [None] * 8, 1)
-                p.close()
-                p.join()
+        for p in self.pools.values():
+            p.map(w_release, [None] * 8, 1)
+            p.close()
+            p.join()
         if hasattr(self, "tpool"):
             self.tpool.close()
             self.tpool.join()
