@@ -239,14 +239,13 @@ int ash__attach(ash__map *m, struct ash__hdr *live, bool *have_live) {
   if (m->backend != ASH__BACKEND_MEMFD && !m->unpublished) {
     struct stat st;
     struct ash__loc l;
-    bool gone = fstat(m->fd, &st) != 0;
-    if (!gone && (m->hdr.flags & ASH__HF_TMPNAME))
-      gone =
-          ash__loc_make(m->name, m->backend == ASH__BACKEND_FILE ? ASH_FILE : 0,
-                        &l) != ASH_OK ||
-          !ash__name_still_there(l.path, &st, m->hdr.flags);
-    else
-      gone = gone || st.st_nlink == 0;
+    l.path[0] = '\0'; /* looked at for ASH__HF_TMPNAME only ("" fails) */
+    if ((m->hdr.flags & ASH__HF_TMPNAME) &&
+        ash__loc_make(m->name, m->backend == ASH__BACKEND_FILE ? ASH_FILE : 0,
+                      &l) != ASH_OK)
+      l.path[0] = '\0';
+    bool gone = fstat(m->fd, &st) != 0 ||
+                !ash__name_still_there(l.path, &st, m->hdr.flags);
     if (gone || (uint64_t)st.st_size < m->hdr.total_size) {
       (void)ash__lockop(m->fd, F_UNLCK, off, 1, false);
       m->stale = true;   /* a cached map: the open starts afresh */
@@ -353,6 +352,31 @@ void ash__doom_drop(int fd) {
   (void)ash__lockop(fd, F_UNLCK, ASH__DOOM_OFFSET, 1, false);
 }
 
+/* The removal's check and unlink, @m's doom byte held (and m->lock, which
+ * keeps this process's other users of the descriptor out): removes the
+ * name @l only if it still refers to @m's object and, with @magic, that
+ * object still starts with a segment's magic (a peer may have overwritten
+ * it). ASH_OK, or the error, with nothing removed. */
+int ash__unlink_held(ash__map *m, const struct ash__loc *l, bool magic) {
+  struct stat st;
+  uint64_t mg = 0;
+  if (lstat(l->path, &st) != 0)
+    return ash__syserr(errno, "unlink", m->name);
+  if (st.st_dev != m->dev || st.st_ino != m->ino)
+    return ash__err(ASH_E_NOENT,
+                    "unlink \"%s\": the name now refers to another segment",
+                    m->name);
+  if (magic && (pread(m->fd, &mg, sizeof mg, 0) != (ssize_t)sizeof mg ||
+                mg != ASH__MAGIC))
+    return ash__err(ASH_E_CORRUPT,
+                    "unlink \"%s\": not an arrayshare segment any more",
+                    m->name);
+  if (ash__loc_unlink(l) != 0)
+    return ash__syserr(errno, "unlink", m->name);
+  atomic_store(&m->unlinked, true);
+  return ASH_OK;
+}
+
 /* Unlinks the name only if it still refers to this mapping's object
  * (@have_doom: the caller holds its doom byte). When the remover may not
  * unlink (a 0666 segment in the sticky /dev/shm, owned by another user),
@@ -375,17 +399,7 @@ int ash__unlink_if_same(ash__map *m, bool have_doom) {
       return r;
     }
   }
-  struct stat st;
-  if (lstat(l.path, &st) != 0)
-    r = ash__syserr(errno, "unlink", m->name);
-  else if (st.st_dev != m->dev || st.st_ino != m->ino)
-    r = ash__err(ASH_E_NOENT,
-                 "unlink \"%s\": the name now refers to another segment",
-                 m->name);
-  else if (ash__loc_unlink(&l) != 0)
-    r = ash__syserr(errno, "unlink", m->name);
-  else
-    m->unlinked = true;
+  r = ash__unlink_held(m, &l, false);
   if (!have_doom) {
     ash__doom_drop(m->fd);
     pthread_mutex_unlock(&m->lock);

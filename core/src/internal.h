@@ -427,6 +427,7 @@ static inline struct ash__sync *ash__sync_block(const ash__map *m,
   return (struct ash__sync *)(void *)(m->addr + off);
 }
 int ash__reap_auto(ash__map *m);
+int ash__unlink_held(ash__map *m, const struct ash__loc *l, bool magic);
 int ash__unlink_if_same(ash__map *m, bool have_doom);
 int ash__doom_take(int fd, bool rw, const char *name);
 void ash__doom_drop(int fd);

@@ -466,13 +466,21 @@ int ash__map_find(int backend, dev_t dev, ino_t ino, int64_t gen,
   return r;
 }
 
+/* The first listed map of segment @name (not one this process unlinked,
+ * when @live), under the list lock. */
+static ash__map *ash__map_by_name(int backend, const char *name, bool live) {
+  for (ash__map *m = ash__list; m; m = m->next)
+    if (m->backend == backend && !(live && atomic_load(&m->unlinked)) &&
+        strcmp(m->name, name) == 0)
+      return m;
+  return NULL;
+}
+
 /* Whether a map of a segment called @name is listed (in use or kept):
  * an open of that name then looks it up by identity first. */
 bool ash__map_named(int backend, const char *name) {
-  bool found = false;
   pthread_mutex_lock(&ash__list_lock);
-  for (ash__map *m = ash__list; m && !found; m = m->next)
-    found = m->backend == backend && strcmp(m->name, name) == 0;
+  bool found = ash__map_by_name(backend, name, false) != NULL;
   pthread_mutex_unlock(&ash__list_lock);
   return found;
 }
@@ -480,12 +488,8 @@ bool ash__map_named(int backend, const char *name) {
 /* A listed map of segment @name that this process did not unlink, with
  * one more reference (ash__map_release(m, false, false)), or NULL. */
 ash__map *ash__map_named_ref(int backend, const char *name) {
-  ash__map *found = NULL;
   pthread_mutex_lock(&ash__list_lock);
-  for (ash__map *m = ash__list; m && !found; m = m->next)
-    if (m->backend == backend && !atomic_load(&m->unlinked) &&
-        strcmp(m->name, name) == 0)
-      found = m;
+  ash__map *found = ash__map_by_name(backend, name, true);
   if (found)
     atomic_fetch_add(&found->refs, 1); /* under the list lock: a revival */
   pthread_mutex_unlock(&ash__list_lock);

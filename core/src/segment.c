@@ -853,15 +853,8 @@ static int ash__unlink_mapped(const struct ash__loc *l) {
   pthread_mutex_lock(&m->lock);
   if (m->fd_rw && !atomic_load(&m->unlinked) &&
       ash__lockop(m->fd, F_WRLCK, ASH__DOOM_OFFSET, 1, false) == 0) {
-    struct stat st;
-    uint64_t magic = 0;
-    if (lstat(l->path, &st) == 0 && S_ISREG(st.st_mode) &&
-        st.st_dev == m->dev && st.st_ino == m->ino && st.st_size > 0 &&
-        pread(m->fd, &magic, sizeof magic, 0) == (ssize_t)sizeof magic &&
-        magic == ASH__MAGIC && ash__loc_unlink(l) == 0) {
-      atomic_store(&m->unlinked, true);
-      r = ASH_OK;
-    } /* else: said (or done) the general way */
+    if (ash__unlink_held(m, l, true) == ASH_OK)
+      r = ASH_OK; /* else: said (or done) the general way */
     ash__doom_drop(m->fd);
   }
   pthread_mutex_unlock(&m->lock);

@@ -160,8 +160,8 @@ PyObject *ashpy_view_child(PyObject *parent, ash_view *t) {
  * of @w (another dtype, axes permuted or reshaped).
  * An axis of length 0 is (0, 0, 1): slicing it keeps the offset and the
  * strides (ash_view_slice), so the result is @c only if @c's offset and
- * strides are those slicing gives; the caller checks that by applying the
- * geometry (ashpy_geometry_exact). */
+ * strides are those slicing gives; ashpy_geometry_of checks that by
+ * applying the geometry. */
 static int ashpy_geometry_raw(const ash_view *w, int dtype, int cn,
                               const int64_t *cs, const int64_t *ct, int64_t o,
                               int readonly, int64_t *g, int *ng) {
@@ -188,7 +188,7 @@ static int ashpy_geometry_raw(const ash_view *w, int dtype, int cn,
   for (int j = 0; j < cn; j++) {
     int i = j + k;
     int64_t step, last;
-    if (cs[j] == 0) { /* checked by the caller (ashpy_geometry_exact) */
+    if (cs[j] == 0) { /* checked by the caller (ashpy_geometry_of) */
       g[n++] = 0;
       g[n++] = 0;
       g[n++] = 1;
@@ -382,6 +382,17 @@ PyObject *ashpy_view_new(PyTypeObject *type, PyObject *args, PyObject *kwds) {
   return ashpy_view_wrap(type, v);
 }
 
+/* (type(@self), @args), @args stolen (NULL: an error is set). Not
+ * Py_BuildValue: its format parsing was a fifth of a chunked task's
+ * pickling. */
+static PyObject *ashpy_reduced(PyObject *self, PyObject *args) {
+  PyObject *res = NULL;
+  if (args != NULL)
+    res = PyTuple_Pack(2, (PyObject *)Py_TYPE(self), args);
+  Py_XDECREF(args);
+  return res;
+}
+
 /* __reduce__(): (type(self), (root, geometry)) for a view derived from its
  * root, else (type(self), (descriptor pinned by gen=,)). A bare ViewHandle
  * (the low-level module's) does not pickle. */
@@ -398,30 +409,22 @@ PyObject *ashpy_view_reduce(PyObject *self, PyObject *unused) {
     int64_t g[1 + 3 * ASH_MAX_NDIM];
     int ng;
     if (ashpy_geometry(ASHPY_V(root), v, g, &ng) == 0) {
-      PyObject *t = ashpy_geometry_tuple(g, ng), *args, *res = NULL;
+      PyObject *t = ashpy_geometry_tuple(g, ng);
       if (t == NULL)
         return NULL;
-      /* (PyTuple_Pack: Py_BuildValue's format parsing was a fifth of a
-       * chunked task's pickling) */
-      args = PyTuple_Pack(2, root, t);
+      PyObject *args = PyTuple_Pack(2, root, t);
       Py_DECREF(t);
-      if (args != NULL)
-        res = PyTuple_Pack(2, (PyObject *)Py_TYPE(self), args);
-      Py_XDECREF(args);
-      return res;
+      return ashpy_reduced(self, args);
     }
   }
   const char *d = ash_view_descriptor_ex(v, ASH_DESC_GEN);
   if (d == NULL)
     return ashpy_raise(ASH_E_NOMEM);
-  PyObject *ds = PyUnicode_FromString(d), *args = NULL, *res = NULL;
+  PyObject *ds = PyUnicode_FromString(d), *args = NULL;
   if (ds != NULL)
     args = PyTuple_Pack(1, ds);
   Py_XDECREF(ds);
-  if (args != NULL)
-    res = PyTuple_Pack(2, (PyObject *)Py_TYPE(self), args);
-  Py_XDECREF(args);
-  return res;
+  return ashpy_reduced(self, args);
 }
 
 PyObject *ashpy_view_reduce_ex(PyObject *self, PyObject *protocol) {
